@@ -1,0 +1,207 @@
+//! Identifier newtypes, parsed at the edge so that only valid values travel inward.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+macro_rules! id_type {
+    ($name:ident, $what:literal, $valid:expr) => {
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(s: &str) -> Result<Self, Error> {
+                let valid: fn(&str) -> bool = $valid;
+                if valid(s) {
+                    Ok(Self(s.to_owned()))
+                } else {
+                    Err(Error::invalid_field($what, concat!("not a valid ", $what)))
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+/// Ids we generate: ULIDs or test ids, 1-40 characters of [0-9A-Za-z].
+fn is_generated_id(s: &str) -> bool {
+    (1..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+id_type!(TenantId, "tenant", |s: &str| {
+    (1..=63).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+});
+id_type!(DeviceId, "device_id", is_generated_id);
+id_type!(CommandId, "command_id", is_generated_id);
+id_type!(EnrollmentTokenId, "enrollment_token_id", is_generated_id);
+
+impl DeviceId {
+    pub(crate) fn from_generated(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl CommandId {
+    pub(crate) fn from_generated(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl EnrollmentTokenId {
+    pub(crate) fn from_generated(s: String) -> Self {
+        Self(s)
+    }
+}
+
+/// A device's mobile platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    Android,
+    Ios,
+}
+
+impl Platform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Android => "android",
+            Platform::Ios => "ios",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "android" => Some(Platform::Android),
+            "ios" => Some(Platform::Ios),
+            _ => None,
+        }
+    }
+}
+
+/// A tenant user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything in the tenant.
+    Admin,
+    /// Devices and commands, but no policy or enrollment-token changes.
+    Operator,
+    /// Read only.
+    Auditor,
+    /// Only the devices enrolled to the same subject.
+    User,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "operator" => Some(Role::Operator),
+            "auditor" => Some(Role::Auditor),
+            "user" => Some(Role::User),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Operator => "operator",
+            Role::Auditor => "auditor",
+            Role::User => "user",
+        }
+    }
+}
+
+/// A 15-digit IMEI whose last digit is its Luhn check digit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Imei(String);
+
+impl Imei {
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        if s.len() != 15 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid_field("imei", "an IMEI has exactly 15 digits"));
+        }
+        if !luhn_valid(s) {
+            return Err(Error::invalid_field("imei", "the IMEI check digit is wrong"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Imei {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+fn luhn_valid(digits: &str) -> bool {
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_imei_with_a_correct_check_digit_is_accepted() {
+        assert!(Imei::parse("490154203237518").is_ok());
+    }
+
+    #[test]
+    fn an_imei_with_a_wrong_check_digit_or_length_is_refused() {
+        assert!(Imei::parse("490154203237519").is_err());
+        assert!(Imei::parse("49015420323751").is_err());
+        assert!(Imei::parse("49015420323751a").is_err());
+    }
+
+    #[test]
+    fn tenant_ids_are_lowercase_slugs() {
+        assert!(TenantId::parse("acme-2").is_ok());
+        for bad in ["", "Acme", "a#b", "-a", "a-", &"a".repeat(64)] {
+            assert!(TenantId::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

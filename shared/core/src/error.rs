@@ -1,0 +1,155 @@
+//! Errors at each boundary: the store, queue and push ports, and the domain error that the one
+//! HTTP mapping turns into problem+json with a stable code.
+
+use thiserror::Error;
+
+/// Errors from the `Table` port.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum StoreError {
+    /// A condition failed; `index` names the failing op of a transaction.
+    #[error("condition failed")]
+    Precondition { index: Option<usize> },
+    /// The backend asked us to slow down.
+    #[error("throttled by the store")]
+    Throttled,
+    /// The backend could not be reached or failed transiently.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The request itself was invalid (a bug on our side, not retryable).
+    #[error("invalid store request: {0}")]
+    Invalid(String),
+    /// Stored data could not be decoded.
+    #[error("corrupt item: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Throttled | StoreError::Unavailable(_))
+    }
+}
+
+/// Errors from the `Queue` port.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum QueueError {
+    #[error("queue throttled")]
+    Throttled,
+    #[error("queue unavailable: {0}")]
+    Unavailable(String),
+    #[error("invalid queue request: {0}")]
+    Invalid(String),
+    #[error("unknown or expired receipt")]
+    UnknownReceipt,
+}
+
+impl QueueError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, QueueError::Throttled | QueueError::Unavailable(_))
+    }
+}
+
+/// Errors from the `Pusher` port.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum PushError {
+    /// The provider says the token is no longer valid: stop pushing to it.
+    #[error("push token is invalid or unregistered")]
+    InvalidToken,
+    /// Try again later (rate limit, outage), optionally after `retry_after_secs`.
+    #[error("push provider unavailable: {reason}")]
+    Retryable { reason: String, retry_after_secs: Option<u64> },
+    /// The push can never succeed as sent (bad credentials, bad request).
+    #[error("push rejected: {0}")]
+    Rejected(String),
+}
+
+impl PushError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, PushError::Retryable { .. })
+    }
+}
+
+/// The error every use case returns. `code()` is the stable machine-readable code.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum Error {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{field}: {message}")]
+    InvalidField { field: String, message: String },
+    #[error("authentication required: {0}")]
+    Unauthenticated(String),
+    #[error("the device credential is invalid or revoked")]
+    DeviceCredentialInvalid,
+    #[error("the enrollment token is invalid, expired, revoked or used up")]
+    EnrollmentTokenInvalid,
+    #[error("this role may not {0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the command is already {status}")]
+    CommandClosed { status: String },
+    #[error("the service is busy, retry later")]
+    Throttled,
+    #[error("the service is temporarily unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Error::InvalidField {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// Stable code for clients; never change a published one.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid(_) => "invalid_request",
+            Error::InvalidField { .. } => "invalid_field",
+            Error::Unauthenticated(_) => "unauthenticated",
+            Error::DeviceCredentialInvalid => "device_credential_invalid",
+            Error::EnrollmentTokenInvalid => "enrollment_token_invalid",
+            Error::Forbidden(_) => "forbidden",
+            Error::NotFound(_) => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::CommandClosed { .. } => "command_closed",
+            Error::Throttled => "throttled",
+            Error::Unavailable(_) => "unavailable",
+            Error::Internal(_) => "internal",
+        }
+    }
+
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Throttled | Error::Unavailable(_))
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Throttled => Error::Throttled,
+            StoreError::Unavailable(m) => Error::Unavailable(m),
+            // A failed condition that reaches here unhandled means a concurrent change won.
+            StoreError::Precondition { .. } => {
+                Error::Conflict("the resource was changed concurrently; retry".into())
+            }
+            StoreError::Invalid(m) | StoreError::Corrupt(m) => Error::Internal(m),
+        }
+    }
+}
+
+impl From<QueueError> for Error {
+    fn from(e: QueueError) -> Self {
+        match e {
+            QueueError::Throttled => Error::Throttled,
+            QueueError::Unavailable(m) => Error::Unavailable(m),
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,15 @@
+//! The ports: capabilities the use cases need, implemented by the embedded and AWS backends.
+
+pub mod auth;
+pub mod clock;
+pub mod ids;
+pub mod push;
+pub mod queue;
+pub mod table;
+
+pub use auth::{Principal, TokenVerifier};
+pub use clock::{Clock, ManualClock, Millis, SystemClock};
+pub use ids::{IdGen, SeqIds, UlidIds};
+pub use push::{PushReceipt, PushTarget, Pusher};
+pub use queue::{DeadLetter, Delivery, Queue};
+pub use table::{Cmp, Cond, Item, Key, Page, Query, Table, Update, WriteOp};
