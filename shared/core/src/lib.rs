@@ -4,6 +4,10 @@
 pub mod domain;
 pub mod error;
 pub mod ports;
+pub mod services;
+pub mod store;
 pub mod units;
+pub mod usecases;
 
 pub use error::{Error, Result};
+pub use services::{Services, Settings};

@@ -1,5 +1,12 @@
 //! Domain types: identifiers, devices, commands and their lifecycle.
 
+pub mod command;
+pub mod credential;
+pub mod device;
 pub mod ids;
+pub mod time;
 
+pub use command::{CommandSpec, CommandStatus, ReportStatus, ResultReport};
+pub use credential::{DeviceCredential, EnrollmentSecret};
+pub use device::{CheckinRequest, DeviceState, EnrollRequest, Location};
 pub use ids::{CommandId, DeviceId, EnrollmentTokenId, Imei, Platform, Role, TenantId};

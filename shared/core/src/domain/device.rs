@@ -1,0 +1,166 @@
+//! What devices send at enrolment and check-in, validated before anything is stored.
+
+use serde::{Deserialize, Serialize};
+
+use super::command::e164;
+use super::{Imei, Platform};
+use crate::error::Error;
+
+/// Longest push token accepted; keeps the device's hot item well under 1 KB.
+pub const MAX_PUSH_TOKEN: usize = 400;
+
+/// A device's enrolment request.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    pub enrollment_token: String,
+    pub platform: Platform,
+    pub model: String,
+    pub os_version: String,
+    pub serial: String,
+    pub imei: Imei,
+    #[serde(default)]
+    pub imsi: Option<String>,
+    #[serde(default)]
+    pub phone_number: Option<String>,
+    pub push_token: String,
+}
+
+impl EnrollRequest {
+    pub fn validate(&self) -> Result<(), Error> {
+        short_text("model", &self.model, 100)?;
+        short_text("os_version", &self.os_version, 50)?;
+        let serial_ok = (1..=64).contains(&self.serial.len())
+            && self
+                .serial
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !serial_ok {
+            return Err(Error::invalid_field(
+                "serial",
+                "must be 1 to 64 letters, digits or dashes",
+            ));
+        }
+        if let Some(imsi) = &self.imsi {
+            if !(6..=15).contains(&imsi.len()) || !imsi.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Error::invalid_field("imsi", "must be 6 to 15 digits"));
+            }
+        }
+        if let Some(p) = &self.phone_number {
+            e164("phone_number", p)?;
+        }
+        push_token(&self.push_token)
+    }
+}
+
+pub fn push_token(token: &str) -> Result<(), Error> {
+    if token.is_empty() || token.len() > MAX_PUSH_TOKEN || token.chars().any(char::is_whitespace) {
+        return Err(Error::invalid_field(
+            "push_token",
+            format!("must be 1 to {MAX_PUSH_TOKEN} characters without spaces"),
+        ));
+    }
+    Ok(())
+}
+
+fn short_text(field: &str, s: &str, max: usize) -> Result<(), Error> {
+    if s.trim().is_empty() || s.chars().count() > max || s.chars().any(char::is_control) {
+        return Err(Error::invalid_field(
+            field,
+            format!("must be 1 to {max} printable characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// A position fix.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_m: Option<f64>,
+}
+
+impl Location {
+    pub fn validate(&self) -> Result<(), Error> {
+        let ok = (-90.0..=90.0).contains(&self.latitude)
+            && (-180.0..=180.0).contains(&self.longitude)
+            && self.accuracy_m.is_none_or(|a| (0.0..=1.0e6).contains(&a));
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::invalid_field(
+                "location",
+                "latitude must be within ±90, longitude within ±180, accuracy 0 to 1e6 m",
+            ))
+        }
+    }
+}
+
+/// What a device reports when it checks in; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckinRequest {
+    #[serde(default)]
+    pub battery_level: Option<u8>,
+    #[serde(default)]
+    pub storage_free_bytes: Option<u64>,
+    #[serde(default)]
+    pub storage_total_bytes: Option<u64>,
+    #[serde(default)]
+    pub os_version: Option<String>,
+    #[serde(default)]
+    pub location: Option<Location>,
+    /// A rotated push token.
+    #[serde(default)]
+    pub push_token: Option<String>,
+}
+
+impl CheckinRequest {
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.battery_level.is_some_and(|b| b > 100) {
+            return Err(Error::invalid_field("battery_level", "must be 0 to 100"));
+        }
+        if let (Some(free), Some(total)) = (self.storage_free_bytes, self.storage_total_bytes) {
+            if free > total {
+                return Err(Error::invalid_field(
+                    "storage_free_bytes",
+                    "cannot exceed storage_total_bytes",
+                ));
+            }
+        }
+        if let Some(v) = &self.os_version {
+            short_text("os_version", v, 50)?;
+        }
+        if let Some(l) = &self.location {
+            l.validate()?;
+        }
+        if let Some(t) = &self.push_token {
+            push_token(t)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a device may still talk to us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceState {
+    Enrolled,
+    /// Wiped by command: the credential is revoked.
+    Wiped,
+    /// Enterprise-wiped or unenrolled: the credential is revoked.
+    Unenrolled,
+}
+
+impl DeviceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceState::Enrolled => "enrolled",
+            DeviceState::Wiped => "wiped",
+            DeviceState::Unenrolled => "unenrolled",
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The bundle of ports and settings every use case runs against; built once by a composition
+//! root (embedded or AWS) and shared.
+
+use std::sync::Arc;
+
+use crate::ports::{Clock, IdGen, Pusher, Queue, Table, TokenVerifier};
+
+/// Tunable defaults and limits.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a command waits for its device unless the admin says otherwise.
+    pub default_command_ttl_secs: i64,
+    pub max_command_ttl_secs: i64,
+    pub default_enrollment_ttl_secs: i64,
+    pub max_enrollment_ttl_secs: i64,
+    pub max_enrollment_uses: i64,
+    /// Suggested interval between idle check-ins, returned to devices.
+    pub checkin_interval_secs: i64,
+    /// Most open commands served by one fetch.
+    pub fetch_limit: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            default_command_ttl_secs: 7 * 86_400,
+            max_command_ttl_secs: 30 * 86_400,
+            default_enrollment_ttl_secs: 7 * 86_400,
+            max_enrollment_ttl_secs: 365 * 86_400,
+            max_enrollment_uses: 100_000,
+            checkin_interval_secs: 900,
+            fetch_limit: 50,
+        }
+    }
+}
+
+/// Everything a use case needs, as ports.
+#[derive(Clone)]
+pub struct Services {
+    pub table: Arc<dyn Table>,
+    /// Carries wake-up work from command queueing to the push consumer.
+    pub wake_queue: Arc<dyn Queue>,
+    pub pusher: Arc<dyn Pusher>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGen>,
+    pub verifier: Arc<dyn TokenVerifier>,
+    pub settings: Settings,
+}
+
+impl Services {
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

@@ -1,0 +1,60 @@
+//! The single-table key layout. Every partition key starts with the tenant, and each device's
+//! hot data lives in its own partition so no per-device write touches a tenant-wide one.
+//!
+//! | item                 | pk                     | sk              |
+//! |----------------------|------------------------|-----------------|
+//! | tenant               | `T#<t>`                | `TENANT`        |
+//! | enrollment token     | `T#<t>#ET`             | `<token id>`    |
+//! | device (hot, small)  | `T#<t>#D#<d>`          | `D`             |
+//! | open command         | `T#<t>#D#<d>`          | `D#C#<cmd id>`  |
+//! | closed command       | `T#<t>#D#<d>`          | `C#<cmd id>`    |
+//! | device inventory     | `T#<t>#D#<d>`          | `I`             |
+//! | audit entry          | `T#<t>#AUDIT`          | `<ms>#<id>`     |
+//!
+//! The device item and its open commands share the prefix `D`, so one query returns both: a
+//! fetch authenticates and lists pending work in a single request.
+
+use crate::domain::{CommandId, DeviceId, EnrollmentTokenId, TenantId};
+use crate::ports::Key;
+
+pub const DEVICE_SK: &str = "D";
+pub const OPEN_PREFIX: &str = "D#C#";
+pub const CLOSED_PREFIX: &str = "C#";
+pub const INVENTORY_SK: &str = "I";
+
+pub fn tenant(t: &TenantId) -> Key {
+    Key::new(format!("T#{t}"), "TENANT")
+}
+
+pub fn enrollment_token(t: &TenantId, id: &EnrollmentTokenId) -> Key {
+    Key::new(format!("T#{t}#ET"), id.as_str())
+}
+
+pub fn device_pk(t: &TenantId, d: &DeviceId) -> String {
+    format!("T#{t}#D#{d}")
+}
+
+pub fn device(t: &TenantId, d: &DeviceId) -> Key {
+    Key::new(device_pk(t, d), DEVICE_SK)
+}
+
+pub fn inventory(t: &TenantId, d: &DeviceId) -> Key {
+    Key::new(device_pk(t, d), INVENTORY_SK)
+}
+
+pub fn open_command(t: &TenantId, d: &DeviceId, c: &CommandId) -> Key {
+    Key::new(device_pk(t, d), format!("{OPEN_PREFIX}{c}"))
+}
+
+pub fn closed_command(t: &TenantId, d: &DeviceId, c: &CommandId) -> Key {
+    Key::new(device_pk(t, d), format!("{CLOSED_PREFIX}{c}"))
+}
+
+pub fn audit_pk(t: &TenantId) -> String {
+    format!("T#{t}#AUDIT")
+}
+
+/// Zero-padded so that sort-key order is time order.
+pub fn audit(t: &TenantId, at_ms: i64, id: &str) -> Key {
+    Key::new(audit_pk(t), format!("{at_ms:013}#{id}"))
+}

@@ -1,0 +1,5 @@
+//! Store logic over the `Table` port: key layout and typed records, written once for every
+//! backend.
+
+pub mod keys;
+pub mod records;

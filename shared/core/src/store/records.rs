@@ -1,0 +1,155 @@
+//! Typed records and their mapping to table items, so use cases never juggle raw attributes.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::domain::{CommandSpec, CommandStatus, DeviceState, Location, Platform, ReportStatus};
+use crate::error::StoreError;
+use crate::ports::{Item, Key};
+
+/// Attribute names used in conditions and updates; they must match the serde field names below.
+pub mod attr {
+    pub const STATE: &str = "state";
+    pub const CRED: &str = "cred";
+    pub const PENDING: &str = "pending";
+    pub const STATUS: &str = "status";
+    pub const HISTORY: &str = "history";
+    pub const REMAINING: &str = "remaining";
+    pub const EXPIRES_AT: &str = "expires_at";
+    pub const REVOKED: &str = "revoked";
+    pub const SECRET_HASH: &str = "secret_hash";
+}
+
+pub fn to_item<T: Serialize>(key: Key, record: &T) -> Item {
+    let attrs = match serde_json::to_value(record) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    Item::new(key, attrs)
+}
+
+pub fn from_item<T: DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
+    serde_json::from_value(Value::Object(item.attrs.clone()))
+        .map_err(|e| StoreError::Corrupt(format!("{}/{}: {e}", item.key.pk, item.key.sk)))
+}
+
+/// The device's small, hot item: everything a check-in touches. Kept well under 1 KB so an idle
+/// check-in costs one write unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceRecord {
+    pub state: DeviceState,
+    /// SHA-256 of the credential secret.
+    pub cred: String,
+    pub platform: Platform,
+    pub push_token: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub push_token_invalid: bool,
+    /// Open commands (queued, sent, fetched or deferred).
+    #[serde(default)]
+    pub pending: i64,
+    pub enrolled_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub battery_level: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_free_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_total_bytes: Option<u64>,
+    pub os_version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked: Option<bool>,
+}
+
+/// The device's static inventory, written at enrolment and on inventory reports, never on an
+/// idle check-in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InventoryRecord {
+    pub model: String,
+    pub serial: String,
+    pub imei: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imsi: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    pub enrollment_token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported: Option<Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_at: Option<i64>,
+}
+
+/// One lifecycle event of a command.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: i64,
+    pub status: CommandStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// A device's result as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredResult {
+    pub status: ReportStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::domain::command::ReportedError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Map<String, Value>>,
+    pub at: i64,
+}
+
+/// A command, open (under `D#C#`) or closed (under `C#`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandRecord {
+    pub id: String,
+    pub spec: CommandSpec,
+    pub status: CommandStatus,
+    pub queued_at: i64,
+    pub queued_by: String,
+    pub deadline: i64,
+    pub updated_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_message_id: Option<String>,
+    /// When the device last said not_now; it is not served again until it checks in after this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_now_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<StoredResult>,
+    #[serde(default)]
+    pub history: Vec<HistoryEntry>,
+}
+
+/// An enrollment token as stored (its secret only as a hash).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrollmentTokenRecord {
+    pub id: String,
+    pub secret_hash: String,
+    pub created_at: i64,
+    pub created_by: String,
+    pub expires_at: i64,
+    pub max_uses: i64,
+    /// Uses left; decremented under the condition that it is at least 1.
+    pub remaining: i64,
+    #[serde(default)]
+    pub revoked: bool,
+    /// DynamoDB TTL (seconds): the store may drop the token a day after it expired.
+    pub ttl: i64,
+}
+
+/// One entry of the tenant's audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub at: i64,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Value>,
+}

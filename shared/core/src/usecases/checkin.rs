@@ -1,0 +1,77 @@
+//! Device check-in: one conditional write of the device's small item and no read. The condition
+//! enforces that the credential is still valid; the returned item says whether work is pending.
+
+use serde::Serialize;
+
+use crate::domain::{CheckinRequest, DeviceCredential, DeviceState};
+use crate::error::{Error, StoreError};
+use crate::ports::{Cond, Update};
+use crate::services::Services;
+use crate::store::keys;
+use crate::store::records::{DeviceRecord, attr, from_item};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckinReply {
+    /// Fetch commands now when this is above zero.
+    pub pending_commands: i64,
+    pub checkin_interval_seconds: i64,
+}
+
+/// The condition every device call relies on: the item exists, the credential matches and the
+/// device has not been wiped or unenrolled.
+pub fn credential_holds(cred: &DeviceCredential) -> Cond {
+    Cond::And(vec![
+        Cond::Exists,
+        Cond::eq(attr::CRED, cred.secret_hash()),
+        Cond::eq(attr::STATE, DeviceState::Enrolled.as_str()),
+    ])
+}
+
+pub async fn checkin(
+    svc: &Services,
+    cred: &DeviceCredential,
+    req: CheckinRequest,
+) -> Result<CheckinReply, Error> {
+    req.validate()?;
+    let now = svc.now();
+    let mut update = Update::new().set("last_seen", now);
+    if let Some(b) = req.battery_level {
+        update = update.set("battery_level", b);
+    }
+    if let Some(v) = req.storage_free_bytes {
+        update = update.set("storage_free_bytes", v);
+    }
+    if let Some(v) = req.storage_total_bytes {
+        update = update.set("storage_total_bytes", v);
+    }
+    if let Some(v) = &req.os_version {
+        update = update.set("os_version", v.as_str());
+    }
+    if let Some(l) = &req.location {
+        update = update
+            .set("location", serde_json::to_value(l).unwrap_or_default())
+            .set("location_at", now);
+    }
+    if let Some(t) = &req.push_token {
+        update = update
+            .set("push_token", t.as_str())
+            .remove("push_token_invalid");
+    }
+    let item = svc
+        .table
+        .update(
+            &keys::device(&cred.tenant, &cred.device),
+            update,
+            Some(credential_holds(cred)),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Precondition { .. } => Error::DeviceCredentialInvalid,
+            other => other.into(),
+        })?;
+    let device: DeviceRecord = from_item(&item)?;
+    Ok(CheckinReply {
+        pending_commands: device.pending.max(0),
+        checkin_interval_seconds: svc.settings.checkin_interval_secs,
+    })
+}

@@ -1,0 +1,235 @@
+//! Admin command operations: queue a command for a device (and hand the wake-up to the queue),
+//! read one with its history, list a device's commands, cancel an open one.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::lifecycle::{self, Located};
+use super::views::{CommandView, Listing};
+use super::wake::WakeMessage;
+use super::{COMMANDERS, READERS, audit, require_role};
+use crate::domain::{CommandId, CommandSpec, CommandStatus, DeviceId, DeviceState};
+use crate::error::{Error, StoreError};
+use crate::ports::{Cond, Principal, Query, Update, WriteOp};
+use crate::services::Services;
+use crate::store::keys;
+use crate::store::records::{CommandRecord, DeviceRecord, HistoryEntry, attr, from_item, to_item};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueCommandRequest {
+    pub command: CommandSpec,
+    /// How long the command may wait for the device before it expires.
+    #[serde(default)]
+    pub ttl_seconds: Option<i64>,
+}
+
+pub async fn queue(
+    svc: &Services,
+    who: &Principal,
+    device: &DeviceId,
+    req: QueueCommandRequest,
+) -> Result<CommandView, Error> {
+    require_role(who, COMMANDERS, "queue commands")?;
+    req.command.validate()?;
+    let s = &svc.settings;
+    let ttl = req.ttl_seconds.unwrap_or(s.default_command_ttl_secs);
+    if !(60..=s.max_command_ttl_secs).contains(&ttl) {
+        return Err(Error::invalid_field(
+            "ttl_seconds",
+            format!("must be between 60 and {}", s.max_command_ttl_secs),
+        ));
+    }
+    let now = svc.now();
+    let id = CommandId::from_generated(svc.ids.id(now));
+    let record = CommandRecord {
+        id: id.to_string(),
+        spec: req.command.clone(),
+        status: CommandStatus::Queued,
+        queued_at: now,
+        queued_by: who.subject.clone(),
+        deadline: now + ttl * 1000,
+        updated_at: now,
+        push_message_id: None,
+        not_now_at: None,
+        result: None,
+        history: vec![HistoryEntry {
+            at: now,
+            status: CommandStatus::Queued,
+            detail: None,
+        }],
+    };
+    let tenant = &who.tenant;
+    let written = svc
+        .table
+        .transact(vec![
+            WriteOp::Update {
+                key: keys::device(tenant, device),
+                update: Update::new().add(attr::PENDING, 1),
+                cond: Some(Cond::And(vec![
+                    Cond::Exists,
+                    Cond::eq(attr::STATE, DeviceState::Enrolled.as_str()),
+                ])),
+            },
+            WriteOp::Put {
+                item: to_item(keys::open_command(tenant, device, &id), &record),
+                cond: Some(Cond::NotExists),
+            },
+            audit::entry(
+                svc,
+                who,
+                "command.queue",
+                format!("device/{device}/command/{id}"),
+                Some(json!({"type": req.command.kind()})),
+            ),
+        ])
+        .await;
+    match written {
+        Ok(()) => {}
+        Err(StoreError::Precondition { index: Some(0) }) => {
+            return Err(device_not_commandable(svc, tenant, device).await);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // The command is stored: if the wake-up cannot be queued the device still gets it at its
+    // next check-in, so this failure is logged rather than returned.
+    let wake = WakeMessage {
+        tenant: tenant.to_string(),
+        device: device.to_string(),
+        command: id.to_string(),
+    };
+    if let Err(e) = svc.wake_queue.send_batch(vec![wake.encode()]).await {
+        tracing::warn!(error = %e, command = %id, "wake-up not queued; the device gets the command at its next check-in");
+    }
+    Ok(CommandView::new(device.as_str(), &record))
+}
+
+/// Explains why a device could not take a command: unknown, or no longer enrolled.
+async fn device_not_commandable(
+    svc: &Services,
+    tenant: &crate::domain::TenantId,
+    device: &DeviceId,
+) -> Error {
+    match svc.table.get(&keys::device(tenant, device), true).await {
+        Ok(Some(item)) => match from_item::<DeviceRecord>(&item) {
+            Ok(d) => Error::Conflict(format!(
+                "the device is {}; it can no longer receive commands",
+                d.state.as_str()
+            )),
+            Err(e) => e.into(),
+        },
+        Ok(None) => Error::NotFound("device"),
+        Err(e) => e.into(),
+    }
+}
+
+pub async fn get(
+    svc: &Services,
+    who: &Principal,
+    device: &DeviceId,
+    id: &CommandId,
+) -> Result<CommandView, Error> {
+    require_role(who, READERS, "read commands")?;
+    let Located { record, open } = lifecycle::load(svc, &who.tenant, device, id)
+        .await?
+        .ok_or(Error::NotFound("command"))?;
+    let record = if open {
+        lifecycle::expire_if_due(svc, &who.tenant, device, &record)
+            .await?
+            .unwrap_or(record)
+    } else {
+        record
+    };
+    Ok(CommandView::new(device.as_str(), &record))
+}
+
+/// Lists a device's commands: open ones first (oldest first), then closed ones.
+pub async fn list(
+    svc: &Services,
+    who: &Principal,
+    device: &DeviceId,
+    open_only: bool,
+    cursor: Option<String>,
+    limit: usize,
+) -> Result<Listing<CommandView>, Error> {
+    require_role(who, READERS, "read commands")?;
+    let tenant = &who.tenant;
+    if svc
+        .table
+        .get(&keys::device(tenant, device), false)
+        .await?
+        .is_none()
+    {
+        return Err(Error::NotFound("device"));
+    }
+    let prefix = if open_only {
+        keys::OPEN_PREFIX
+    } else {
+        keys::CLOSED_PREFIX
+    };
+    let mut q = Query::prefix(keys::device_pk(tenant, device), prefix);
+    q.cursor = cursor;
+    q.limit = limit.clamp(1, 200);
+    q.descending = !open_only;
+    let page = svc.table.query(q).await?;
+    let items = page
+        .items
+        .iter()
+        .map(|i| from_item::<CommandRecord>(i).map(|r| CommandView::new(device.as_str(), &r)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Listing {
+        items,
+        next_cursor: page.cursor,
+    })
+}
+
+pub async fn cancel(
+    svc: &Services,
+    who: &Principal,
+    device: &DeviceId,
+    id: &CommandId,
+) -> Result<CommandView, Error> {
+    require_role(who, COMMANDERS, "cancel commands")?;
+    let tenant = &who.tenant;
+    for _ in 0..3 {
+        let Located { record, open } = lifecycle::load(svc, tenant, device, id)
+            .await?
+            .ok_or(Error::NotFound("command"))?;
+        if !open {
+            return match record.status {
+                // Cancelling twice is not an error: the second call changes nothing.
+                CommandStatus::Cancelled => Ok(CommandView::new(device.as_str(), &record)),
+                other => Err(Error::CommandClosed {
+                    status: other.as_str().to_owned(),
+                }),
+            };
+        }
+        let entry = audit::entry(
+            svc,
+            who,
+            "command.cancel",
+            format!("device/{device}/command/{id}"),
+            None,
+        );
+        match lifecycle::close(
+            svc,
+            tenant,
+            device,
+            &record,
+            CommandStatus::Cancelled,
+            Some(format!("cancelled by {}", who.subject)),
+            None,
+            Update::new(),
+            vec![entry],
+        )
+        .await
+        {
+            Ok(closed) => return Ok(CommandView::new(device.as_str(), &closed)),
+            Err(StoreError::Precondition { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::Conflict(
+        "the command kept changing while being cancelled; retry".into(),
+    ))
+}

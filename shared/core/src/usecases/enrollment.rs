@@ -1,0 +1,198 @@
+//! Enrollment: admins create tokens (expiry, max uses); devices exchange one for a device id and
+//! credential in a single all-or-nothing transaction.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{ADMINS, audit, require_role};
+use crate::domain::time::rfc3339;
+use crate::domain::{
+    DeviceCredential, DeviceId, DeviceState, EnrollRequest, EnrollmentSecret, EnrollmentTokenId,
+};
+use crate::error::{Error, StoreError};
+use crate::ports::{Cmp, Cond, Principal, Update, WriteOp};
+use crate::services::Services;
+use crate::store::keys;
+use crate::store::records::{
+    DeviceRecord, EnrollmentTokenRecord, InventoryRecord, attr, to_item,
+};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTokenRequest {
+    /// Lifetime; defaults to a week.
+    #[serde(default)]
+    pub expires_in_seconds: Option<i64>,
+    /// How many devices may enroll with it; defaults to 1.
+    #[serde(default)]
+    pub max_uses: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenCreated {
+    pub id: String,
+    /// The secret to hand to devices; shown once, stored only as a hash.
+    pub token: String,
+    pub expires_at: String,
+    pub max_uses: i64,
+}
+
+pub async fn create_token(
+    svc: &Services,
+    who: &Principal,
+    req: CreateTokenRequest,
+) -> Result<TokenCreated, Error> {
+    require_role(who, ADMINS, "create enrollment tokens")?;
+    let s = &svc.settings;
+    let ttl = req.expires_in_seconds.unwrap_or(s.default_enrollment_ttl_secs);
+    if !(60..=s.max_enrollment_ttl_secs).contains(&ttl) {
+        return Err(Error::invalid_field(
+            "expires_in_seconds",
+            format!("must be between 60 and {}", s.max_enrollment_ttl_secs),
+        ));
+    }
+    let max_uses = req.max_uses.unwrap_or(1);
+    if !(1..=s.max_enrollment_uses).contains(&max_uses) {
+        return Err(Error::invalid_field(
+            "max_uses",
+            format!("must be between 1 and {}", s.max_enrollment_uses),
+        ));
+    }
+    let now = svc.now();
+    let id = EnrollmentTokenId::from_generated(svc.ids.id(now));
+    let secret = EnrollmentSecret::new(who.tenant.clone(), id.clone(), svc.ids.secret());
+    let expires_at = now + ttl * 1000;
+    let record = EnrollmentTokenRecord {
+        id: id.to_string(),
+        secret_hash: secret.secret_hash(),
+        created_at: now,
+        created_by: who.subject.clone(),
+        expires_at,
+        max_uses,
+        remaining: max_uses,
+        revoked: false,
+        ttl: expires_at / 1000 + 86_400,
+    };
+    svc.table
+        .transact(vec![
+            // The tenant record appears with its first enrollment token.
+            WriteOp::Update {
+                key: keys::tenant(&who.tenant),
+                update: Update::new().set_if_absent("created_at", now),
+                cond: None,
+            },
+            WriteOp::Put {
+                item: to_item(keys::enrollment_token(&who.tenant, &id), &record),
+                cond: Some(Cond::NotExists),
+            },
+            audit::entry(
+                svc,
+                who,
+                "enrollment_token.create",
+                format!("enrollment_token/{id}"),
+                Some(json!({"max_uses": max_uses, "expires_at": rfc3339(expires_at)})),
+            ),
+        ])
+        .await?;
+    Ok(TokenCreated {
+        id: id.to_string(),
+        token: secret.encode(),
+        expires_at: rfc3339(expires_at),
+        max_uses,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Enrolled {
+    pub tenant: String,
+    pub device_id: String,
+    /// Presented as `Authorization: Bearer <credential>` on every device call.
+    pub device_credential: String,
+    pub checkin_interval_seconds: i64,
+}
+
+pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Error> {
+    let token = EnrollmentSecret::parse(&req.enrollment_token)?;
+    req.validate()?;
+    let now = svc.now();
+    let tenant = token.tenant.clone();
+    let device = DeviceId::from_generated(svc.ids.id(now));
+    let credential = DeviceCredential::new(tenant.clone(), device.clone(), svc.ids.secret());
+    let record = DeviceRecord {
+        state: DeviceState::Enrolled,
+        cred: credential.secret_hash(),
+        platform: req.platform,
+        push_token: req.push_token.clone(),
+        push_token_invalid: false,
+        pending: 0,
+        enrolled_at: now,
+        last_seen: Some(now),
+        battery_level: None,
+        storage_free_bytes: None,
+        storage_total_bytes: None,
+        os_version: req.os_version.clone(),
+        location: None,
+        location_at: None,
+        locked: None,
+    };
+    let inventory = InventoryRecord {
+        model: req.model.clone(),
+        serial: req.serial.clone(),
+        imei: req.imei.as_str().to_owned(),
+        imsi: req.imsi.clone(),
+        phone_number: req.phone_number.clone(),
+        enrollment_token: token.token.to_string(),
+        reported: None,
+        reported_at: None,
+    };
+    let use_token = WriteOp::Update {
+        key: keys::enrollment_token(&tenant, &token.token),
+        update: Update::new().add(attr::REMAINING, -1),
+        cond: Some(Cond::And(vec![
+            Cond::Exists,
+            Cond::eq(attr::SECRET_HASH, token.secret_hash()),
+            Cond::eq(attr::REVOKED, false),
+            Cond::Num(attr::EXPIRES_AT.into(), Cmp::Gt, now),
+            Cond::Num(attr::REMAINING.into(), Cmp::Ge, 1),
+        ])),
+    };
+    let device_principal = Principal {
+        tenant: tenant.clone(),
+        subject: format!("device/{device}"),
+        role: crate::domain::Role::User,
+    };
+    let result = svc
+        .table
+        .transact(vec![
+            use_token,
+            WriteOp::Put {
+                item: to_item(keys::device(&tenant, &device), &record),
+                cond: Some(Cond::NotExists),
+            },
+            WriteOp::Put {
+                item: to_item(keys::inventory(&tenant, &device), &inventory),
+                cond: Some(Cond::NotExists),
+            },
+            audit::entry(
+                svc,
+                &device_principal,
+                "device.enroll",
+                format!("device/{device}"),
+                Some(json!({"platform": req.platform, "model": req.model, "enrollment_token": token.token})),
+            ),
+        ])
+        .await;
+    match result {
+        Ok(()) => {}
+        Err(StoreError::Precondition { index: Some(0) }) => {
+            return Err(Error::EnrollmentTokenInvalid);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Enrolled {
+        tenant: tenant.to_string(),
+        device_id: device.to_string(),
+        device_credential: credential.encode(),
+        checkin_interval_seconds: svc.settings.checkin_interval_secs,
+    })
+}

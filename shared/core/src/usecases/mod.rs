@@ -1,0 +1,30 @@
+//! Use cases: plain async functions over `Services`, one file per capability. HTTP routes and
+//! queue consumers call these and nothing else.
+
+pub mod audit;
+pub mod checkin;
+pub mod commands;
+pub mod devices;
+pub mod enrollment;
+pub mod fetch;
+pub mod lifecycle;
+pub mod results;
+pub mod views;
+pub mod wake;
+
+use crate::domain::Role;
+use crate::error::Error;
+use crate::ports::Principal;
+
+/// Refuses the call unless the principal has one of the roles.
+pub fn require_role(p: &Principal, allowed: &[Role], action: &str) -> Result<(), Error> {
+    if allowed.contains(&p.role) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(action.to_owned()))
+    }
+}
+
+pub const READERS: &[Role] = &[Role::Admin, Role::Operator, Role::Auditor];
+pub const COMMANDERS: &[Role] = &[Role::Admin, Role::Operator];
+pub const ADMINS: &[Role] = &[Role::Admin];

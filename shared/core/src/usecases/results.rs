@@ -1,0 +1,134 @@
+//! A device reports the result of one command. Results are idempotent: the same result twice
+//! changes nothing, and a different one after the command closed is refused.
+
+use super::checkin::credential_holds;
+use super::lifecycle::{self, Located};
+use super::views::CommandView;
+use crate::domain::{
+    CommandId, CommandSpec, CommandStatus, DeviceCredential, DeviceState, ReportStatus,
+    ResultReport,
+};
+use crate::error::{Error, StoreError};
+use crate::ports::{Update, WriteOp};
+use crate::services::Services;
+use crate::store::keys;
+use crate::store::records::StoredResult;
+
+pub async fn report(
+    svc: &Services,
+    cred: &DeviceCredential,
+    id: &CommandId,
+    report: ResultReport,
+) -> Result<CommandView, Error> {
+    report.validate()?;
+    let (tenant, device) = (&cred.tenant, &cred.device);
+    let hot = svc.table.get(&keys::device(tenant, device), true).await?;
+    if !hot.is_some_and(|h| credential_holds(cred).holds(Some(&h))) {
+        return Err(Error::DeviceCredentialInvalid);
+    }
+    for _ in 0..3 {
+        let Located { record, open } = lifecycle::load(svc, tenant, device, id)
+            .await?
+            .ok_or(Error::NotFound("command"))?;
+        let same = record
+            .result
+            .as_ref()
+            .is_some_and(|r| r.status == report.status && r.error == report.error && r.data == report.data);
+        if !open {
+            return if same {
+                Ok(CommandView::new(device.as_str(), &record))
+            } else {
+                Err(Error::CommandClosed {
+                    status: record.status.as_str().to_owned(),
+                })
+            };
+        }
+        // A repeated not_now before the command was served again changes nothing.
+        if record.status == CommandStatus::NotNow && report.status == ReportStatus::NotNow {
+            return Ok(CommandView::new(device.as_str(), &record));
+        }
+        let now = svc.now();
+        let stored = StoredResult {
+            status: report.status,
+            error: report.error.clone(),
+            data: report.data.clone(),
+            at: now,
+        };
+        let detail = report
+            .error
+            .as_ref()
+            .map(|e| format!("{}: {}", e.code, e.message));
+        let outcome = match report.status {
+            ReportStatus::NotNow => {
+                lifecycle::advance(
+                    svc,
+                    tenant,
+                    device,
+                    &record,
+                    CommandStatus::NotNow,
+                    None,
+                    Update::new()
+                        .set("not_now_at", now)
+                        .set("result", serde_json::to_value(&stored).unwrap_or_default()),
+                )
+                .await
+            }
+            status => {
+                let effect = if status == ReportStatus::Acknowledged {
+                    device_effect(&record.spec, &report, now)
+                } else {
+                    Update::new()
+                };
+                lifecycle::close(
+                    svc,
+                    tenant,
+                    device,
+                    &record,
+                    status.status(),
+                    detail,
+                    Some(stored),
+                    effect,
+                    Vec::<WriteOp>::new(),
+                )
+                .await
+            }
+        };
+        match outcome {
+            Ok(r) => return Ok(CommandView::new(device.as_str(), &r)),
+            // Changed under us (a cancel, expiry, a duplicate report): look again.
+            Err(StoreError::Precondition { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::Conflict(
+        "the command kept changing while the result was recorded; retry".into(),
+    ))
+}
+
+/// What an acknowledged command changes on the device record, in the same transaction.
+fn device_effect(spec: &CommandSpec, report: &ResultReport, now: i64) -> Update {
+    match spec {
+        // A wiped device holds no credential any more: revoke it at once.
+        CommandSpec::Wipe { .. } => Update::new().set("state", DeviceState::Wiped.as_str()),
+        CommandSpec::EnterpriseWipe {} => {
+            Update::new().set("state", DeviceState::Unenrolled.as_str())
+        }
+        CommandSpec::Lock { .. } => Update::new().set("locked", true),
+        CommandSpec::Locate {} => {
+            let fix = report.data.as_ref().and_then(|d| {
+                serde_json::from_value::<crate::domain::Location>(serde_json::Value::Object(
+                    d.clone(),
+                ))
+                .ok()
+                .filter(|l| l.validate().is_ok())
+            });
+            match fix {
+                Some(l) => Update::new()
+                    .set("location", serde_json::to_value(l).unwrap_or_default())
+                    .set("location_at", now),
+                None => Update::new(),
+            }
+        }
+        _ => Update::new(),
+    }
+}

@@ -1,0 +1,125 @@
+//! Request extractors that parse at the edge: JSON bodies (unknown fields refused), query
+//! strings, path ids and the two kinds of bearer credentials. Every rejection is problem+json.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use mdm_core::Error;
+use mdm_core::Services;
+use mdm_core::domain::DeviceCredential;
+use mdm_core::ports::Principal;
+use serde::de::DeserializeOwned;
+
+use crate::problem::Problem;
+
+/// A JSON body; syntax, type and unknown-field errors become `invalid_request`.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(JsonBody(v)),
+            Err(rejection) => Err(json_problem(rejection)),
+        }
+    }
+}
+
+fn json_problem(r: JsonRejection) -> Problem {
+    match r {
+        JsonRejection::MissingJsonContentType(_) => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ),
+        JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is larger than this route accepts",
+            )
+        }
+        JsonRejection::JsonDataError(e) => {
+            Problem::from(Error::Invalid(format!("invalid body: {}", source_text(&e))))
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            Problem::from(Error::Invalid(format!("malformed JSON: {}", source_text(&e))))
+        }
+        other => Problem::from(Error::Invalid(other.body_text())),
+    }
+}
+
+/// serde's message without axum's generic prefix, e.g. "unknown field `x`, expected ...".
+fn source_text(e: &dyn std::error::Error) -> String {
+    let mut last = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        last = s.to_string();
+        cur = s.source();
+    }
+    last
+}
+
+/// A query string; unknown parameters are refused by the target type.
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(QueryParams(v)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(Problem::from(
+                Error::Invalid(format!("invalid query string: {}", source_text(&e))),
+            )),
+            Err(other) => Err(Problem::from(Error::Invalid(other.body_text()))),
+        }
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// A tenant user proven by a verified JWT; the tenant comes only from here.
+pub struct Tenant(pub Principal);
+
+impl FromRequestParts<Arc<Services>> for Tenant {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, svc: &Arc<Services>) -> Result<Self, Problem> {
+        let token = bearer(parts).ok_or_else(|| {
+            Problem::from(Error::Unauthenticated(
+                "send Authorization: Bearer <token>".into(),
+            ))
+        })?;
+        Ok(Tenant(svc.verifier.verify(token).await?))
+    }
+}
+
+/// A device's credential, parsed (its validity is enforced by the store condition or read).
+pub struct Device(pub DeviceCredential);
+
+impl<S: Send + Sync> FromRequestParts<S> for Device {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let token = bearer(parts).ok_or(Problem::from(Error::DeviceCredentialInvalid))?;
+        Ok(Device(DeviceCredential::parse(token)?))
+    }
+}
+
+/// Parses a path id; a malformed one cannot exist, so it is a 404 like any unknown id.
+pub fn path_id<T>(
+    raw: &str,
+    parse: fn(&str) -> Result<T, Error>,
+    what: &'static str,
+) -> Result<T, Problem> {
+    parse(raw).map_err(|_| Problem::from(Error::NotFound(what)))
+}
