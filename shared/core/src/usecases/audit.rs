@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{require_role, views::Listing};
-use crate::domain::Role;
+use crate::domain::{Role, TenantId};
 use crate::domain::time::rfc3339;
 use crate::error::Error;
 use crate::ports::{Principal, Query, WriteOp};
@@ -21,17 +21,30 @@ pub fn entry(
     target: String,
     detail: Option<Value>,
 ) -> WriteOp {
+    entry_by(svc, &who.tenant, &who.subject, who.role.as_str(), action, target, detail)
+}
+
+/// The same for an actor that is not a tenant user, such as a device enrolling itself.
+pub fn entry_by(
+    svc: &Services,
+    tenant: &TenantId,
+    actor: &str,
+    role: &str,
+    action: &str,
+    target: String,
+    detail: Option<Value>,
+) -> WriteOp {
     let at = svc.now();
     let record = AuditRecord {
         at,
-        actor: who.subject.clone(),
-        role: who.role.as_str().to_owned(),
+        actor: actor.to_owned(),
+        role: role.to_owned(),
         action: action.to_owned(),
         target,
         detail,
     };
     WriteOp::Put {
-        item: to_item(keys::audit(&who.tenant, at, &svc.ids.id(at)), &record),
+        item: to_item(keys::audit(tenant, at, &svc.ids.id(at)), &record),
         cond: None,
     }
 }

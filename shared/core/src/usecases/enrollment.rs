@@ -156,11 +156,6 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
             Cond::Num(attr::REMAINING.into(), Cmp::Ge, 1),
         ])),
     };
-    let device_principal = Principal {
-        tenant: tenant.clone(),
-        subject: format!("device/{device}"),
-        role: crate::domain::Role::User,
-    };
     let result = svc
         .table
         .transact(vec![
@@ -173,9 +168,11 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
                 item: to_item(keys::inventory(&tenant, &device), &inventory),
                 cond: Some(Cond::NotExists),
             },
-            audit::entry(
+            audit::entry_by(
                 svc,
-                &device_principal,
+                &tenant,
+                &format!("device/{device}"),
+                "device",
                 "device.enroll",
                 format!("device/{device}"),
                 Some(json!({"platform": req.platform, "model": req.model, "enrollment_token": token.token})),

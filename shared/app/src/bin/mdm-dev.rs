@@ -1,0 +1,149 @@
+//! `mdm-dev`: runs the whole MDM on one machine (embedded store, queue and push sink), and mints
+//! dev tokens for it.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use mdm_app::{AppConfig, LocalApp};
+use mdm_core::auth::{DevClaims, mint_hs256};
+use mdm_core::domain::{Role, TenantId};
+
+#[derive(Parser)]
+#[command(version, about = "Run the MDM locally, or mint a dev token for it")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: AppConfig,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API with the queue consumer (the default).
+    Serve {
+        #[arg(long, env = "MDM_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Print a tenant-user JWT signed with this data directory's dev key.
+    Token {
+        #[arg(long)]
+        tenant: String,
+        /// admin, operator, auditor or user.
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// The user's subject (defaults to <role>@<tenant>).
+        #[arg(long)]
+        sub: Option<String>,
+        #[arg(long, default_value_t = 12 * 3600)]
+        ttl_secs: u64,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Token {
+            tenant,
+            role,
+            sub,
+            ttl_secs,
+        }) => token(&cli.config, &tenant, &role, sub, ttl_secs),
+        Some(Command::Serve { listen }) => serve(&cli.config, listen).await,
+        None => serve(&cli.config, "127.0.0.1:8080".parse().expect("a valid address")).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("mdm-dev: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn token(
+    cfg: &AppConfig,
+    tenant: &str,
+    role: &str,
+    sub: Option<String>,
+    ttl_secs: u64,
+) -> Result<(), String> {
+    if cfg.jwks_file.is_some() {
+        return Err("tokens for a JWKS issuer come from that issuer, not from mdm-dev".into());
+    }
+    let tenant = TenantId::parse(tenant).map_err(|e| format!("--tenant: {e}"))?;
+    let role = Role::parse(role).ok_or("--role must be admin, operator, auditor or user")?;
+    let secret = match &cfg.dev_jwt_secret {
+        Some(s) => s.clone(),
+        None => mdm_app::dev_key::load_or_create(&cfg.data_dir).map_err(|e| e.to_string())?,
+    };
+    let claims = DevClaims {
+        iss: cfg.jwt_issuer.clone(),
+        aud: cfg.jwt_audience.clone(),
+        sub: sub.unwrap_or_else(|| format!("{}@{tenant}", role.as_str())),
+        tenant,
+        role,
+        ttl_secs,
+    };
+    println!("{}", mint_hs256(secret.as_bytes(), &claims).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+async fn serve(cfg: &AppConfig, listen: SocketAddr) -> Result<(), String> {
+    let app = LocalApp::build(cfg).map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let store = if cfg.in_memory {
+        "in memory (lost on exit)".to_owned()
+    } else {
+        cfg.data_dir.join(mdm_app::local::DB_FILE).display().to_string()
+    };
+    println!("mdm-dev listening on http://{listen}  (store: {store})");
+    if app.dev_jwt_secret.is_some() {
+        println!(
+            "admin token for a first tenant:  cargo run --release --bin mdm-dev -- token --tenant acme --role admin"
+        );
+    }
+    let table = app.table.clone();
+    let housekeeping = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            if let Err(e) = table.purge_expired(now).await {
+                tracing::warn!(error = %e, "purging expired items failed");
+            }
+        }
+    });
+    let result = app.serve(listener, shutdown_signal()).await;
+    housekeeping.abort();
+    result.map_err(|e| format!("server failed: {e}"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    println!("mdm-dev: shutting down");
+}

@@ -1,0 +1,11 @@
+//! The composition root and the local tools: the server (`mdm-dev`), the device simulator
+//! (`mdm-agent`) and the benchmark (`mdm-bench`).
+
+pub mod agent;
+pub mod config;
+pub mod dev_key;
+pub mod local;
+pub mod worker;
+
+pub use config::AppConfig;
+pub use local::LocalApp;
