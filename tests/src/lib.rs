@@ -1,0 +1,6 @@
+//! Test suites shared by every backend: each port's contract is written once here and run by
+//! the test targets against the embedded backend and, through an emulator, the AWS adapters.
+
+pub mod contract;
+pub mod flow;
+pub mod stack;
