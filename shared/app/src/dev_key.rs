@@ -35,7 +35,10 @@ pub fn load_or_create(dir: &Path) -> Result<String, Error> {
         // Another process created it first: use theirs.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return load_or_create(dir),
         Err(e) => {
-            return Err(Error::Invalid(format!("cannot create {}: {e}", path.display())));
+            return Err(Error::Invalid(format!(
+                "cannot create {}: {e}",
+                path.display()
+            )));
         }
     };
     writeln!(file, "{key}")

@@ -4,6 +4,7 @@
 pub mod agent;
 pub mod config;
 pub mod dev_key;
+pub mod lambda;
 pub mod local;
 pub mod worker;
 

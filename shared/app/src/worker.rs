@@ -38,7 +38,9 @@ pub async fn handle_batch(svc: &Services, batch: &[Delivery]) -> Vec<String> {
             Ok((id, Outcome::Retry(reason))) => {
                 tracing::warn!(message = %id, %reason, "message will be retried");
             }
-            Err(e) => tracing::error!(error = %e, "consumer task panicked; message will be retried"),
+            Err(e) => {
+                tracing::error!(error = %e, "consumer task panicked; message will be retried")
+            }
         }
     }
     batch

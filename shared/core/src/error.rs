@@ -56,7 +56,10 @@ pub enum PushError {
     InvalidToken,
     /// Try again later (rate limit, outage), optionally after `retry_after_secs`.
     #[error("push provider unavailable: {reason}")]
-    Retryable { reason: String, retry_after_secs: Option<u64> },
+    Retryable {
+        reason: String,
+        retry_after_secs: Option<u64>,
+    },
     /// The push can never succeed as sent (bad credentials, bad request).
     #[error("push rejected: {0}")]
     Rejected(String),

@@ -42,13 +42,18 @@ impl UnitMeter {
 
     /// A single-item write; DynamoDB bills the larger of the item before and after.
     pub fn write(&self, bytes_before: usize, bytes_after: usize) {
-        self.writes.fetch_add(write_units(bytes_before.max(bytes_after)), Ordering::Relaxed);
+        self.writes.fetch_add(
+            write_units(bytes_before.max(bytes_after)),
+            Ordering::Relaxed,
+        );
     }
 
     /// A transactional write costs twice a plain one.
     pub fn transact_write(&self, bytes_before: usize, bytes_after: usize) {
-        self.writes
-            .fetch_add(2 * write_units(bytes_before.max(bytes_after)), Ordering::Relaxed);
+        self.writes.fetch_add(
+            2 * write_units(bytes_before.max(bytes_after)),
+            Ordering::Relaxed,
+        );
     }
 
     pub fn snapshot(&self) -> UnitsSnapshot {
@@ -72,7 +77,13 @@ mod tests {
         let m = UnitMeter::new();
         m.write(0, 300);
         m.read(300, false);
-        assert_eq!(m.snapshot(), UnitsSnapshot { read_units: 0.5, write_units: 1 });
+        assert_eq!(
+            m.snapshot(),
+            UnitsSnapshot {
+                read_units: 0.5,
+                write_units: 1
+            }
+        );
     }
 
     #[test]

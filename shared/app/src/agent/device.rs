@@ -91,7 +91,9 @@ impl SimDevice {
                 json!({"status": "acknowledged"})
             }
             "ring" | "message" => json!({"status": "acknowledged"}),
-            other => json!({"status": "error", "error": {"code": "unsupported", "message": format!("{other} is not supported")}}),
+            other => {
+                json!({"status": "error", "error": {"code": "unsupported", "message": format!("{other} is not supported")}})
+            }
         }
     }
 }

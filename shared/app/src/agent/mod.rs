@@ -35,19 +35,41 @@ pub struct AgentOptions {
 /// Something a simulated device did, for printing or for tests to await.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Enrolled { index: u64, device_id: String },
-    Woken { index: u64 },
-    Executed { index: u64, command_id: String, kind: String, status: String },
-    Gone { index: u64 },
-    Failed { index: u64, message: String },
+    Enrolled {
+        index: u64,
+        device_id: String,
+    },
+    Woken {
+        index: u64,
+    },
+    Executed {
+        index: u64,
+        command_id: String,
+        kind: String,
+        status: String,
+    },
+    Gone {
+        index: u64,
+    },
+    Failed {
+        index: u64,
+        message: String,
+    },
 }
 
 impl std::fmt::Display for Event {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Event::Enrolled { index, device_id } => write!(f, "device #{index} enrolled as {device_id}"),
+            Event::Enrolled { index, device_id } => {
+                write!(f, "device #{index} enrolled as {device_id}")
+            }
             Event::Woken { index } => write!(f, "device #{index} woken by a push"),
-            Event::Executed { index, command_id, kind, status } => {
+            Event::Executed {
+                index,
+                command_id,
+                kind,
+                status,
+            } => {
                 write!(f, "device #{index} ran {kind} ({command_id}) -> {status}")
             }
             Event::Gone { index } => write!(f, "device #{index} was wiped and stops"),
@@ -66,7 +88,10 @@ pub struct Fleet {
 impl Fleet {
     /// Waits for the next event, up to `timeout`.
     pub async fn next_event(&mut self, timeout: Duration) -> Option<Event> {
-        tokio::time::timeout(timeout, self.events.recv()).await.ok().flatten()
+        tokio::time::timeout(timeout, self.events.recv())
+            .await
+            .ok()
+            .flatten()
     }
 
     /// Stops every device and the wake-up listener.
@@ -106,12 +131,16 @@ pub async fn start(opts: AgentOptions) -> Result<Fleet, CallError> {
     for slot in 0..opts.devices {
         let index = opts.first_index + slot;
         let push_token = format!("http://{addr}/wake/{slot}");
-        let body = SimDevice::enrollment_body(index, &opts.enrollment_token, &opts.platform, &push_token);
+        let body =
+            SimDevice::enrollment_body(index, &opts.enrollment_token, &opts.platform, &push_token);
         let reply = api.enroll(&body).await?;
         let device = SimDevice {
             index,
             device_id: reply["device_id"].as_str().unwrap_or_default().to_owned(),
-            credential: reply["device_credential"].as_str().unwrap_or_default().to_owned(),
+            credential: reply["device_credential"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             locked: false,
             passcode_cleared: false,
             apps: Vec::new(),
@@ -169,7 +198,10 @@ async fn run_device(
             _ = periodic => {}
         }
         if let Err(e) = session(&api, &device, &tx).await {
-            let _ = tx.send(Event::Failed { index, message: e.to_string() });
+            let _ = tx.send(Event::Failed {
+                index,
+                message: e.to_string(),
+            });
         }
         if device.lock().await.gone {
             let _ = tx.send(Event::Gone { index });
@@ -208,4 +240,3 @@ pub async fn session(
     }
     Ok(())
 }
-

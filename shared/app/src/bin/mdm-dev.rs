@@ -44,8 +44,7 @@ enum Command {
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     let cli = Cli::parse();
@@ -57,7 +56,13 @@ async fn main() -> std::process::ExitCode {
             ttl_secs,
         }) => token(&cli.config, &tenant, &role, sub, ttl_secs),
         Some(Command::Serve { listen }) => serve(&cli.config, listen).await,
-        None => serve(&cli.config, "127.0.0.1:8080".parse().expect("a valid address")).await,
+        None => {
+            serve(
+                &cli.config,
+                "127.0.0.1:8080".parse().expect("a valid address"),
+            )
+            .await
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -92,7 +97,10 @@ fn token(
         role,
         ttl_secs,
     };
-    println!("{}", mint_hs256(secret.as_bytes(), &claims).map_err(|e| e.to_string())?);
+    println!(
+        "{}",
+        mint_hs256(secret.as_bytes(), &claims).map_err(|e| e.to_string())?
+    );
     Ok(())
 }
 
@@ -104,7 +112,10 @@ async fn serve(cfg: &AppConfig, listen: SocketAddr) -> Result<(), String> {
     let store = if cfg.in_memory {
         "in memory (lost on exit)".to_owned()
     } else {
-        cfg.data_dir.join(mdm_app::local::DB_FILE).display().to_string()
+        cfg.data_dir
+            .join(mdm_app::local::DB_FILE)
+            .display()
+            .to_string()
     };
     println!("mdm-dev listening on http://{listen}  (store: {store})");
     if app.dev_jwt_secret.is_some() {
@@ -136,8 +147,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
             s.recv().await;
         }

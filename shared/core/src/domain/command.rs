@@ -108,18 +108,22 @@ impl CommandSpec {
                     text_len("new_passcode", p, 4, 16)?;
                 }
             }
-            CommandSpec::InstallApp { app_id, version, url } => {
+            CommandSpec::InstallApp {
+                app_id,
+                version,
+                url,
+            } => {
                 app_identifier(app_id)?;
                 if let Some(v) = version {
                     text_len("version", v, 1, 50)?;
                 }
-                if let Some(u) = url {
-                    if !u.starts_with("https://") || u.len() > 2048 {
-                        return Err(Error::invalid_field(
-                            "url",
-                            "must be an https:// URL of at most 2048 characters",
-                        ));
-                    }
+                if let Some(u) = url
+                    && (!u.starts_with("https://") || u.len() > 2048)
+                {
+                    return Err(Error::invalid_field(
+                        "url",
+                        "must be an https:// URL of at most 2048 characters",
+                    ));
                 }
             }
             CommandSpec::RemoveApp { app_id } => app_identifier(app_id)?,
@@ -150,7 +154,10 @@ fn text_len(field: &str, s: &str, min: usize, max: usize) -> Result<(), Error> {
         ));
     }
     if s.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(Error::invalid_field(field, "must not contain control characters"));
+        return Err(Error::invalid_field(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(())
 }
@@ -310,10 +317,13 @@ impl ResultReport {
             text_len("error.code", &e.code, 1, 64)?;
             text_len("error.message", &e.message, 0, 500)?;
         }
-        if let Some(d) = &self.data {
-            if serde_json::to_vec(d).map_or(0, |v| v.len()) > 4096 {
-                return Err(Error::invalid_field("data", "must be at most 4096 bytes of JSON"));
-            }
+        if let Some(d) = &self.data
+            && serde_json::to_vec(d).map_or(0, |v| v.len()) > 4096
+        {
+            return Err(Error::invalid_field(
+                "data",
+                "must be at most 4096 bytes of JSON",
+            ));
         }
         Ok(())
     }
@@ -330,15 +340,24 @@ mod tests {
     #[test]
     fn every_catalogue_command_parses_from_its_json_form() {
         for (json, kind) in [
-            (r#"{"type":"lock","message":"Lost","phone_number":"+14155550100"}"#, "lock"),
+            (
+                r#"{"type":"lock","message":"Lost","phone_number":"+14155550100"}"#,
+                "lock",
+            ),
             (r#"{"type":"locate"}"#, "locate"),
             (r#"{"type":"ring"}"#, "ring"),
             (r#"{"type":"message","text":"hi"}"#, "message"),
             (r#"{"type":"reset_passcode"}"#, "reset_passcode"),
             (r#"{"type":"wipe"}"#, "wipe"),
             (r#"{"type":"enterprise_wipe"}"#, "enterprise_wipe"),
-            (r#"{"type":"install_app","app_id":"com.example.app"}"#, "install_app"),
-            (r#"{"type":"remove_app","app_id":"com.example.app"}"#, "remove_app"),
+            (
+                r#"{"type":"install_app","app_id":"com.example.app"}"#,
+                "install_app",
+            ),
+            (
+                r#"{"type":"remove_app","app_id":"com.example.app"}"#,
+                "remove_app",
+            ),
             (r#"{"type":"refresh_inventory"}"#, "refresh_inventory"),
         ] {
             let spec = parse(json).unwrap_or_else(|e| panic!("{json}: {e}"));

@@ -30,8 +30,7 @@ impl DeviceCredential {
     }
 
     pub fn parse(s: &str) -> Result<Self, Error> {
-        let (tenant, id, secret) =
-            split_bearer(s, "d1").ok_or(Error::DeviceCredentialInvalid)?;
+        let (tenant, id, secret) = split_bearer(s, "d1").ok_or(Error::DeviceCredentialInvalid)?;
         Ok(Self {
             tenant: TenantId::parse(tenant).map_err(|_| Error::DeviceCredentialInvalid)?,
             device: DeviceId::parse(id).map_err(|_| Error::DeviceCredentialInvalid)?,
@@ -73,8 +72,7 @@ impl EnrollmentSecret {
     }
 
     pub fn parse(s: &str) -> Result<Self, Error> {
-        let (tenant, id, secret) =
-            split_bearer(s, "e1").ok_or(Error::EnrollmentTokenInvalid)?;
+        let (tenant, id, secret) = split_bearer(s, "e1").ok_or(Error::EnrollmentTokenInvalid)?;
         Ok(Self {
             tenant: TenantId::parse(tenant).map_err(|_| Error::EnrollmentTokenInvalid)?,
             token: EnrollmentTokenId::parse(id).map_err(|_| Error::EnrollmentTokenInvalid)?,
@@ -127,7 +125,13 @@ mod tests {
 
     #[test]
     fn malformed_credentials_are_refused() {
-        for bad in ["", "d1.acme.01ABC", "e1.acme.01ABC.ssssssssssssssssssss", "d1.ACME.01ABC.ssssssssssssssssssss", "d1.acme.01ABC.short"] {
+        for bad in [
+            "",
+            "d1.acme.01ABC",
+            "e1.acme.01ABC.ssssssssssssssssssss",
+            "d1.ACME.01ABC.ssssssssssssssssssss",
+            "d1.acme.01ABC.short",
+        ] {
             assert!(DeviceCredential::parse(bad).is_err(), "{bad}");
         }
     }

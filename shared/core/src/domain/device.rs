@@ -41,10 +41,10 @@ impl EnrollRequest {
                 "must be 1 to 64 letters, digits or dashes",
             ));
         }
-        if let Some(imsi) = &self.imsi {
-            if !(6..=15).contains(&imsi.len()) || !imsi.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(Error::invalid_field("imsi", "must be 6 to 15 digits"));
-            }
+        if let Some(imsi) = &self.imsi
+            && (!(6..=15).contains(&imsi.len()) || !imsi.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(Error::invalid_field("imsi", "must be 6 to 15 digits"));
         }
         if let Some(p) = &self.phone_number {
             e164("phone_number", p)?;
@@ -123,13 +123,13 @@ impl CheckinRequest {
         if self.battery_level.is_some_and(|b| b > 100) {
             return Err(Error::invalid_field("battery_level", "must be 0 to 100"));
         }
-        if let (Some(free), Some(total)) = (self.storage_free_bytes, self.storage_total_bytes) {
-            if free > total {
-                return Err(Error::invalid_field(
-                    "storage_free_bytes",
-                    "cannot exceed storage_total_bytes",
-                ));
-            }
+        if let (Some(free), Some(total)) = (self.storage_free_bytes, self.storage_total_bytes)
+            && free > total
+        {
+            return Err(Error::invalid_field(
+                "storage_free_bytes",
+                "cannot exceed storage_total_bytes",
+            ));
         }
         if let Some(v) = &self.os_version {
             short_text("os_version", v, 50)?;

@@ -49,7 +49,8 @@ fn is_generated_id(s: &str) -> bool {
 
 id_type!(TenantId, "tenant", |s: &str| {
     (1..=63).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 });
@@ -143,10 +144,16 @@ pub struct Imei(String);
 impl Imei {
     pub fn parse(s: &str) -> Result<Self, Error> {
         if s.len() != 15 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Error::invalid_field("imei", "an IMEI has exactly 15 digits"));
+            return Err(Error::invalid_field(
+                "imei",
+                "an IMEI has exactly 15 digits",
+            ));
         }
         if !luhn_valid(s) {
-            return Err(Error::invalid_field("imei", "the IMEI check digit is wrong"));
+            return Err(Error::invalid_field(
+                "imei",
+                "the IMEI check digit is wrong",
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -178,7 +185,7 @@ fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]

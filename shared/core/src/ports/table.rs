@@ -106,12 +106,16 @@ impl Cond {
             Cond::Eq(name, v) => attr(name) == Some(v),
             Cond::Ne(name, v) => attr(name) != Some(v),
             Cond::In(name, vs) => attr(name).is_some_and(|a| vs.contains(a)),
-            Cond::Num(name, cmp, n) => attr(name).and_then(Value::as_i64).is_some_and(|a| match cmp {
-                Cmp::Lt => a < *n,
-                Cmp::Le => a <= *n,
-                Cmp::Gt => a > *n,
-                Cmp::Ge => a >= *n,
-            }),
+            Cond::Num(name, cmp, n) => {
+                attr(name)
+                    .and_then(Value::as_i64)
+                    .is_some_and(|a| match cmp {
+                        Cmp::Lt => a < *n,
+                        Cmp::Le => a <= *n,
+                        Cmp::Gt => a > *n,
+                        Cmp::Ge => a >= *n,
+                    })
+            }
             Cond::Absent(name) => attr(name).is_none(),
             Cond::And(cs) => cs.iter().all(|c| c.holds(item)),
             Cond::Or(cs) => cs.iter().any(|c| c.holds(item)),
@@ -197,18 +201,33 @@ impl Update {
 /// One write inside an all-or-nothing transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteOp {
-    Put { item: Item, cond: Option<Cond> },
-    Update { key: Key, update: Update, cond: Option<Cond> },
-    Delete { key: Key, cond: Option<Cond> },
+    Put {
+        item: Item,
+        cond: Option<Cond>,
+    },
+    Update {
+        key: Key,
+        update: Update,
+        cond: Option<Cond>,
+    },
+    Delete {
+        key: Key,
+        cond: Option<Cond>,
+    },
     /// Only checks a condition on another item (a DynamoDB ConditionCheck).
-    Check { key: Key, cond: Cond },
+    Check {
+        key: Key,
+        cond: Cond,
+    },
 }
 
 impl WriteOp {
     pub fn key(&self) -> &Key {
         match self {
             WriteOp::Put { item, .. } => &item.key,
-            WriteOp::Update { key, .. } | WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => key,
+            WriteOp::Update { key, .. }
+            | WriteOp::Delete { key, .. }
+            | WriteOp::Check { key, .. } => key,
         }
     }
 }
@@ -259,7 +278,12 @@ pub trait Table: Send + Sync {
 
     /// Applies an update if the condition holds and returns the item as it is afterwards
     /// (DynamoDB's ReturnValues=ALL_NEW, which costs no read).
-    async fn update(&self, key: &Key, update: Update, cond: Option<Cond>) -> Result<Item, StoreError>;
+    async fn update(
+        &self,
+        key: &Key,
+        update: Update,
+        cond: Option<Cond>,
+    ) -> Result<Item, StoreError>;
 
     /// Deletes an item if the condition holds (deleting a missing item is not an error).
     async fn delete(&self, key: &Key, cond: Option<Cond>) -> Result<(), StoreError>;

@@ -5,8 +5,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{require_role, views::Listing};
-use crate::domain::{Role, TenantId};
 use crate::domain::time::rfc3339;
+use crate::domain::{Role, TenantId};
 use crate::error::Error;
 use crate::ports::{Principal, Query, WriteOp};
 use crate::services::Services;
@@ -21,7 +21,15 @@ pub fn entry(
     target: String,
     detail: Option<Value>,
 ) -> WriteOp {
-    entry_by(svc, &who.tenant, &who.subject, who.role.as_str(), action, target, detail)
+    entry_by(
+        svc,
+        &who.tenant,
+        &who.subject,
+        who.role.as_str(),
+        action,
+        target,
+        detail,
+    )
 }
 
 /// The same for an actor that is not a tenant user, such as a device enrolling itself.

@@ -13,9 +13,7 @@ use crate::error::{Error, StoreError};
 use crate::ports::{Cmp, Cond, Principal, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
-use crate::store::records::{
-    DeviceRecord, EnrollmentTokenRecord, InventoryRecord, attr, to_item,
-};
+use crate::store::records::{DeviceRecord, EnrollmentTokenRecord, InventoryRecord, attr, to_item};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,7 +42,9 @@ pub async fn create_token(
 ) -> Result<TokenCreated, Error> {
     require_role(who, ADMINS, "create enrollment tokens")?;
     let s = &svc.settings;
-    let ttl = req.expires_in_seconds.unwrap_or(s.default_enrollment_ttl_secs);
+    let ttl = req
+        .expires_in_seconds
+        .unwrap_or(s.default_enrollment_ttl_secs);
     if !(60..=s.max_enrollment_ttl_secs).contains(&ttl) {
         return Err(Error::invalid_field(
             "expires_in_seconds",

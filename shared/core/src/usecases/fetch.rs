@@ -4,7 +4,7 @@
 use super::lifecycle;
 use super::views::DeliveredCommand;
 use crate::domain::time::rfc3339;
-use crate::domain::{CommandStatus, DeviceCredential, DeviceState};
+use crate::domain::{CommandId, CommandStatus, DeviceCredential, DeviceState};
 use crate::error::{Error, StoreError};
 use crate::ports::{Query, Update};
 use crate::services::Services;
@@ -33,39 +33,7 @@ pub async fn pending(
     let mut out = Vec::new();
     for item in items.take(svc.settings.fetch_limit) {
         let rec: CommandRecord = from_item(item)?;
-        if lifecycle::expire_if_due(svc, tenant, device, &rec)
-            .await?
-            .is_some()
-        {
-            continue;
-        }
-        let served = match rec.status {
-            // Deferred by the device: not again until it has checked in since.
-            CommandStatus::NotNow if rec.not_now_at.is_some_and(|t| t >= last_checkin) => None,
-            CommandStatus::Queued | CommandStatus::PushSent | CommandStatus::NotNow => {
-                match lifecycle::advance(
-                    svc,
-                    tenant,
-                    device,
-                    &rec,
-                    CommandStatus::Fetched,
-                    None,
-                    Update::new().remove("not_now_at"),
-                )
-                .await
-                {
-                    Ok(r) => Some(r),
-                    // Closed or moved concurrently (a cancel, a result): not ours to serve.
-                    Err(StoreError::Precondition { .. }) => None,
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            // Fetched before but never answered (the device may have crashed): serve again;
-            // results are idempotent.
-            CommandStatus::Fetched => Some(rec),
-            _ => None,
-        };
-        if let Some(r) = served {
+        if let Some(r) = serve(svc, cred, rec, last_checkin).await? {
             out.push(DeliveredCommand {
                 id: r.id.clone(),
                 kind: r.spec.kind(),
@@ -75,4 +43,57 @@ pub async fn pending(
         }
     }
     Ok(out)
+}
+
+/// Decides whether one open command is served now, marking it fetched. A concurrent change
+/// (the push consumer recording push_sent, a cancel, a result) makes the conditional write fail;
+/// the command is then read again and judged on its new state.
+async fn serve(
+    svc: &Services,
+    cred: &DeviceCredential,
+    mut rec: CommandRecord,
+    last_checkin: i64,
+) -> Result<Option<CommandRecord>, Error> {
+    let (tenant, device) = (&cred.tenant, &cred.device);
+    for _ in 0..3 {
+        if lifecycle::expire_if_due(svc, tenant, device, &rec)
+            .await?
+            .is_some()
+        {
+            return Ok(None);
+        }
+        match rec.status {
+            // Deferred by the device: not again until it has checked in since.
+            CommandStatus::NotNow if rec.not_now_at.is_some_and(|t| t >= last_checkin) => {
+                return Ok(None);
+            }
+            CommandStatus::Queued | CommandStatus::PushSent | CommandStatus::NotNow => {}
+            // Fetched before but never answered (the device may have crashed): serve again;
+            // results are idempotent.
+            CommandStatus::Fetched => return Ok(Some(rec)),
+            _ => return Ok(None),
+        }
+        match lifecycle::advance(
+            svc,
+            tenant,
+            device,
+            &rec,
+            CommandStatus::Fetched,
+            None,
+            Update::new().remove("not_now_at"),
+        )
+        .await
+        {
+            Ok(r) => return Ok(Some(r)),
+            Err(StoreError::Precondition { .. }) => {
+                let id = CommandId::parse(&rec.id)?;
+                match lifecycle::load(svc, tenant, device, &id).await? {
+                    Some(found) if found.open => rec = found.record,
+                    _ => return Ok(None),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(None)
 }

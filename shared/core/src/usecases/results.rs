@@ -30,10 +30,9 @@ pub async fn report(
         let Located { record, open } = lifecycle::load(svc, tenant, device, id)
             .await?
             .ok_or(Error::NotFound("command"))?;
-        let same = record
-            .result
-            .as_ref()
-            .is_some_and(|r| r.status == report.status && r.error == report.error && r.data == report.data);
+        let same = record.result.as_ref().is_some_and(|r| {
+            r.status == report.status && r.error == report.error && r.data == report.data
+        });
         if !open {
             return if same {
                 Ok(CommandView::new(device.as_str(), &record))

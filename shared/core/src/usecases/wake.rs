@@ -110,7 +110,10 @@ async fn wake(
                 .update(
                     &keys::device(tenant, device),
                     Update::new().set("push_token_invalid", true),
-                    Some(crate::ports::Cond::eq("push_token", hot.push_token.as_str())),
+                    Some(crate::ports::Cond::eq(
+                        "push_token",
+                        hot.push_token.as_str(),
+                    )),
                 )
                 .await;
             match marked {

@@ -1,0 +1,314 @@
+//! `mdm-bench`: drives check-ins and command round trips through the in-process stack (HTTP
+//! router, use cases, embedded store and queue, push sink) and prints throughput, request units
+//! per operation (counted the DynamoDB way) and memory. A benchmark, not a test.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use clap::Parser;
+use mdm_app::agent::SimDevice;
+use mdm_app::{AppConfig, LocalApp, worker};
+use mdm_core::auth::{DevClaims, mint_hs256};
+use mdm_core::domain::{Role, TenantId};
+use mdm_core::ports::Table;
+use serde_json::{Value, json};
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
+
+#[derive(Parser)]
+#[command(about = "Benchmark the in-process MDM stack")]
+struct Cli {
+    #[arg(long, default_value_t = 1000)]
+    devices: usize,
+    #[arg(long, default_value_t = 20_000)]
+    checkins: usize,
+    #[arg(long, default_value_t = 500)]
+    commands: usize,
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Use a durable database file (fsync on each group commit) instead of memory.
+    #[arg(long)]
+    disk: bool,
+}
+
+struct Bench {
+    router: Router,
+    admin: String,
+}
+
+impl Bench {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {bearer}"))
+            .header("content-type", "application/json")
+            .body(if body.is_null() {
+                Body::empty()
+            } else {
+                Body::from(body.to_string())
+            })
+            .expect("request");
+        let res = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+}
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cfg = AppConfig::for_tests(SECRET);
+    cfg.in_memory = !cli.disk;
+    cfg.data_dir = dir.path().to_path_buf();
+    let app = LocalApp::build(&cfg).expect("build app");
+    let admin = mint_hs256(
+        SECRET.as_bytes(),
+        &DevClaims {
+            iss: cfg.jwt_issuer.clone(),
+            aud: cfg.jwt_audience.clone(),
+            sub: "bench@acme".into(),
+            tenant: TenantId::parse("acme").expect("tenant"),
+            role: Role::Admin,
+            ttl_secs: 3600,
+        },
+    )
+    .expect("token");
+    let bench = Arc::new(Bench {
+        router: app.router(),
+        admin,
+    });
+    let table: Arc<dyn Table> = app.table.clone();
+    println!(
+        "mdm-bench: {} devices, {} check-ins, {} command round trips, concurrency {}, store {}",
+        cli.devices,
+        cli.checkins,
+        cli.commands,
+        cli.concurrency,
+        if cli.disk {
+            "on disk (durable group commit)"
+        } else {
+            "in memory"
+        }
+    );
+
+    // Enrol.
+    let (_, et) = bench
+        .call(
+            "POST",
+            "/v1/enrollment-tokens",
+            &bench.admin,
+            json!({"max_uses": cli.devices}),
+        )
+        .await;
+    let token = et["token"].as_str().expect("enrollment token").to_owned();
+    let started = Instant::now();
+    let mut creds = Vec::with_capacity(cli.devices);
+    for chunk in (0..cli.devices as u64)
+        .collect::<Vec<_>>()
+        .chunks(cli.concurrency)
+    {
+        let mut set = JoinSet::new();
+        for &n in chunk {
+            let (b, token) = (bench.clone(), token.clone());
+            set.spawn(async move {
+                let body = SimDevice::enrollment_body(n, &token, "android", &format!("sink:{n}"));
+                let req = Request::builder()
+                    .method("POST")
+                    .uri("/v1/enroll")
+                    .header("content-type", "application/json")
+                    .body(Body::from(body.to_string()))
+                    .expect("request");
+                let res = b.router.clone().oneshot(req).await.expect("infallible");
+                let bytes = axum::body::to_bytes(res.into_body(), 1 << 16)
+                    .await
+                    .unwrap_or_default();
+                let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                (
+                    v["device_id"].as_str().unwrap_or_default().to_owned(),
+                    v["device_credential"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            });
+        }
+        while let Some(Ok(pair)) = set.join_next().await {
+            creds.push(pair);
+        }
+    }
+    let enrol_secs = started.elapsed().as_secs_f64();
+    println!(
+        "enrolment:        {:>9.0} devices/s",
+        cli.devices as f64 / enrol_secs
+    );
+
+    // Idle check-ins.
+    let creds = Arc::new(creds);
+    let before = table.units();
+    let started = Instant::now();
+    let mut set = JoinSet::new();
+    let per_worker = cli.checkins.div_ceil(cli.concurrency);
+    for w in 0..cli.concurrency {
+        let (b, creds) = (bench.clone(), creds.clone());
+        set.spawn(async move {
+            let mut failures = 0usize;
+            for i in 0..per_worker {
+                let (_, cred) = &creds[(w * per_worker + i) % creds.len()];
+                let (status, _) = b
+                    .call(
+                        "POST",
+                        "/v1/device/checkin",
+                        cred,
+                        json!({"battery_level": 50}),
+                    )
+                    .await;
+                if status != StatusCode::OK {
+                    failures += 1;
+                }
+            }
+            failures
+        });
+    }
+    let mut failures = 0;
+    while let Some(Ok(f)) = set.join_next().await {
+        failures += f;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let done = per_worker * cli.concurrency;
+    let used = table.units().since(&before);
+    println!(
+        "idle check-ins:   {:>9.0} check-ins/s ({done} in {secs:.2} s, {failures} failed)",
+        done as f64 / secs
+    );
+    println!(
+        "  per check-in:   {:.3} write units, {:.3} read units",
+        used.write_units as f64 / done as f64,
+        used.read_units / done as f64
+    );
+
+    // Command round trips: queue -> wake consumer -> check-in -> fetch -> report.
+    let before = table.units();
+    let started = Instant::now();
+    let mut set = JoinSet::new();
+    let per_worker = cli.commands.div_ceil(cli.concurrency);
+    for w in 0..cli.concurrency {
+        let (b, creds) = (bench.clone(), creds.clone());
+        set.spawn(async move {
+            let mut ids = Vec::new();
+            for i in 0..per_worker {
+                let (device, _) = &creds[(w * per_worker + i) % creds.len()];
+                let (status, v) = b
+                    .call(
+                        "POST",
+                        &format!("/v1/devices/{device}/commands"),
+                        &b.admin,
+                        json!({"command": {"type": "locate"}}),
+                    )
+                    .await;
+                if status == StatusCode::CREATED {
+                    ids.push((
+                        device.clone(),
+                        v["id"].as_str().unwrap_or_default().to_owned(),
+                    ));
+                }
+            }
+            ids
+        });
+    }
+    let mut queued = 0;
+    while let Some(Ok(ids)) = set.join_next().await {
+        queued += ids.len();
+    }
+    let mut woken = 0;
+    while woken < queued {
+        let n = worker::drain_once(
+            &app.services,
+            app.wake_queue.as_ref(),
+            Duration::from_millis(100),
+        )
+        .await;
+        if n == 0 {
+            break;
+        }
+        woken += n;
+    }
+    let mut set = JoinSet::new();
+    let shards: Vec<Vec<(String, String)>> = creds
+        .chunks(creds.len().div_ceil(cli.concurrency))
+        .map(<[_]>::to_vec)
+        .collect();
+    for shard in shards {
+        let b = bench.clone();
+        set.spawn(async move {
+            let mut reported = 0usize;
+            for (_, cred) in shard {
+                let (_, reply) = b.call("POST", "/v1/device/checkin", &cred, json!({})).await;
+                if reply["pending_commands"].as_i64().unwrap_or(0) == 0 {
+                    continue;
+                }
+                let (_, pulled) = b.call("GET", "/v1/device/commands", &cred, Value::Null).await;
+                for c in pulled["commands"].as_array().cloned().unwrap_or_default() {
+                    let id = c["id"].as_str().unwrap_or_default();
+                    let (status, _) = b
+                        .call("POST", &format!("/v1/device/commands/{id}/result"), &cred,
+                              json!({"status": "acknowledged", "data": {"latitude": 1.0, "longitude": 2.0}}))
+                        .await;
+                    if status == StatusCode::OK {
+                        reported += 1;
+                    }
+                }
+            }
+            reported
+        });
+    }
+    let mut reported = 0;
+    while let Some(Ok(n)) = set.join_next().await {
+        reported += n;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let used = table.units().since(&before);
+    println!(
+        "command trips:    {:>9.0} round trips/s ({reported} of {queued} acknowledged, {woken} wake-ups, in {secs:.2} s)",
+        reported as f64 / secs
+    );
+    println!(
+        "  per command:    {:.2} write units, {:.2} read units (queue, push, check-in, fetch, report)",
+        used.write_units as f64 / reported.max(1) as f64,
+        used.read_units / reported.max(1) as f64
+    );
+    println!("memory:           {:.1} MiB RSS", rss_mib());
+    if reported != queued || failures > 0 {
+        eprintln!("mdm-bench: some operations failed");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,50 @@
+//! What every Lambda driver shares: tracing set up for CloudWatch, the app built from the
+//! environment, and SQS records turned into queue deliveries.
+//!
+//! Until the AWS adapters exist (DynamoDB, SQS, SNS), the functions run on the embedded backend
+//! in the function's writable directory (MDM_DATA_DIR, e.g. /tmp/mdm): enough to exercise the
+//! drivers with `cargo lambda`, not a deployment.
+
+use std::sync::Arc;
+
+use clap::Parser;
+use mdm_core::Services;
+use mdm_core::ports::Delivery;
+
+use crate::{AppConfig, LocalApp};
+
+#[derive(Parser)]
+struct EnvOnly {
+    #[command(flatten)]
+    config: AppConfig,
+}
+
+/// Initialises JSON tracing and builds the services from environment variables only.
+pub fn init() -> Result<Arc<Services>, Box<dyn std::error::Error + Send + Sync>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .without_time()
+        .with_target(false)
+        .init();
+    let cfg = EnvOnly::try_parse_from(["lambda"])?.config;
+    Ok(LocalApp::build(&cfg)?.services)
+}
+
+/// SQS records (message id, body, ApproximateReceiveCount) as the consumer's deliveries.
+pub fn to_deliveries(
+    records: impl Iterator<Item = (Option<String>, Option<String>, Option<String>)>,
+) -> Vec<Delivery> {
+    records
+        .map(|(id, body, count)| {
+            let message_id = id.unwrap_or_default();
+            Delivery {
+                receipt: message_id.clone(),
+                message_id,
+                body: body.unwrap_or_default(),
+                receive_count: count.and_then(|c| c.parse().ok()).unwrap_or(1),
+            }
+        })
+        .collect()
+}

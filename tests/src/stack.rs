@@ -1,0 +1,186 @@
+//! A running MDM reachable over HTTP on loopback, whatever backend it is wired to, plus the
+//! clients the flow suite drives it with.
+
+use std::sync::Arc;
+
+use mdm_app::agent::{Api, CallError};
+use mdm_core::auth::{DevClaims, mint_hs256};
+use mdm_core::domain::{Role, TenantId};
+use mdm_embedded::LocalPusher;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// The HS256 key the test stacks trust.
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// A server under test.
+pub struct Stack {
+    pub base: String,
+    pub api: Api,
+    /// The local push sink, where the backend has one.
+    pub pusher: Option<Arc<LocalPusher>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Stack {
+    /// Serves a local app on an ephemeral loopback port with its queue consumer running.
+    pub async fn serve(app: mdm_app::LocalApp) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let base = format!("http://{}", listener.local_addr().expect("local addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let pusher = Some(app.pusher.clone());
+        let server = tokio::spawn(async move {
+            let _ = app
+                .serve(listener, async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Self {
+            api: Api::new(&base),
+            base,
+            pusher,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    /// An in-memory embedded stack.
+    pub async fn embedded_in_memory() -> Self {
+        let cfg = mdm_app::AppConfig::for_tests(TEST_SECRET);
+        Self::serve(mdm_app::LocalApp::build(&cfg).expect("build app")).await
+    }
+
+    /// Stops serving and waits for the consumer to stop.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.server.take() {
+            let _ = h.await;
+        }
+    }
+
+    /// A tenant user's token.
+    pub fn token(&self, tenant: &str, role: Role) -> String {
+        mint_hs256(
+            TEST_SECRET.as_bytes(),
+            &DevClaims {
+                iss: "mdm-dev".into(),
+                aud: "mdm".into(),
+                sub: format!("{}@{tenant}", role.as_str()),
+                tenant: TenantId::parse(tenant).expect("valid tenant"),
+                role,
+                ttl_secs: 600,
+            },
+        )
+        .expect("mint token")
+    }
+
+    /// A raw call returning status and JSON body, for asserting on errors.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        match self
+            .api
+            .call::<Value>(method, path, bearer, body.as_ref())
+            .await
+        {
+            Ok(v) => (200, v),
+            Err(CallError {
+                status,
+                code,
+                detail,
+            }) => (status, json!({"code": code, "detail": detail})),
+        }
+    }
+
+    /// Creates an enrollment token as an admin of `tenant`.
+    pub async fn enrollment_token(&self, tenant: &str, max_uses: i64) -> String {
+        let admin = self.token(tenant, Role::Admin);
+        let v: Value = self
+            .api
+            .call(
+                Method::POST,
+                "/v1/enrollment-tokens",
+                Some(&admin),
+                Some(&json!({"max_uses": max_uses})),
+            )
+            .await
+            .expect("create enrollment token");
+        v["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Enrolls a device whose pushes only land in the sink; returns (device id, credential).
+    pub async fn enroll_sink_device(&self, tenant: &str, n: u64) -> (String, String) {
+        let token = self.enrollment_token(tenant, 1).await;
+        let body =
+            mdm_app::agent::SimDevice::enrollment_body(n, &token, "android", &format!("sink:{n}"));
+        let v = self.api.enroll(&body).await.expect("enroll");
+        (
+            v["device_id"].as_str().expect("device id").to_owned(),
+            v["device_credential"]
+                .as_str()
+                .expect("credential")
+                .to_owned(),
+        )
+    }
+
+    /// Queues a command as an admin and returns its id.
+    pub async fn queue(&self, tenant: &str, device: &str, command: Value) -> String {
+        let admin = self.token(tenant, Role::Admin);
+        let v: Value = self
+            .api
+            .call(
+                Method::POST,
+                &format!("/v1/devices/{device}/commands"),
+                Some(&admin),
+                Some(&json!({ "command": command })),
+            )
+            .await
+            .expect("queue command");
+        v["id"].as_str().expect("command id").to_owned()
+    }
+
+    /// Reads a command as an admin.
+    pub async fn command(&self, tenant: &str, device: &str, id: &str) -> Value {
+        let admin = self.token(tenant, Role::Admin);
+        self.api
+            .call(
+                Method::GET,
+                &format!("/v1/devices/{device}/commands/{id}"),
+                Some(&admin),
+                None::<&()>,
+            )
+            .await
+            .expect("read command")
+    }
+
+    /// Waits (bounded) until the command reaches `status`; returns it.
+    pub async fn wait_for_status(
+        &self,
+        tenant: &str,
+        device: &str,
+        id: &str,
+        status: &str,
+    ) -> Value {
+        for _ in 0..200 {
+            let c = self.command(tenant, device, id).await;
+            if c["status"] == status {
+                return c;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!(
+            "command {id} never reached {status}: {}",
+            self.command(tenant, device, id).await
+        );
+    }
+}
