@@ -1,0 +1,11 @@
+//! The checkin Lambda function: serves POST /v1/device/checkin and GET /v1/device/commands: the device's idle path and its pull.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let svc = mdm_app::lambda::init()?;
+    lambda_http::run(mdm_http::finish(
+        mdm_http::device_routes::checkin_router(),
+        svc,
+    ))
+    .await
+}

@@ -1,0 +1,11 @@
+//! The commands Lambda function: serves the tenant API (enrollment tokens, devices, command queueing, audit).
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let svc = mdm_app::lambda::init()?;
+    lambda_http::run(mdm_http::finish(
+        mdm_http::tenant_routes::tenant_router(),
+        svc,
+    ))
+    .await
+}

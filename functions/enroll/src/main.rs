@@ -1,0 +1,11 @@
+//! The enroll Lambda function: serves POST /v1/enroll: a device exchanges an enrollment token for its credential.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let svc = mdm_app::lambda::init()?;
+    lambda_http::run(mdm_http::finish(
+        mdm_http::device_routes::enroll_router(),
+        svc,
+    ))
+    .await
+}

@@ -1,0 +1,11 @@
+//! The results Lambda function: serves POST /v1/device/commands/{id}/result: devices report command results.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let svc = mdm_app::lambda::init()?;
+    lambda_http::run(mdm_http::finish(
+        mdm_http::device_routes::results_router(),
+        svc,
+    ))
+    .await
+}
