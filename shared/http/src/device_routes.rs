@@ -37,7 +37,10 @@ async fn enroll(
     State(svc): Svc,
     JsonBody(req): JsonBody<EnrollRequest>,
 ) -> ApiResult<(StatusCode, Json<enrollment::Enrolled>)> {
-    Ok((StatusCode::CREATED, Json(enrollment::enroll(&svc, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(enrollment::enroll(&svc, req).await?),
+    ))
 }
 
 async fn checkin(

@@ -46,9 +46,10 @@ fn json_problem(r: JsonRejection) -> Problem {
         JsonRejection::JsonDataError(e) => {
             Problem::from(Error::Invalid(format!("invalid body: {}", source_text(&e))))
         }
-        JsonRejection::JsonSyntaxError(e) => {
-            Problem::from(Error::Invalid(format!("malformed JSON: {}", source_text(&e))))
-        }
+        JsonRejection::JsonSyntaxError(e) => Problem::from(Error::Invalid(format!(
+            "malformed JSON: {}",
+            source_text(&e)
+        ))),
         other => Problem::from(Error::Invalid(other.body_text())),
     }
 }
@@ -82,7 +83,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
@@ -120,6 +125,6 @@ pub fn path_id<T>(
     raw: &str,
     parse: fn(&str) -> Result<T, Error>,
     what: &'static str,
-) -> Result<T, Problem> {
-    parse(raw).map_err(|_| Problem::from(Error::NotFound(what)))
+) -> Result<T, Error> {
+    parse(raw).map_err(|_| Error::NotFound(what))
 }

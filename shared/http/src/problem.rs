@@ -39,9 +39,7 @@ impl From<Error> for Problem {
     fn from(e: Error) -> Self {
         let status = match &e {
             Error::Invalid(_) | Error::InvalidField { .. } => StatusCode::BAD_REQUEST,
-            Error::Unauthenticated(_) | Error::DeviceCredentialInvalid => {
-                StatusCode::UNAUTHORIZED
-            }
+            Error::Unauthenticated(_) | Error::DeviceCredentialInvalid => StatusCode::UNAUTHORIZED,
             Error::EnrollmentTokenInvalid | Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_) | Error::CommandClosed { .. } => StatusCode::CONFLICT,

@@ -49,7 +49,7 @@ struct ListParams {
     open: Option<bool>,
 }
 
-fn device_id(raw: &str) -> ApiResult<DeviceId> {
+fn device_id(raw: &str) -> Result<DeviceId, mdm_core::Error> {
     path_id(raw, DeviceId::parse, "device")
 }
 
@@ -122,7 +122,9 @@ async fn list_audit(
     QueryParams(p): QueryParams<ListParams>,
 ) -> ApiResult<Json<Listing<audit::AuditView>>> {
     if p.open.is_some() {
-        return Err(mdm_core::Error::invalid_field("open", "not a parameter of the audit log").into());
+        return Err(
+            mdm_core::Error::invalid_field("open", "not a parameter of the audit log").into(),
+        );
     }
     Ok(Json(
         audit::list(&svc, &who, p.cursor, p.limit.unwrap_or(50)).await?,
