@@ -1,0 +1,121 @@
+//! Deadlines on an injected clock: commands expire, enrollment tokens stop working, and the
+//! pending count follows. Runs the use cases directly on the embedded backend.
+
+use std::sync::Arc;
+
+use mdm_app::{AppConfig, LocalApp};
+use mdm_core::domain::{CheckinRequest, DeviceCredential, DeviceId, EnrollRequest, Role, TenantId};
+use mdm_core::ports::{ManualClock, Principal, SeqIds};
+use mdm_core::usecases::{checkin, commands, enrollment, fetch};
+use mdm_tests::stack::TEST_SECRET;
+use serde_json::json;
+
+const START_MS: i64 = 1_800_000_000_000;
+
+fn app() -> (LocalApp, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(START_MS));
+    let app = LocalApp::build_with(
+        &AppConfig::for_tests(TEST_SECRET),
+        clock.clone(),
+        Arc::new(SeqIds::default()),
+    )
+    .expect("app");
+    (app, clock)
+}
+
+fn admin() -> Principal {
+    Principal {
+        tenant: TenantId::parse("acme").unwrap(),
+        subject: "admin@acme".into(),
+        role: Role::Admin,
+    }
+}
+
+async fn enroll(app: &LocalApp, token: &str, n: u64) -> DeviceCredential {
+    let body = mdm_app::agent::SimDevice::enrollment_body(n, token, "android", "sink:x");
+    let req: EnrollRequest = serde_json::from_value(body).unwrap();
+    let e = enrollment::enroll(&app.services, req)
+        .await
+        .expect("enroll");
+    DeviceCredential::parse(&e.device_credential).unwrap()
+}
+
+#[tokio::test]
+async fn a_command_past_its_deadline_expires_instead_of_being_served() {
+    let (app, clock) = app();
+    let svc = &app.services;
+    let token = enrollment::create_token(svc, &admin(), Default::default())
+        .await
+        .unwrap()
+        .token;
+    let cred = enroll(&app, &token, 1).await;
+    let req =
+        serde_json::from_value(json!({"command": {"type": "locate"}, "ttl_seconds": 60})).unwrap();
+    let queued = commands::queue(svc, &admin(), &cred.device, req)
+        .await
+        .unwrap();
+
+    clock.advance_secs(61);
+    assert!(fetch::pending(svc, &cred).await.unwrap().is_empty());
+    let id = mdm_core::domain::CommandId::parse(&queued.id).unwrap();
+    let c = commands::get(svc, &admin(), &cred.device, &id)
+        .await
+        .unwrap();
+    assert_eq!(c.status.as_str(), "expired");
+    let reply = checkin::checkin(svc, &cred, CheckinRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        reply.pending_commands, 0,
+        "an expired command is no longer pending"
+    );
+}
+
+#[tokio::test]
+async fn an_enrollment_token_stops_working_when_it_expires() {
+    let (app, clock) = app();
+    let svc = &app.services;
+    let req = serde_json::from_value(json!({"expires_in_seconds": 3600, "max_uses": 10})).unwrap();
+    let token = enrollment::create_token(svc, &admin(), req)
+        .await
+        .unwrap()
+        .token;
+    enroll(&app, &token, 1).await;
+    clock.advance_secs(3601);
+    let body = mdm_app::agent::SimDevice::enrollment_body(2, &token, "android", "sink:x");
+    let err = enrollment::enroll(svc, serde_json::from_value(body).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "enrollment_token_invalid");
+}
+
+#[tokio::test]
+async fn a_forged_credential_for_a_real_device_is_refused_and_changes_nothing() {
+    let (app, _) = app();
+    let svc = &app.services;
+    let token = enrollment::create_token(svc, &admin(), Default::default())
+        .await
+        .unwrap()
+        .token;
+    let cred = enroll(&app, &token, 1).await;
+    let forged = DeviceCredential::new(
+        cred.tenant.clone(),
+        DeviceId::parse(cred.device.as_str()).unwrap(),
+        "f".repeat(43),
+    );
+    let err = checkin::checkin(
+        svc,
+        &forged,
+        CheckinRequest {
+            battery_level: Some(1),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), "device_credential_invalid");
+    let device = mdm_core::usecases::devices::get(svc, &admin(), &cred.device)
+        .await
+        .unwrap();
+    assert_eq!(device.battery_level, None);
+}
