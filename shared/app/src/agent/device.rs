@@ -5,22 +5,7 @@ use serde_json::{Value, json};
 /// A valid IMEI for simulated device number `n`: 14 digits and a Luhn check digit.
 pub fn imei_for(n: u64) -> String {
     let body = format!("35{:012}", n % 1_000_000_000_000);
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            // Doubling starts at the digit next to where the check digit will go.
-            if i % 2 == 0 {
-                let x = d * 2;
-                if x > 9 { x - 9 } else { x }
-            } else {
-                d
-            }
-        })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
+    format!("{body}{}", mdm_core::domain::ids::luhn_check_digit(&body))
 }
 
 /// What the device is and holds.

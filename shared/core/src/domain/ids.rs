@@ -171,13 +171,20 @@ impl<'de> Deserialize<'de> for Imei {
 }
 
 fn luhn_valid(digits: &str) -> bool {
-    let sum: u32 = digits
+    let (body, check) = digits.split_at(digits.len() - 1);
+    luhn_check_digit(body).to_string() == check
+}
+
+/// The Luhn check digit that completes `body` (ASCII digits), as IMEIs carry in last place.
+pub fn luhn_check_digit(body: &str) -> u32 {
+    let sum: u32 = body
         .bytes()
         .rev()
         .enumerate()
         .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 1 {
+            let d = u32::from(b.wrapping_sub(b'0'));
+            // Doubling starts next to where the check digit goes.
+            if i % 2 == 0 {
                 let x = d * 2;
                 if x > 9 { x - 9 } else { x }
             } else {
@@ -185,7 +192,7 @@ fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum.is_multiple_of(10)
+    (10 - sum % 10) % 10
 }
 
 #[cfg(test)]
