@@ -1,10 +1,11 @@
 //! A device pulls its pending commands, oldest first. One query on the device's own partition
 //! returns both its credential item and its open commands.
 
+use super::checkin::credential_holds;
 use super::lifecycle;
 use super::views::DeliveredCommand;
 use crate::domain::time::rfc3339;
-use crate::domain::{CommandId, CommandStatus, DeviceCredential, DeviceState};
+use crate::domain::{CommandId, CommandStatus, DeviceCredential};
 use crate::error::{Error, StoreError};
 use crate::ports::{Query, Update};
 use crate::services::Services;
@@ -22,13 +23,13 @@ pub async fn pending(
     q.limit = svc.settings.fetch_limit + 1;
     let page = svc.table.query(q).await?;
     let mut items = page.items.iter();
+    // The same rule as the check-in's write condition, evaluated on the item we just read.
     let hot = match items.next() {
-        Some(i) if i.key.sk == keys::DEVICE_SK => from_item::<DeviceRecord>(i)?,
+        Some(i) if i.key.sk == keys::DEVICE_SK && credential_holds(cred).holds(Some(i)) => {
+            from_item::<DeviceRecord>(i)?
+        }
         _ => return Err(Error::DeviceCredentialInvalid),
     };
-    if hot.cred != cred.secret_hash() || hot.state != DeviceState::Enrolled {
-        return Err(Error::DeviceCredentialInvalid);
-    }
     let last_checkin = hot.last_seen.unwrap_or(hot.enrolled_at);
     let mut out = Vec::new();
     for item in items.take(svc.settings.fetch_limit) {
