@@ -163,6 +163,20 @@ impl Stack {
             .expect("read command")
     }
 
+    /// Reads a device as an admin.
+    pub async fn device(&self, tenant: &str, device: &str) -> Value {
+        let admin = self.token(tenant, Role::Admin);
+        self.api
+            .call(
+                Method::GET,
+                &format!("/v1/devices/{device}"),
+                Some(&admin),
+                None::<&()>,
+            )
+            .await
+            .expect("read device")
+    }
+
     /// Waits (bounded) until the command reaches `status`; returns it.
     pub async fn wait_for_status(
         &self,

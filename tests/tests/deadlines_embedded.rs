@@ -40,15 +40,20 @@ async fn enroll(app: &LocalApp, token: &str, n: u64) -> DeviceCredential {
     DeviceCredential::parse(&e.device_credential).unwrap()
 }
 
+/// Enrolls one device with a fresh single-use token.
+async fn enroll_with_new_token(app: &LocalApp) -> DeviceCredential {
+    let token = enrollment::create_token(&app.services, &admin(), Default::default())
+        .await
+        .unwrap()
+        .token;
+    enroll(app, &token, 1).await
+}
+
 #[tokio::test]
 async fn a_command_past_its_deadline_expires_instead_of_being_served() {
     let (app, clock) = app();
     let svc = &app.services;
-    let token = enrollment::create_token(svc, &admin(), Default::default())
-        .await
-        .unwrap()
-        .token;
-    let cred = enroll(&app, &token, 1).await;
+    let cred = enroll_with_new_token(&app).await;
     let req =
         serde_json::from_value(json!({"command": {"type": "locate"}, "ttl_seconds": 60})).unwrap();
     let queued = commands::queue(svc, &admin(), &cred.device, req)
@@ -93,11 +98,7 @@ async fn an_enrollment_token_stops_working_when_it_expires() {
 async fn a_forged_credential_for_a_real_device_is_refused_and_changes_nothing() {
     let (app, _) = app();
     let svc = &app.services;
-    let token = enrollment::create_token(svc, &admin(), Default::default())
-        .await
-        .unwrap()
-        .token;
-    let cred = enroll(&app, &token, 1).await;
+    let cred = enroll_with_new_token(&app).await;
     let forged = DeviceCredential::new(
         cred.tenant.clone(),
         DeviceId::parse(cred.device.as_str()).unwrap(),

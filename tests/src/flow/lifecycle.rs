@@ -73,15 +73,7 @@ pub async fn a_queued_lock_wakes_the_device_which_pulls_it_and_acknowledges(s: &
     );
     assert!(command["push_message_id"].is_string());
 
-    let admin = s.token("acme", Role::Admin);
-    let (_, device) = s
-        .raw(
-            Method::GET,
-            &format!("/v1/devices/{device_id}"),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let device = s.device("acme", &device_id).await;
     assert_eq!(device["locked"], true);
     assert_eq!(device["pending_commands"], 0);
     assert!(device["last_seen"].is_string());
@@ -163,15 +155,7 @@ pub async fn the_same_result_twice_changes_nothing(s: &Stack) {
         .await
         .expect_err("a different result is refused");
     assert_eq!((err.status, err.code.as_str()), (409, "command_closed"));
-    let admin = s.token("acme", Role::Admin);
-    let (_, d) = s
-        .raw(
-            Method::GET,
-            &format!("/v1/devices/{device}"),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let d = s.device("acme", &device).await;
     assert_eq!(d["location"]["latitude"], 1.5);
     assert_eq!(d["pending_commands"], 0);
 }
@@ -227,14 +211,7 @@ pub async fn a_wiped_device_loses_its_credential_at_once(s: &Stack) {
         )
         .await;
     assert_eq!((status, body["code"].as_str()), (409, Some("conflict")));
-    let (_, d) = s
-        .raw(
-            Method::GET,
-            &format!("/v1/devices/{device}"),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let d = s.device("acme", &device).await;
     assert_eq!(d["state"], "wiped");
 }
 
