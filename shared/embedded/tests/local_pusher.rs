@@ -19,6 +19,7 @@ fn target(device: &str, token: &str) -> PushTarget {
         device: device.into(),
         platform: Platform::Android,
         token: token.into(),
+        push_magic: None,
     }
 }
 

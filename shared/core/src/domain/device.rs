@@ -24,6 +24,10 @@ pub struct EnrollRequest {
     #[serde(default)]
     pub phone_number: Option<String>,
     pub push_token: String,
+    /// Apple MDM only: the PushMagic string the device gave in its TokenUpdate, echoed in every
+    /// MDM wake-up so the device knows the push is ours.
+    #[serde(default)]
+    pub push_magic: Option<String>,
 }
 
 impl EnrollRequest {
@@ -49,7 +53,26 @@ impl EnrollRequest {
         if let Some(p) = &self.phone_number {
             e164("phone_number", p)?;
         }
-        push_token(&self.push_token)
+        push_token(&self.push_token)?;
+        push_magic(self.push_magic.as_deref())
+    }
+}
+
+/// Longest PushMagic accepted (Apple sends a UUID).
+pub const MAX_PUSH_MAGIC: usize = 64;
+
+pub fn push_magic(magic: Option<&str>) -> Result<(), Error> {
+    let ok = magic.is_none_or(|m| {
+        (1..=MAX_PUSH_MAGIC).contains(&m.len())
+            && m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_field(
+            "push_magic",
+            format!("must be 1 to {MAX_PUSH_MAGIC} letters, digits or dashes"),
+        ))
     }
 }
 
@@ -116,6 +139,9 @@ pub struct CheckinRequest {
     /// A rotated push token.
     #[serde(default)]
     pub push_token: Option<String>,
+    /// A rotated PushMagic (Apple MDM), sent with the token it belongs to.
+    #[serde(default)]
+    pub push_magic: Option<String>,
 }
 
 impl CheckinRequest {
@@ -139,8 +165,13 @@ impl CheckinRequest {
         }
         if let Some(t) = &self.push_token {
             push_token(t)?;
+        } else if self.push_magic.is_some() {
+            return Err(Error::invalid_field(
+                "push_magic",
+                "is sent only together with the push_token it belongs to",
+            ));
         }
-        Ok(())
+        push_magic(self.push_magic.as_deref())
     }
 }
 

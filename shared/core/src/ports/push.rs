@@ -13,6 +13,8 @@ pub struct PushTarget {
     pub device: String,
     pub platform: Platform,
     pub token: String,
+    /// Apple MDM only: echoed as `{"mdm": push_magic}` in the wake-up.
+    pub push_magic: Option<String>,
 }
 
 /// What the provider said when it accepted the push.

@@ -43,6 +43,8 @@ pub struct DeviceRecord {
     pub cred: String,
     pub platform: Platform,
     pub push_token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_magic: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub push_token_invalid: bool,
     /// Open commands (queued, sent, fetched or deferred).

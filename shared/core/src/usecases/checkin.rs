@@ -56,6 +56,11 @@ pub async fn checkin(
         update = update
             .set("push_token", t.as_str())
             .remove("push_token_invalid");
+        // A PushMagic belongs to the token it came with; a new token without one clears it.
+        update = match &req.push_magic {
+            Some(m) => update.set("push_magic", m.as_str()),
+            None => update.remove("push_magic"),
+        };
     }
     let item = svc
         .table

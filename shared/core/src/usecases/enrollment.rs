@@ -123,6 +123,7 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
         cred: credential.secret_hash(),
         platform: req.platform,
         push_token: req.push_token.clone(),
+        push_magic: req.push_magic.clone(),
         push_token_invalid: false,
         pending: 0,
         enrolled_at: now,

@@ -83,6 +83,7 @@ async fn wake(
         device: device.to_string(),
         platform: hot.platform,
         token: hot.push_token.clone(),
+        push_magic: hot.push_magic.clone(),
     };
     match svc.pusher.wake(&target).await {
         Ok(receipt) => {
