@@ -3,4 +3,5 @@
 
 pub mod contract;
 pub mod flow;
+pub mod moto;
 pub mod stack;

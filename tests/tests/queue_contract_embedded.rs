@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use mdm_core::ports::{Clock, ManualClock, Queue};
 use mdm_embedded::{QueueConfig, RedbTable};
-use mdm_tests::contract::queue as contract;
+use mdm_tests::contract::queue::{self as contract, Timeline};
 use tempfile::TempDir;
 
 const CONFIG: QueueConfig = QueueConfig {
@@ -44,7 +44,8 @@ macro_rules! contract_cases {
                 a_sent_message_is_received_once_and_gone_once_acked,
                 a_batch_of_25_bodies_is_received_in_full,
                 an_unacked_message_is_hidden_until_its_visibility_timeout_passes,
-                a_stale_receipt_is_refused_after_redelivery,
+                a_receipt_that_was_never_issued_is_refused,
+                a_receipt_that_was_never_issued_is_refused,
                 a_released_message_is_visible_again_after_its_delay,
                 a_message_received_more_than_max_receives_times_becomes_a_dead_letter,
                 messages_are_received_oldest_first,
@@ -58,7 +59,7 @@ macro_rules! contract_cases {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $case() {
             let (queue, clock, _keep) = $open();
-            contract::$case(queue, clock).await;
+            contract::$case(queue, Timeline::Manual(clock)).await;
         }
     )*};
 }
@@ -78,5 +79,6 @@ async fn on_disk_an_unacked_message_is_redelivered_after_a_restart() {
             queue_in(&table, &clock)
         }
     };
-    contract::an_unacked_message_is_redelivered_after_a_restart(open, Arc::clone(&clock)).await;
+    let time = Timeline::Manual(Arc::clone(&clock));
+    contract::an_unacked_message_is_redelivered_after_a_restart(open, time).await;
 }

@@ -10,8 +10,9 @@ use crate::error::QueueError;
 /// SQS accepts at most ten messages per send request; adapters split larger sends.
 pub const MAX_BATCH: usize = 10;
 
-/// One received message. `receipt` identifies this delivery (a later delivery of the same
-/// message has a new receipt, and the old one stops working).
+/// One received message. `receipt` identifies this delivery: a later delivery of the same
+/// message has a new receipt, and the old one stops working on the embedded queue (SQS may still
+/// honour it; handling is idempotent, so nothing relies on either).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {
     pub message_id: String,

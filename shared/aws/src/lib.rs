@@ -1,0 +1,9 @@
+//! The AWS backend: adapters that implement the core's ports on DynamoDB, SQS, SNS mobile push
+//! and Secrets Manager. No domain logic lives here; the store rules are in `mdm-core`.
+
+pub mod dynamo;
+pub mod provision;
+pub mod sqs;
+
+pub use dynamo::DynamoTable;
+pub use sqs::SqsQueue;

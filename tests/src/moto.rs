@@ -1,0 +1,140 @@
+//! Moto's server, started on 127.0.0.1 by the test process that first needs it and stopped
+//! when that process ends, plus SDK clients and fresh resources (a table, a queue with its
+//! dead-letter queue) for each test. If moto cannot be installed or started, tests fail: the AWS
+//! adapters are never silently skipped.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use mdm_aws::provision;
+
+/// The running server; its stdin stays open for the life of the process, and moto stops when
+/// it closes.
+struct Moto {
+    endpoint: String,
+    _child: Child,
+}
+
+static MOTO: OnceLock<Moto> = OnceLock::new();
+static NEXT_NAME: AtomicU32 = AtomicU32::new(0);
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate lives in the repository")
+        .to_path_buf()
+}
+
+/// A Python with moto: $MDM_MOTO_PYTHON, else the repository's .venv, which is created and
+/// given tests/moto/requirements.txt when moto is missing from it (once, under a file lock, so
+/// parallel test binaries do not race).
+fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("MDM_MOTO_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let root = repo_root();
+    let venv = root.join(".venv");
+    let python = venv.join("bin").join("python");
+    let has_moto = |python: &Path| {
+        Command::new(python)
+            .args(["-c", "import moto.server"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if has_moto(&python) {
+        return python;
+    }
+    let lock = std::fs::File::create(root.join(".venv.lock")).expect("create .venv.lock");
+    lock.lock().expect("lock .venv.lock");
+    if !has_moto(&python) {
+        eprintln!("installing moto into {} (once)", venv.display());
+        let run = |cmd: &mut Command| {
+            let status = cmd.status().expect("run python3");
+            assert!(status.success(), "{cmd:?} failed: {status}");
+        };
+        if !python.exists() {
+            run(Command::new("python3").arg("-m").arg("venv").arg(&venv));
+        }
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "-r"])
+            .arg(root.join("tests").join("moto").join("requirements.txt")));
+    }
+    python
+}
+
+fn start() -> Moto {
+    let script = repo_root().join("tests").join("moto").join("serve.py");
+    let mut child = Command::new(python())
+        .arg(&script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("moto's server starts");
+    let stdout = child.stdout.take().expect("moto's stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("moto prints its port");
+    let port = line
+        .trim()
+        .strip_prefix("READY ")
+        .unwrap_or_else(|| panic!("moto did not start: {line:?}"));
+    Moto {
+        endpoint: format!("http://127.0.0.1:{port}"),
+        _child: child,
+    }
+}
+
+/// The emulator's endpoint, starting it on first use.
+pub fn endpoint() -> &'static str {
+    &MOTO.get_or_init(start).endpoint
+}
+
+/// SDK configuration that talks only to the emulator, with static test credentials.
+pub fn sdk_config() -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint())
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "moto", "moto", None, None, "moto",
+        )))
+        .build()
+}
+
+/// A name no other test in this run uses (tests share one emulator).
+pub fn unique_name(kind: &str) -> String {
+    format!(
+        "{kind}-{}-{}",
+        std::process::id(),
+        NEXT_NAME.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A fresh, empty table of the production shape.
+pub async fn table() -> mdm_aws::DynamoTable {
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config());
+    let name = unique_name("mdm");
+    provision::create_table(&client, &name)
+        .await
+        .expect("create a table in moto");
+    mdm_aws::DynamoTable::new(client, name)
+}
+
+/// A fresh queue with a dead-letter queue after `max_receives` deliveries.
+pub async fn queue(max_receives: u32) -> mdm_aws::SqsQueue {
+    let client = aws_sdk_sqs::Client::new(&sdk_config());
+    let urls = provision::create_queue(&client, &unique_name("work"), max_receives)
+        .await
+        .expect("create a queue in moto");
+    mdm_aws::SqsQueue::new(client, urls.queue, Some(urls.dead_letters), max_receives)
+}
