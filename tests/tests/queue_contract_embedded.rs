@@ -44,7 +44,7 @@ macro_rules! contract_cases {
                 a_sent_message_is_received_once_and_gone_once_acked,
                 a_batch_of_25_bodies_is_received_in_full,
                 an_unacked_message_is_hidden_until_its_visibility_timeout_passes,
-                a_receipt_that_was_never_issued_is_refused,
+                a_stale_receipt_is_refused_after_redelivery,
                 a_receipt_that_was_never_issued_is_refused,
                 a_released_message_is_visible_again_after_its_delay,
                 a_message_received_more_than_max_receives_times_becomes_a_dead_letter,
