@@ -5,6 +5,7 @@ pub mod clock;
 pub mod ids;
 pub mod push;
 pub mod queue;
+pub mod secrets;
 pub mod table;
 
 pub use auth::{Principal, TokenVerifier};
@@ -12,4 +13,5 @@ pub use clock::{Clock, ManualClock, Millis, SystemClock};
 pub use ids::{IdGen, SeqIds, UlidIds};
 pub use push::{PushReceipt, PushTarget, Pusher};
 pub use queue::{DeadLetter, Delivery, Queue};
+pub use secrets::SecretStore;
 pub use table::{Cmp, Cond, Item, Key, Page, Query, Table, Update, WriteOp};
