@@ -132,9 +132,15 @@ pub async fn table() -> mdm_aws::DynamoTable {
 
 /// A fresh queue with a dead-letter queue after `max_receives` deliveries.
 pub async fn queue(max_receives: u32) -> mdm_aws::SqsQueue {
+    let urls = queue_urls(max_receives).await;
     let client = aws_sdk_sqs::Client::new(&sdk_config());
-    let urls = provision::create_queue(&client, &unique_name("work"), max_receives)
-        .await
-        .expect("create a queue in moto");
     mdm_aws::SqsQueue::new(client, urls.queue, Some(urls.dead_letters), max_receives)
+}
+
+/// Creates a fresh queue and its dead-letter queue, returning their URLs.
+pub async fn queue_urls(max_receives: u32) -> provision::QueueUrls {
+    let client = aws_sdk_sqs::Client::new(&sdk_config());
+    provision::create_queue(&client, &unique_name("work"), max_receives)
+        .await
+        .expect("create a queue in moto")
 }

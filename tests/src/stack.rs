@@ -25,13 +25,13 @@ pub struct Stack {
 
 impl Stack {
     /// Serves a local app on an ephemeral loopback port with its queue consumer running.
-    pub async fn serve(app: mdm_app::LocalApp) -> Self {
+    pub async fn serve(app: mdm_app::App) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
         let base = format!("http://{}", listener.local_addr().expect("local addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let pusher = Some(app.pusher.clone());
+        let pusher = app.pusher.clone();
         let server = tokio::spawn(async move {
             let _ = app
                 .serve(listener, async {
@@ -51,7 +51,30 @@ impl Stack {
     /// An in-memory embedded stack.
     pub async fn embedded_in_memory() -> Self {
         let cfg = mdm_app::AppConfig::for_tests(TEST_SECRET);
-        Self::serve(mdm_app::LocalApp::build(&cfg).expect("build app")).await
+        Self::serve(mdm_app::App::build(&cfg).expect("build app")).await
+    }
+
+    /// A stack on the AWS adapters: a fresh DynamoDB table and SQS wake queue (with its
+    /// dead-letter queue) in moto's server, wakes going to the local push sink.
+    pub async fn aws_on_moto() -> Self {
+        let mut cfg = mdm_app::AppConfig::for_tests(TEST_SECRET);
+        let sdk = crate::moto::sdk_config();
+        let table = crate::moto::table().await;
+        let queue = crate::moto::queue_urls(cfg.queue_max_receives).await;
+        cfg.backend = mdm_app::config::Backend::Aws;
+        cfg.table_name = Some(table.name().to_owned());
+        cfg.wake_queue_url = Some(queue.queue);
+        cfg.wake_dlq_url = Some(queue.dead_letters);
+        let app = mdm_app::aws::build(
+            &cfg,
+            &sdk,
+            Arc::new(mdm_core::ports::SystemClock),
+            Arc::new(mdm_core::ports::UlidIds::default()),
+            Some(Arc::new(LocalPusher::new())),
+        )
+        .await
+        .expect("build the AWS app");
+        Self::serve(app).await
     }
 
     /// Stops serving and waits for the consumer to stop.

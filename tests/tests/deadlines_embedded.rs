@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use mdm_app::{AppConfig, LocalApp};
+use mdm_app::{App, AppConfig};
 use mdm_core::domain::{CheckinRequest, DeviceCredential, DeviceId, EnrollRequest, Role, TenantId};
 use mdm_core::ports::{ManualClock, Principal, SeqIds};
 use mdm_core::usecases::{checkin, commands, enrollment, fetch};
@@ -12,9 +12,9 @@ use serde_json::json;
 
 const START_MS: i64 = 1_800_000_000_000;
 
-fn app() -> (LocalApp, Arc<ManualClock>) {
+fn app() -> (App, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(START_MS));
-    let app = LocalApp::build_with(
+    let app = App::build_with(
         &AppConfig::for_tests(TEST_SECRET),
         clock.clone(),
         Arc::new(SeqIds::default()),
@@ -31,7 +31,7 @@ fn admin() -> Principal {
     }
 }
 
-async fn enroll(app: &LocalApp, token: &str, n: u64) -> DeviceCredential {
+async fn enroll(app: &App, token: &str, n: u64) -> DeviceCredential {
     let body = mdm_app::agent::SimDevice::enrollment_body(n, token, "android", "sink:x");
     let req: EnrollRequest = serde_json::from_value(body).unwrap();
     let e = enrollment::enroll(&app.services, req)
@@ -41,7 +41,7 @@ async fn enroll(app: &LocalApp, token: &str, n: u64) -> DeviceCredential {
 }
 
 /// Enrolls one device with a fresh single-use token.
-async fn enroll_with_new_token(app: &LocalApp) -> DeviceCredential {
+async fn enroll_with_new_token(app: &App) -> DeviceCredential {
     let token = enrollment::create_token(&app.services, &admin(), Default::default())
         .await
         .unwrap()

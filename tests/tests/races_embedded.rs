@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
-use mdm_app::{AppConfig, LocalApp};
+use mdm_app::{App, AppConfig};
 use mdm_core::domain::{DeviceCredential, EnrollRequest, Role, TenantId};
 use mdm_core::error::StoreError;
 use mdm_core::ports::{Cond, Item, Key, Page, Principal, Query, Table, Update, WriteOp};
@@ -66,7 +66,7 @@ impl Table for PushWinsTheRace {
 
 #[tokio::test]
 async fn a_pull_still_serves_a_command_whose_push_is_recorded_at_the_same_moment() {
-    let app = LocalApp::build(&AppConfig::for_tests(TEST_SECRET)).expect("app");
+    let app = App::build(&AppConfig::for_tests(TEST_SECRET)).expect("app");
     let mut svc = (*app.services).clone();
     svc.table = Arc::new(PushWinsTheRace {
         inner: app.services.table.clone(),

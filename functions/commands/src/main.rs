@@ -2,7 +2,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    let svc = mdm_app::lambda::init()?;
+    let svc = mdm_app::lambda::init().await?;
     lambda_http::run(mdm_http::finish(
         mdm_http::tenant_routes::tenant_router(),
         svc,

@@ -7,7 +7,7 @@ use mdm_app::lambda::to_deliveries;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let svc = mdm_app::lambda::init()?;
+    let svc = mdm_app::lambda::init().await?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let svc = svc.clone();
         async move {

@@ -3,11 +3,25 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+
+/// Where state lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// One redb file (or memory), the in-process queue and the local push sink.
+    Embedded,
+    /// DynamoDB, SQS and the tenants' push providers; credentials and region from the usual
+    /// AWS environment (AWS_REGION, AWS_ENDPOINT_URL for an emulator, ...).
+    Aws,
+}
 
 /// Which backend and which token issuer to use.
 #[derive(Debug, Clone, Args)]
 pub struct AppConfig {
+    /// Which backend holds the state.
+    #[arg(long, env = "MDM_BACKEND", value_enum, default_value_t = Backend::Embedded)]
+    pub backend: Backend,
+
     /// Where the embedded backend keeps its database file.
     #[arg(long, env = "MDM_DATA_DIR", default_value = ".mdm-data")]
     pub data_dir: PathBuf,
@@ -33,15 +47,50 @@ pub struct AppConfig {
     #[arg(long, env = "MDM_DEV_JWT_SECRET", hide_env_values = true)]
     pub dev_jwt_secret: Option<String>,
 
-    /// Deliveries of a queue message before it moves to the dead-letter list.
+    /// Deliveries of a queue message before it moves to the dead-letter list (on AWS: the
+    /// wake queue's redrive maxReceiveCount).
     #[arg(long, env = "MDM_QUEUE_MAX_RECEIVES", default_value_t = 5)]
     pub queue_max_receives: u32,
+
+    /// AWS: the DynamoDB table.
+    #[arg(long, env = "MDM_TABLE_NAME")]
+    pub table_name: Option<String>,
+
+    /// AWS: the SQS queue that carries wake-ups.
+    #[arg(long, env = "MDM_WAKE_QUEUE_URL")]
+    pub wake_queue_url: Option<String>,
+
+    /// AWS: the wake queue's dead-letter queue.
+    #[arg(long, env = "MDM_WAKE_DLQ_URL")]
+    pub wake_dlq_url: Option<String>,
+
+    /// AWS: the production issuer's JWKS document, fetched once at start (https).
+    #[arg(long, env = "MDM_JWKS_URL")]
+    pub jwks_url: Option<String>,
+
+    /// AWS: a Secrets Manager secret holding the HS256 dev key (when there is no JWKS).
+    #[arg(long, env = "MDM_DEV_JWT_SECRET_ARN")]
+    pub dev_jwt_secret_arn: Option<String>,
+
+    /// AWS: prefix of the Secrets Manager names holding tenants' push credentials.
+    #[arg(long, env = "MDM_SECRET_PREFIX", default_value = "mdm/dev/")]
+    pub secret_prefix: String,
+
+    /// AWS: prefix of the SNS platform applications created per tenant and platform.
+    #[arg(long, env = "MDM_SNS_APP_PREFIX", default_value = "mdm-dev-")]
+    pub sns_app_prefix: String,
+}
+
+/// An unset variable and one set to "" (how SAM passes an empty parameter) mean the same.
+pub fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.trim().is_empty())
 }
 
 impl AppConfig {
     /// Settings for tests: in memory, a fixed dev key.
     pub fn for_tests(dev_secret: &str) -> Self {
         Self {
+            backend: Backend::Embedded,
             data_dir: PathBuf::from(".mdm-test-unused"),
             in_memory: true,
             jwt_issuer: "mdm-dev".into(),
@@ -49,6 +98,13 @@ impl AppConfig {
             jwks_file: None,
             dev_jwt_secret: Some(dev_secret.to_owned()),
             queue_max_receives: 5,
+            table_name: None,
+            wake_queue_url: None,
+            wake_dlq_url: None,
+            jwks_url: None,
+            dev_jwt_secret_arn: None,
+            secret_prefix: "mdm/test/".into(),
+            sns_app_prefix: "mdm-test-".into(),
         }
     }
 }

@@ -1,9 +1,7 @@
 //! What every Lambda driver shares: tracing set up for CloudWatch, the app built from the
 //! environment, and SQS records turned into queue deliveries.
 //!
-//! Until the AWS adapters exist (DynamoDB, SQS, SNS), the functions run on the embedded backend
-//! in the function's writable directory (MDM_DATA_DIR, e.g. /tmp/mdm): enough to exercise the
-//! drivers with `cargo lambda`, not a deployment.
+//! The backend comes from MDM_BACKEND like everywhere else; the SAM template sets `aws`.
 
 use std::sync::Arc;
 
@@ -11,7 +9,7 @@ use clap::Parser;
 use mdm_core::Services;
 use mdm_core::ports::Delivery;
 
-use crate::{AppConfig, LocalApp};
+use crate::{App, AppConfig};
 
 #[derive(Parser)]
 struct EnvOnly {
@@ -20,7 +18,7 @@ struct EnvOnly {
 }
 
 /// Initialises JSON tracing and builds the services from environment variables only.
-pub fn init() -> Result<Arc<Services>, Box<dyn std::error::Error + Send + Sync>> {
+pub async fn init() -> Result<Arc<Services>, Box<dyn std::error::Error + Send + Sync>> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -29,7 +27,7 @@ pub fn init() -> Result<Arc<Services>, Box<dyn std::error::Error + Send + Sync>>
         .with_target(false)
         .init();
     let cfg = EnvOnly::try_parse_from(["lambda"])?.config;
-    Ok(LocalApp::build(&cfg)?.services)
+    Ok(App::from_config(&cfg).await?.services)
 }
 
 /// SQS records (message id, body, ApproximateReceiveCount) as the consumer's deliveries.

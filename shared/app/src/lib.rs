@@ -2,11 +2,14 @@
 //! (`mdm-agent`) and the benchmark (`mdm-bench`).
 
 pub mod agent;
+pub mod app;
+pub mod aws;
 pub mod config;
 pub mod dev_key;
 pub mod lambda;
 pub mod local;
+pub mod verifier;
 pub mod worker;
 
+pub use app::App;
 pub use config::AppConfig;
-pub use local::LocalApp;

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use clap::Parser;
 use mdm_app::agent::SimDevice;
-use mdm_app::{AppConfig, LocalApp, worker};
+use mdm_app::{App, AppConfig, worker};
 use mdm_core::auth::{DevClaims, mint_hs256};
 use mdm_core::domain::{Role, TenantId};
 use mdm_core::ports::Table;
@@ -90,7 +90,7 @@ async fn main() {
     let mut cfg = AppConfig::for_tests(SECRET);
     cfg.in_memory = !cli.disk;
     cfg.data_dir = dir.path().to_path_buf();
-    let app = LocalApp::build(&cfg).expect("build app");
+    let app = App::build(&cfg).expect("build app");
     let admin = mint_hs256(
         SECRET.as_bytes(),
         &DevClaims {
@@ -107,7 +107,7 @@ async fn main() {
         router: app.router(),
         admin,
     });
-    let table: Arc<dyn Table> = app.table.clone();
+    let table: Arc<dyn Table> = app.services.table.clone();
     println!(
         "mdm-bench: {} devices, {} check-ins, {} command round trips, concurrency {}, store {}",
         cli.devices,

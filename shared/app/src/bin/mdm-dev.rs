@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use mdm_app::{AppConfig, LocalApp};
+use mdm_app::{App, AppConfig};
 use mdm_core::auth::{DevClaims, mint_hs256};
 use mdm_core::domain::{Role, TenantId};
 
@@ -105,11 +105,16 @@ fn token(
 }
 
 async fn serve(cfg: &AppConfig, listen: SocketAddr) -> Result<(), String> {
-    let app = LocalApp::build(cfg).map_err(|e| e.to_string())?;
+    let app = App::from_config(cfg).await.map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let store = if cfg.in_memory {
+    let store = if cfg.backend == mdm_app::config::Backend::Aws {
+        format!(
+            "DynamoDB table {}",
+            cfg.table_name.as_deref().unwrap_or_default()
+        )
+    } else if cfg.in_memory {
         "in memory (lost on exit)".to_owned()
     } else {
         cfg.data_dir
@@ -123,21 +128,25 @@ async fn serve(cfg: &AppConfig, listen: SocketAddr) -> Result<(), String> {
             "admin token for a first tenant:  cargo run --release --bin mdm-dev -- token --tenant acme --role admin"
         );
     }
-    let table = app.table.clone();
-    let housekeeping = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
-            if let Err(e) = table.purge_expired(now).await {
-                tracing::warn!(error = %e, "purging expired items failed");
+    // DynamoDB expires items itself; the embedded store is swept here.
+    let housekeeping = app.embedded.clone().map(|table| {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(600));
+            loop {
+                tick.tick().await;
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                if let Err(e) = table.purge_expired(now).await {
+                    tracing::warn!(error = %e, "purging expired items failed");
+                }
             }
-        }
+        })
     });
     let result = app.serve(listener, shutdown_signal()).await;
-    housekeeping.abort();
+    if let Some(h) = housekeeping {
+        h.abort();
+    }
     result.map_err(|e| format!("server failed: {e}"))
 }
 

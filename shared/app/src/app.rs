@@ -1,0 +1,108 @@
+//! The composed system, whichever backend holds its state: the services the routers and the
+//! consumer run on, the wake queue the consumer drains, and the backend's extras (the local push
+//! sink, the embedded store's housekeeping).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use mdm_core::ports::{Clock, IdGen, Queue, SystemClock, UlidIds};
+use mdm_core::{Error, Services};
+use mdm_embedded::{LocalPusher, RedbTable};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{AppConfig, Backend};
+use crate::{aws, local, worker};
+
+/// A fully wired system.
+pub struct App {
+    pub services: Arc<Services>,
+    pub wake_queue: Arc<dyn Queue>,
+    /// The local push sink, when wakes go to it (the embedded backend, and tests on AWS).
+    pub pusher: Option<Arc<LocalPusher>>,
+    /// The embedded store, for housekeeping that DynamoDB does itself (TTL expiry).
+    pub embedded: Option<Arc<RedbTable>>,
+    /// The HS256 dev key tokens are checked with, when there is no JWKS.
+    pub dev_jwt_secret: Option<String>,
+}
+
+impl App {
+    /// The embedded backend with the wall clock and ULIDs.
+    pub fn build(cfg: &AppConfig) -> Result<Self, Error> {
+        Self::build_with(cfg, Arc::new(SystemClock), Arc::new(UlidIds::default()))
+    }
+
+    /// The embedded backend with an injected clock and id generator (tests).
+    pub fn build_with(
+        cfg: &AppConfig,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGen>,
+    ) -> Result<Self, Error> {
+        local::embedded(cfg, clock, ids)
+    }
+
+    /// The backend the configuration names. On AWS, the SDK reads region, credentials and any
+    /// endpoint override from the environment.
+    pub async fn from_config(cfg: &AppConfig) -> Result<Self, Error> {
+        match cfg.backend {
+            Backend::Embedded => Self::build(cfg),
+            Backend::Aws => {
+                let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                aws::build(
+                    cfg,
+                    &sdk,
+                    Arc::new(SystemClock),
+                    Arc::new(UlidIds::default()),
+                    None,
+                )
+                .await
+            }
+        }
+    }
+
+    /// Every route, ready to serve.
+    pub fn router(&self) -> Router {
+        mdm_http::all_routes(self.services.clone())
+    }
+
+    /// Starts the queue consumer in the background.
+    pub fn spawn_worker(&self) -> Worker {
+        let (stop, stopped) = watch::channel(false);
+        let handle = tokio::spawn(worker::run(
+            self.services.clone(),
+            self.wake_queue.clone(),
+            stopped,
+        ));
+        Worker { stop, handle }
+    }
+
+    /// Serves HTTP on `listener` with the consumer running, until `shutdown` completes; then
+    /// stops taking requests, lets in-flight ones finish and stops the consumer.
+    pub async fn serve(
+        &self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let worker = self.spawn_worker();
+        let result = axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await;
+        worker.stop().await;
+        result
+    }
+}
+
+/// A running queue consumer.
+pub struct Worker {
+    stop: watch::Sender<bool>,
+    handle: JoinHandle<()>,
+}
+
+impl Worker {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.handle.await;
+    }
+}
