@@ -39,6 +39,11 @@ impl FcmCredentials {
 
     /// Checks what a hand-built value may get wrong; parsing calls it too.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.signing_key().map(drop)
+    }
+
+    /// The checked RS256 key, after the other fields are checked.
+    pub(crate) fn signing_key(&self) -> Result<jsonwebtoken::EncodingKey, ConfigError> {
         // The project id is placed in the send URL's path.
         let project_ok = !self.project_id.is_empty()
             && self
@@ -64,8 +69,7 @@ impl FcmCredentials {
         if !self.token_uri.starts_with("https://") {
             return Err(ConfigError::invalid("token_uri", "must be an https:// URL"));
         }
-        jwt::rs256_key(&self.private_key).map_err(|p| ConfigError::invalid("private_key", p))?;
-        Ok(())
+        jwt::rs256_key(&self.private_key).map_err(|p| ConfigError::invalid("private_key", p))
     }
 }
 

@@ -15,7 +15,6 @@ use crate::credentials::FcmCredentials;
 use crate::error::ConfigError;
 use crate::fcm_token::{AccessToken, TokenSource};
 use crate::http::{client_builder, retry_after, retryable, transport_error};
-use crate::jwt;
 
 pub const FCM_BASE_URL: &str = "https://fcm.googleapis.com";
 
@@ -55,9 +54,7 @@ pub struct FcmPusher {
 
 impl FcmPusher {
     pub fn new(creds: FcmCredentials, options: FcmOptions) -> Result<Self, ConfigError> {
-        creds.validate()?;
-        let key = jwt::rs256_key(&creds.private_key)
-            .map_err(|p| ConfigError::invalid("private_key", p))?;
+        let key = creds.signing_key()?;
         let client = client_builder(options.timeout)
             .build()
             .map_err(|e| ConfigError::Client(e.to_string()))?;
