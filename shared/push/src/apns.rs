@@ -15,7 +15,9 @@ use serde_json::json;
 use crate::apns_jwt::ProviderTokens;
 use crate::credentials::{ApnsAuth, ApnsCredentials, identity};
 use crate::error::ConfigError;
-use crate::http::{client_builder, retry_after, retryable, transport_error};
+use crate::http::{
+    client_builder, client_certificate_refused, retry_after, retryable, transport_error,
+};
 use crate::jwt;
 
 /// How an `ApnsPusher` talks to Apple. `Default` is production settings; the host follows the
@@ -145,10 +147,16 @@ impl ApnsPusher {
         if let Some(token) = provider_token {
             request = request.bearer_auth(token);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| Refusal::Final(transport_error("apns", e)))?;
+        let response = request.send().await.map_err(|e| {
+            Refusal::Final(if client_certificate_refused(&e) {
+                PushError::Rejected(format!(
+                    "apns refused the push certificate: {}",
+                    crate::http::error_chain(&e.without_url())
+                ))
+            } else {
+                transport_error("apns", e)
+            })
+        })?;
         let status = response.status();
         let headers = response.headers().clone();
         if status == StatusCode::OK {

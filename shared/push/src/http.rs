@@ -46,6 +46,35 @@ pub(crate) fn transport_error(provider: &str, e: reqwest::Error) -> PushError {
     )
 }
 
+/// Whether the server ended the TLS handshake with an alert about our client certificate:
+/// APNs refusing a tenant's push certificate (expired, revoked, not Apple's), which no retry
+/// will change. Only the client certificate is judged by the server, so these alerts are
+/// about it. By the time the error reaches us, rustls's error has been flattened into the
+/// text of an io::Error ("received fatal alert: UnknownCA"), so the text is what we can read.
+pub(crate) fn client_certificate_refused(e: &reqwest::Error) -> bool {
+    const ABOUT_OUR_CERTIFICATE: &[&str] = &[
+        "BadCertificate",
+        "UnsupportedCertificate",
+        "CertificateRevoked",
+        "CertificateExpired",
+        "CertificateUnknown",
+        "CertificateRequired",
+        "UnknownCA",
+        "AccessDenied",
+    ];
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            let text = io.to_string();
+            if let Some(alert) = text.strip_prefix("received fatal alert: ") {
+                return ABOUT_OUR_CERTIFICATE.contains(&alert.trim());
+            }
+        }
+        source = cause.source();
+    }
+    false
+}
+
 /// The error and its sources on one line: reqwest's own message is often just "error sending
 /// request", with the cause two levels down.
 pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
