@@ -1,0 +1,16 @@
+//! Direct push providers behind the `Pusher` port: FCM HTTP v1 for Android and APNs over
+//! HTTP/2 for Apple, with the credentials they are built from.
+
+mod apns;
+mod apns_jwt;
+mod credentials;
+mod error;
+mod fcm;
+mod fcm_token;
+mod http;
+mod jwt;
+
+pub use apns::{ApnsOptions, ApnsPusher};
+pub use credentials::{ApnsAuth, ApnsCredentials, ApnsEnvironment, FcmCredentials};
+pub use error::ConfigError;
+pub use fcm::{FCM_BASE_URL, FcmOptions, FcmPusher};

@@ -1,0 +1,224 @@
+//! A fake APNs on loopback: HTTP/2 over TLS with a throwaway CA, optionally demanding a client
+//! certificate from that CA (MDM certificate mode) or verifying ES256 provider tokens (token
+//! mode). Answers can be scripted; unscripted pushes succeed with an `apns-id`.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Version};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Extension, Json, Router};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::service::TowerToHyperService;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use rustls::RootCertStore;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::WebPkiClientVerifier;
+use serde_json::{Value, json};
+
+use super::keys::TestCa;
+
+/// What a token-mode server checks in the provider token.
+pub struct JwtCheck {
+    pub public_pem: String,
+    pub key_id: String,
+    pub team_id: String,
+}
+
+/// A scripted answer: status, optional Retry-After, and the `reason`.
+pub struct Answer {
+    pub status: u16,
+    pub reason: &'static str,
+    pub retry_after: Option<&'static str>,
+}
+
+/// One push as the fake received it.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub device_token: String,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub client_cert: Option<Vec<u8>>,
+    pub version: Version,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub struct FakeApns {
+    pub base_url: String,
+    jwt: Option<JwtCheck>,
+    answers: Mutex<VecDeque<Answer>>,
+    received: Mutex<Vec<Received>>,
+    failed_handshakes: AtomicU32,
+}
+
+#[derive(Clone)]
+struct PeerCert(Option<Vec<u8>>);
+
+impl FakeApns {
+    /// Serves with a certificate from `ca`; demands a client certificate from `client_ca`
+    /// when given; checks provider tokens when `jwt` is given.
+    pub async fn start(
+        ca: &TestCa,
+        client_ca: Option<&TestCa>,
+        jwt: Option<JwtCheck>,
+    ) -> Arc<Self> {
+        let server = ca.server_cert();
+        let builder = rustls::ServerConfig::builder();
+        let builder = match client_ca {
+            Some(client_ca) => {
+                let mut roots = RootCertStore::empty();
+                roots
+                    .add(CertificateDer::from(client_ca.cert_der.clone()))
+                    .unwrap();
+                builder.with_client_cert_verifier(
+                    WebPkiClientVerifier::builder(Arc::new(roots))
+                        .build()
+                        .unwrap(),
+                )
+            }
+            None => builder.with_no_client_auth(),
+        };
+        let mut config = builder
+            .with_single_cert(
+                vec![CertificateDer::from(server.cert_der)],
+                PrivateKeyDer::from_pem_slice(server.key_pem.as_bytes()).unwrap(),
+            )
+            .unwrap();
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let fake = Arc::new(Self {
+            base_url: format!("https://{}", listener.local_addr().unwrap()),
+            jwt,
+            answers: Mutex::new(VecDeque::new()),
+            received: Mutex::new(Vec::new()),
+            failed_handshakes: AtomicU32::new(0),
+        });
+        let server_fake = fake.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
+                };
+                let (acceptor, fake) = (acceptor.clone(), server_fake.clone());
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        fake.failed_handshakes.fetch_add(1, Ordering::SeqCst);
+                        return;
+                    };
+                    let peer = tls
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|certs| certs.first())
+                        .map(|cert| cert.to_vec());
+                    let app = Router::new()
+                        .route("/3/device/{token}", post(push))
+                        .with_state(fake)
+                        .layer(Extension(PeerCert(peer)));
+                    let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(tls), TowerToHyperService::new(app))
+                        .await;
+                });
+            }
+        });
+        fake
+    }
+
+    pub fn answer_next(&self, answer: Answer) {
+        self.answers.lock().unwrap().push_back(answer);
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    pub fn failed_handshakes(&self) -> u32 {
+        self.failed_handshakes.load(Ordering::SeqCst)
+    }
+
+    fn check_provider_token(&self, headers: &HeaderMap) -> Result<(), String> {
+        let Some(check) = &self.jwt else {
+            return Ok(());
+        };
+        let jwt = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("bearer ")
+                    .or_else(|| v.strip_prefix("Bearer "))
+            })
+            .ok_or("no bearer token")?;
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.set_issuer(&[&check.team_id]);
+        validation.validate_exp = false;
+        validation.set_required_spec_claims(&["iss", "iat"]);
+        let key = DecodingKey::from_ec_pem(check.public_pem.as_bytes()).unwrap();
+        let data =
+            jsonwebtoken::decode::<Value>(jwt, &key, &validation).map_err(|e| e.to_string())?;
+        if data.header.kid.as_deref() != Some(check.key_id.as_str()) {
+            return Err(format!("wrong kid {:?}", data.header.kid));
+        }
+        Ok(())
+    }
+}
+
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+async fn push(
+    State(fake): State<Arc<FakeApns>>,
+    Extension(PeerCert(client_cert)): Extension<PeerCert>,
+    Path(device_token): Path<String>,
+    version: Version,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let body = serde_json::from_str(&body).unwrap_or(Value::Null);
+    fake.received.lock().unwrap().push(Received {
+        device_token,
+        headers: headers.clone(),
+        body,
+        client_cert,
+        version,
+    });
+    if let Err(problem) = fake.check_provider_token(&headers) {
+        eprintln!("fake apns refuses the provider token: {problem}");
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({ "reason": "InvalidProviderToken" })),
+        )
+            .into_response();
+    }
+    if let Some(answer) = fake.answers.lock().unwrap().pop_front() {
+        let mut response = (
+            StatusCode::from_u16(answer.status).unwrap(),
+            Json(json!({ "reason": answer.reason })),
+        )
+            .into_response();
+        if let Some(secs) = answer.retry_after {
+            response
+                .headers_mut()
+                .insert("retry-after", secs.parse().unwrap());
+        }
+        return response;
+    }
+    let id = format!(
+        "5E5A1D4B-0000-0000-0000-{:012}",
+        NEXT_ID.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut response = StatusCode::OK.into_response();
+    response
+        .headers_mut()
+        .insert("apns-id", id.parse().unwrap());
+    response
+}
