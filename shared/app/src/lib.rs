@@ -6,6 +6,7 @@ pub mod config;
 pub mod dev_key;
 pub mod lambda;
 pub mod local;
+pub mod sqs_driver;
 pub mod worker;
 
 pub use config::AppConfig;
