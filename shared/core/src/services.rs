@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::ports::{Clock, IdGen, Pusher, Queue, Table, TokenVerifier};
+use crate::ports::{Clock, IdGen, PushProviders, Pusher, Queue, SecretStore, Table, TokenVerifier};
 
 /// Tunable defaults and limits.
 #[derive(Debug, Clone)]
@@ -41,6 +41,10 @@ pub struct Services {
     /// Carries wake-up work from command queueing to the push consumer.
     pub wake_queue: Arc<dyn Queue>,
     pub pusher: Arc<dyn Pusher>,
+    /// Tenants' provider credentials, kept out of the table.
+    pub secrets: Arc<dyn SecretStore>,
+    /// Checks and prepares provider credentials when an admin configures push.
+    pub push_providers: Arc<dyn PushProviders>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGen>,
     pub verifier: Arc<dyn TokenVerifier>,

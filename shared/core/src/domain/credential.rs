@@ -102,7 +102,8 @@ fn split_bearer<'a>(s: &'a str, prefix: &str) -> Option<(&'a str, &'a str, &'a s
     (p == prefix && parts.next().is_none() && secret_ok).then_some((tenant, id, secret))
 }
 
-fn hash(secret: &str) -> String {
+/// Hex SHA-256 of a secret: what the store keeps and compares instead of the secret.
+pub fn hash(secret: &str) -> String {
     let digest = Sha256::digest(secret.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }

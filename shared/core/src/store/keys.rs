@@ -10,11 +10,12 @@
 //! | closed command       | `T#<t>#D#<d>`          | `C#<cmd id>`    |
 //! | device inventory     | `T#<t>#D#<d>`          | `I`             |
 //! | audit entry          | `T#<t>#AUDIT`          | `<ms>#<id>`     |
+//! | push provider config | `T#<t>`                | `PUSH#<platform>` |
 //!
 //! The device item and its open commands share the prefix `D`, so one query returns both: a
 //! fetch authenticates and lists pending work in a single request.
 
-use crate::domain::{CommandId, DeviceId, EnrollmentTokenId, TenantId};
+use crate::domain::{CommandId, DeviceId, EnrollmentTokenId, Platform, TenantId};
 use crate::ports::Key;
 
 pub const DEVICE_SK: &str = "D";
@@ -24,6 +25,12 @@ pub const INVENTORY_SK: &str = "I";
 
 pub fn tenant(t: &TenantId) -> Key {
     Key::new(format!("T#{t}"), "TENANT")
+}
+
+pub const PUSH_PREFIX: &str = "PUSH#";
+
+pub fn push_config(t: &TenantId, platform: Platform) -> Key {
+    Key::new(format!("T#{t}"), format!("{PUSH_PREFIX}{}", platform.as_str()))
 }
 
 pub fn enrollment_token(t: &TenantId, id: &EnrollmentTokenId) -> Key {

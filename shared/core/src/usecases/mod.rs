@@ -8,6 +8,7 @@ pub mod devices;
 pub mod enrollment;
 pub mod fetch;
 pub mod lifecycle;
+pub mod push_config;
 pub mod results;
 pub mod views;
 pub mod wake;
