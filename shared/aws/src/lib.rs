@@ -3,6 +3,7 @@
 
 pub mod dynamo;
 pub mod provision;
+mod sdk_error;
 pub mod sqs;
 
 pub use dynamo::DynamoTable;
