@@ -4,7 +4,9 @@
 pub mod dynamo;
 pub mod provision;
 mod sdk_error;
+pub mod secrets;
 pub mod sqs;
 
 pub use dynamo::DynamoTable;
+pub use secrets::SecretsManagerStore;
 pub use sqs::SqsQueue;
