@@ -3,7 +3,14 @@
 
 pub mod dynamo;
 pub mod provision;
+mod sdk_error;
+pub mod secrets;
+pub mod sns;
+pub mod sns_apps;
 pub mod sqs;
 
 pub use dynamo::DynamoTable;
+pub use secrets::SecretsManagerStore;
+pub use sns::SnsPusher;
+pub use sns_apps::{PlatformCredentials, SnsPlatform, ensure_platform_application};
 pub use sqs::SqsQueue;

@@ -12,6 +12,8 @@ use mdm_core::error::QueueError;
 use mdm_core::ports::queue::MAX_BATCH;
 use mdm_core::ports::{DeadLetter, Delivery, Queue};
 
+use crate::sdk_error::{ErrorChain, service_code};
+
 /// SQS's longest long poll.
 const MAX_WAIT_SECS: u64 = 20;
 /// SQS's longest visibility timeout (12 hours).
@@ -53,12 +55,10 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,
 {
-    let SdkError::ServiceError(service) = &err else {
-        return QueueError::Unavailable(format!("sqs unreachable: {}", DisplayChain(&err)));
+    let Some((code, message)) = service_code(&err) else {
+        return QueueError::Unavailable(format!("sqs unreachable: {}", ErrorChain(&err)));
     };
-    let e = service.err();
-    let message = e.message().unwrap_or("");
-    match e.code().unwrap_or("") {
+    match code {
         "ReceiptHandleIsInvalid" | "InvalidReceiptHandle" | "MessageNotInflight" => {
             QueueError::UnknownReceipt
         }
@@ -71,21 +71,6 @@ where
             QueueError::Invalid(format!("sqs refused the request: {message}"))
         }
         code => QueueError::Unavailable(format!("sqs error {code}: {message}")),
-    }
-}
-
-/// The SDK's Display of a dispatch failure says little; its sources say why.
-struct DisplayChain<'a>(&'a dyn std::error::Error);
-
-impl std::fmt::Display for DisplayChain<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(s) = source {
-            write!(f, ": {s}")?;
-            source = s.source();
-        }
-        Ok(())
     }
 }
 

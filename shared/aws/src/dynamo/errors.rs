@@ -5,21 +5,22 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use mdm_core::error::StoreError;
 
+use crate::sdk_error::{ErrorChain, service_code};
+
 /// Maps any single-item operation's error by its error code.
 pub fn store_error<E, R>(err: SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,
 {
+    if let Some((code, message)) = service_code(&err) {
+        return by_code(code, message);
+    }
     match &err {
-        SdkError::ServiceError(service) => {
-            let e = service.err();
-            by_code(e.code().unwrap_or(""), e.message().unwrap_or(""))
-        }
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            StoreError::Unavailable(format!("dynamodb unreachable: {}", describe(&err)))
+            StoreError::Unavailable(format!("dynamodb unreachable: {}", ErrorChain(&err)))
         }
-        _ => StoreError::Unavailable(format!("dynamodb request failed: {}", describe(&err))),
+        _ => StoreError::Unavailable(format!("dynamodb request failed: {}", ErrorChain(&err))),
     }
 }
 
@@ -66,18 +67,6 @@ pub fn transact_error<R: std::fmt::Debug>(err: SdkError<TransactWriteItemsError,
         return StoreError::Invalid(format!("transaction cancelled: {codes:?}"));
     }
     store_error(err)
-}
-
-fn describe<E: std::error::Error + 'static, R: std::fmt::Debug>(err: &SdkError<E, R>) -> String {
-    // The SDK's Display says only "dispatch failure"; the source chain says why.
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]
