@@ -144,3 +144,21 @@ pub async fn queue_urls(max_receives: u32) -> provision::QueueUrls {
         .await
         .expect("create a queue in moto")
 }
+
+/// Moto's record of the SNS endpoints for a device token: ARN, attributes and each message
+/// published to it by message id.
+pub async fn sns_endpoints_for(token: &str) -> Vec<serde_json::Value> {
+    let data: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", endpoint()))
+        .await
+        .expect("moto answers")
+        .json()
+        .await
+        .expect("moto's data is JSON");
+    data["sns"]["PlatformEndpoint"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e["token"] == token)
+        .collect()
+}

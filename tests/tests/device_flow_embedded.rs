@@ -1,6 +1,6 @@
 //! The end-to-end flow suite against the embedded backend, over real HTTP on loopback.
 
-use mdm_tests::flow::{errors, lifecycle, tenancy};
+use mdm_tests::flow::{errors, lifecycle, push, tenancy};
 use mdm_tests::stack::Stack;
 
 macro_rules! flow_tests {
@@ -28,4 +28,7 @@ flow_tests!(
     tenancy::roles_limit_what_each_user_may_do,
     errors::bad_requests_get_problem_json_with_stable_codes,
     errors::oversized_and_non_json_bodies_are_refused,
+    push::an_admin_sets_a_push_provider_and_readers_see_it_without_the_secret,
+    push::push_settings_refuse_wrong_roles_platforms_and_credentials,
+    push::sns_is_refused_without_aws,
 );

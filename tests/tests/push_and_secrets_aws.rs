@@ -74,27 +74,9 @@ fn target(platform: Platform, device: &str, push_magic: Option<&str>) -> PushTar
     }
 }
 
-/// moto's record of the endpoints for `token`: arn, attributes and each published message by
-/// message id.
-async fn endpoints_for(token: &str) -> Vec<Value> {
-    let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto::endpoint()))
-        .await
-        .expect("moto answers")
-        .json()
-        .await
-        .expect("moto's data is JSON");
-    data["sns"]["PlatformEndpoint"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|e| e["token"] == token)
-        .collect()
-}
-
 /// The one endpoint for `token`, whose messages each decode into their platform payloads.
 async fn the_endpoint_for(token: &str) -> Value {
-    let mut endpoints = endpoints_for(token).await;
+    let mut endpoints = moto::sns_endpoints_for(token).await;
     assert_eq!(endpoints.len(), 1, "one endpoint per token: {endpoints:?}");
     endpoints.remove(0)
 }

@@ -5,15 +5,16 @@
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
-use mdm_aws::{DynamoTable, SqsQueue};
+use mdm_aws::{DynamoTable, SecretsManagerStore, SqsQueue};
 use mdm_core::auth::KeySource;
 use mdm_core::error::PushError;
-use mdm_core::ports::{Clock, IdGen, PushReceipt, PushTarget, Pusher, Queue};
+use mdm_core::ports::{Clock, IdGen, PushReceipt, PushTarget, Pusher, Queue, SecretStore};
 use mdm_core::{Error, Services, Settings};
 use mdm_embedded::LocalPusher;
 
 use crate::app::App;
 use crate::config::{AppConfig, given};
+use crate::push::{Providers, TenantPushers};
 use crate::verifier;
 
 fn required<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, Error> {
@@ -46,14 +47,31 @@ pub async fn build(
         cfg.queue_max_receives,
     ));
     let (keys, dev_jwt_secret) = token_keys(cfg, sdk).await?;
-    let pusher: Arc<dyn Pusher> = match &sink {
+    let fallback: Arc<dyn Pusher> = match &sink {
         Some(sink) => sink.clone(),
         None => Arc::new(NoProvider),
     };
+    let secrets: Arc<dyn SecretStore> = Arc::new(SecretsManagerStore::new(
+        aws_sdk_secretsmanager::Client::new(sdk),
+        cfg.secret_prefix.clone(),
+        clock.clone(),
+    ));
+    let providers = Providers {
+        clock: clock.clone(),
+        sns: Some((aws_sdk_sns::Client::new(sdk), cfg.sns_app_prefix.clone())),
+    };
+    let pusher = Arc::new(TenantPushers::new(
+        table.clone(),
+        secrets.clone(),
+        providers.clone(),
+        fallback,
+    ));
     let services = Arc::new(Services {
         table,
         wake_queue: wake_queue.clone(),
         pusher,
+        secrets,
+        push_providers: Arc::new(providers),
         clock,
         ids,
         verifier: verifier::jwt(cfg, keys)?,
@@ -107,8 +125,8 @@ async fn token_keys(
     Ok((verifier::hs256(&secret), Some(secret)))
 }
 
-/// Stands in until per-tenant push providers are configured: the wake is refused, logged by
-/// the consumer, and the device gets its command at its next check-in.
+/// For tenants that configured no push provider: the wake is refused, logged by the consumer,
+/// and the device gets its command at its next check-in.
 struct NoProvider;
 
 #[async_trait::async_trait]

@@ -8,6 +8,7 @@ pub mod config;
 pub mod dev_key;
 pub mod lambda;
 pub mod local;
+pub mod push;
 pub mod sqs_driver;
 pub mod verifier;
 pub mod worker;

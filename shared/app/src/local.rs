@@ -4,17 +4,20 @@
 use std::sync::Arc;
 
 use mdm_core::auth::KeySource;
-use mdm_core::ports::{Clock, IdGen, Queue};
+use mdm_core::ports::{Clock, IdGen, Queue, SecretStore};
 use mdm_core::{Error, Services, Settings};
-use mdm_embedded::{LocalPusher, QueueConfig, RedbTable};
+use mdm_embedded::{LocalPusher, LocalSecrets, QueueConfig, RedbTable};
 
 use crate::app::App;
 use crate::config::AppConfig;
+use crate::push::{Providers, TenantPushers};
 use crate::{dev_key, verifier};
 
 /// The file inside the data directory that holds every table item and queued message.
 pub const DB_FILE: &str = "mdm.redb";
 pub const WAKE_QUEUE: &str = "wake";
+/// The directory inside the data directory that holds tenants' push credentials.
+pub const SECRETS_DIR: &str = "secrets";
 
 pub(crate) fn embedded(
     cfg: &AppConfig,
@@ -48,11 +51,28 @@ pub(crate) fn embedded(
             (verifier::hs256(&secret), Some(secret))
         }
     };
-    let pusher = Arc::new(LocalPusher::new());
+    let sink = Arc::new(LocalPusher::new());
+    let secrets: Arc<dyn SecretStore> = if cfg.in_memory {
+        Arc::new(LocalSecrets::in_memory())
+    } else {
+        Arc::new(LocalSecrets::in_dir(cfg.data_dir.join(SECRETS_DIR)))
+    };
+    let providers = Providers {
+        clock: clock.clone(),
+        sns: None,
+    };
+    let pusher = Arc::new(TenantPushers::new(
+        table.clone(),
+        secrets.clone(),
+        providers.clone(),
+        sink.clone(),
+    ));
     let services = Arc::new(Services {
         table: table.clone(),
         wake_queue: wake_queue.clone(),
-        pusher: pusher.clone(),
+        pusher,
+        secrets,
+        push_providers: Arc::new(providers),
         clock,
         ids,
         verifier: verifier::jwt(cfg, keys)?,
@@ -61,7 +81,7 @@ pub(crate) fn embedded(
     Ok(App {
         services,
         wake_queue,
-        pusher: Some(pusher),
+        pusher: Some(sink),
         embedded: Some(table),
         dev_jwt_secret,
     })

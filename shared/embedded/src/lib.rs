@@ -7,9 +7,11 @@ mod items;
 mod push;
 mod queue;
 mod range;
+mod secrets;
 mod table;
 mod writer;
 
 pub use push::LocalPusher;
 pub use queue::{EmbeddedQueue, QueueConfig};
+pub use secrets::LocalSecrets;
 pub use table::{MAX_TRANSACT_OPS, RedbTable};

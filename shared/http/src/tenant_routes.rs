@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use mdm_core::Services;
-use mdm_core::domain::{CommandId, DeviceId};
+use mdm_core::domain::{CommandId, DeviceId, Platform};
 use mdm_core::usecases::views::{CommandView, DeviceView, Listing};
-use mdm_core::usecases::{audit, commands, devices, enrollment};
+use mdm_core::usecases::{audit, commands, devices, enrollment, push_config};
 use serde::Deserialize;
 
 use crate::extract::{JsonBody, QueryParams, Tenant, path_id};
@@ -35,6 +35,8 @@ pub fn tenant_router() -> Router<Arc<Services>> {
             post(cancel_command),
         )
         .route("/v1/audit", get(list_audit))
+        .route("/v1/push-config", get(list_push_config))
+        .route("/v1/push-config/{platform}", put(set_push_config))
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,4 +131,21 @@ async fn list_audit(
     Ok(Json(
         audit::list(&svc, &who, p.cursor, p.limit.unwrap_or(50)).await?,
     ))
+}
+
+async fn list_push_config(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+) -> ApiResult<Json<Vec<push_config::PushConfigView>>> {
+    Ok(Json(push_config::list(&svc, &who).await?))
+}
+
+async fn set_push_config(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(platform): Path<String>,
+    JsonBody(req): JsonBody<push_config::SetPushConfig>,
+) -> ApiResult<Json<push_config::PushConfigView>> {
+    let platform = Platform::parse(&platform).ok_or(mdm_core::Error::NotFound("platform"))?;
+    Ok(Json(push_config::set(&svc, &who, platform, req).await?))
 }

@@ -67,11 +67,18 @@ pub async fn a_queued_lock_wakes_the_device_which_pulls_it_and_acknowledges(s: &
     let command = s
         .wait_for_status("acme", &device_id, &id, "acknowledged")
         .await;
-    assert_eq!(
-        statuses(&command),
-        ["queued", "push_sent", "fetched", "acknowledged"]
+    // The device may pull faster than the consumer records the push (it is woken by that very
+    // push); then push_sent is skipped, and the provider's message id is kept where the command
+    // is by then (best effort: a close racing that write may drop it).
+    let history = statuses(&command);
+    assert!(
+        history == ["queued", "push_sent", "fetched", "acknowledged"]
+            || history == ["queued", "fetched", "acknowledged"],
+        "{history:?}"
     );
-    assert!(command["push_message_id"].is_string());
+    if history.contains(&"push_sent".to_owned()) {
+        assert!(command["push_message_id"].is_string(), "{command}");
+    }
 
     let device = s.device("acme", &device_id).await;
     assert_eq!(device["locked"], true);

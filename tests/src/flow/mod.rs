@@ -3,4 +3,5 @@
 
 pub mod errors;
 pub mod lifecycle;
+pub mod push;
 pub mod tenancy;

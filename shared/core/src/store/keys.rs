@@ -30,7 +30,10 @@ pub fn tenant(t: &TenantId) -> Key {
 pub const PUSH_PREFIX: &str = "PUSH#";
 
 pub fn push_config(t: &TenantId, platform: Platform) -> Key {
-    Key::new(format!("T#{t}"), format!("{PUSH_PREFIX}{}", platform.as_str()))
+    Key::new(
+        format!("T#{t}"),
+        format!("{PUSH_PREFIX}{}", platform.as_str()),
+    )
 }
 
 pub fn enrollment_token(t: &TenantId, id: &EnrollmentTokenId) -> Key {

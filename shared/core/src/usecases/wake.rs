@@ -98,8 +98,12 @@ async fn wake(
             )
             .await;
             match sent {
-                // The device fetched it before we recorded the push: that is fine.
-                Ok(_) | Err(StoreError::Precondition { .. }) => Ok(()),
+                Ok(_) => Ok(()),
+                // The device was faster than this write and already fetched (or even
+                // finished) the command: keep the provider's message id for support anyway.
+                Err(StoreError::Precondition { .. }) => {
+                    keep_message_id(svc, tenant, device, command, &receipt.message_id).await
+                }
                 Err(e) => Err(e.into()),
             }
         }
@@ -128,4 +132,35 @@ async fn wake(
             Ok(())
         }
     }
+}
+
+/// Records the push's message id on the command wherever it is now (open or closed), without
+/// touching its status.
+async fn keep_message_id(
+    svc: &Services,
+    tenant: &TenantId,
+    device: &DeviceId,
+    command: &CommandId,
+    message_id: &str,
+) -> Result<(), Error> {
+    for key in [
+        keys::open_command(tenant, device, command),
+        keys::closed_command(tenant, device, command),
+    ] {
+        let kept = svc
+            .table
+            .update(
+                &key,
+                Update::new().set("push_message_id", message_id),
+                Some(crate::ports::Cond::Exists),
+            )
+            .await;
+        match kept {
+            Ok(_) => return Ok(()),
+            // Moved between the two keys meanwhile, or gone: try the other, then give up.
+            Err(StoreError::Precondition { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }

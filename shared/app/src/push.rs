@@ -1,0 +1,290 @@
+//! Wake-ups through each tenant's own push provider: the settings an admin stored (FCM, APNs or
+//! SNS per platform) pick the provider, the secret store supplies its credentials, and tenants
+//! without settings fall back to the backend's default (the local sink, or none on AWS).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_trait::async_trait;
+use mdm_aws::{PlatformCredentials, SnsPlatform, SnsPusher, ensure_platform_application};
+use mdm_core::domain::{Platform, TenantId};
+use mdm_core::error::{Error, PushError};
+use mdm_core::ports::{
+    Clock, PushProvider, PushProviders, PushReceipt, PushTarget, Pusher, SecretStore, Table,
+};
+use mdm_core::usecases::push_config::{self, PushConfigRecord};
+use mdm_push::{
+    ApnsAuth, ApnsCredentials, ApnsEnvironment, ApnsOptions, ApnsPusher, FcmCredentials,
+    FcmOptions, FcmPusher,
+};
+use serde_json::{Map, Value};
+
+/// How long a tenant's settings are trusted before they are read again: a change made through
+/// another instance (another Lambda) takes effect within this.
+const SETTINGS_TTL_MS: i64 = 60_000;
+/// Tenants whose settings and providers are kept; beyond it the cache starts afresh.
+const CACHE_CAP: usize = 10_000;
+
+/// Builds and checks providers. SNS exists only where an SNS client was given (AWS).
+#[derive(Clone)]
+pub struct Providers {
+    pub clock: Arc<dyn Clock>,
+    /// The SNS client and the prefix of platform application names (`<prefix><tenant>-<platform>`).
+    pub sns: Option<(aws_sdk_sns::Client, String)>,
+}
+
+fn bad_credentials(e: impl std::fmt::Display) -> Error {
+    Error::invalid_field("credentials", e.to_string())
+}
+
+fn sns_credentials(
+    platform: Platform,
+    credentials: &str,
+) -> Result<(SnsPlatform, PlatformCredentials), Error> {
+    Ok(match platform {
+        Platform::Android => {
+            FcmCredentials::from_json(credentials).map_err(bad_credentials)?;
+            (
+                SnsPlatform::Gcm,
+                PlatformCredentials::Fcm {
+                    service_account_json: credentials.to_owned(),
+                },
+            )
+        }
+        Platform::Ios => {
+            let apns = ApnsCredentials::from_json(credentials).map_err(bad_credentials)?;
+            let platform = match apns.environment {
+                ApnsEnvironment::Production => SnsPlatform::Apns,
+                ApnsEnvironment::Sandbox => SnsPlatform::ApnsSandbox,
+            };
+            let creds = match apns.auth {
+                ApnsAuth::Certificate { cert_pem, key_pem } => {
+                    PlatformCredentials::ApnsCertificate {
+                        certificate_pem: cert_pem,
+                        private_key_pem: key_pem,
+                    }
+                }
+                ApnsAuth::Token {
+                    key_p8_pem,
+                    key_id,
+                    team_id,
+                } => PlatformCredentials::ApnsToken {
+                    signing_key_p8: key_p8_pem,
+                    key_id,
+                    team_id,
+                    bundle_id: apns.topic,
+                },
+            };
+            (platform, creds)
+        }
+    })
+}
+
+const SNS_APP_ATTR: &str = "platform_application_arn";
+
+impl Providers {
+    fn sns(&self) -> Result<&(aws_sdk_sns::Client, String), Error> {
+        self.sns.as_ref().ok_or_else(|| {
+            Error::invalid_field("provider", "sns is available on the AWS backend only")
+        })
+    }
+
+    /// A ready provider for stored settings and their credentials.
+    pub fn build(
+        &self,
+        record: &PushConfigRecord,
+        credentials: &str,
+    ) -> Result<Arc<dyn Pusher>, PushError> {
+        let rejected = |e: &dyn std::fmt::Display| {
+            PushError::Rejected(format!("stored push credentials are unusable: {e}"))
+        };
+        Ok(match record.provider {
+            PushProvider::Fcm => {
+                let creds = FcmCredentials::from_json(credentials).map_err(|e| rejected(&e))?;
+                let options = FcmOptions {
+                    clock: self.clock.clone(),
+                    ..FcmOptions::default()
+                };
+                Arc::new(FcmPusher::new(creds, options).map_err(|e| rejected(&e))?)
+            }
+            PushProvider::Apns => {
+                let creds = ApnsCredentials::from_json(credentials).map_err(|e| rejected(&e))?;
+                let options = ApnsOptions {
+                    clock: self.clock.clone(),
+                    ..ApnsOptions::default()
+                };
+                Arc::new(ApnsPusher::new(creds, options).map_err(|e| rejected(&e))?)
+            }
+            PushProvider::Sns => {
+                let (client, _) = self.sns().map_err(|e| rejected(&e))?;
+                let arn = record
+                    .attrs
+                    .get(SNS_APP_ATTR)
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| rejected(&"no SNS platform application recorded"))?;
+                Arc::new(SnsPusher::new(client.clone(), arn))
+            }
+        })
+    }
+}
+
+#[async_trait]
+impl PushProviders for Providers {
+    async fn prepare(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+        provider: PushProvider,
+        credentials: &str,
+    ) -> Result<Map<String, Value>, Error> {
+        match provider {
+            PushProvider::Fcm => {
+                FcmCredentials::from_json(credentials).map_err(bad_credentials)?;
+            }
+            PushProvider::Apns => {
+                ApnsCredentials::from_json(credentials).map_err(bad_credentials)?;
+            }
+            PushProvider::Sns => {
+                let (client, prefix) = self.sns()?;
+                let (sns_platform, creds) = sns_credentials(platform, credentials)?;
+                let name = format!("{prefix}{tenant}-{}", platform.as_str());
+                let arn = ensure_platform_application(client, &name, sns_platform, &creds)
+                    .await
+                    .map_err(|e| match e {
+                        PushError::Rejected(reason) => Error::invalid_field("credentials", reason),
+                        other => Error::Unavailable(other.to_string()),
+                    })?;
+                return Ok(Map::from_iter([(
+                    SNS_APP_ATTR.to_owned(),
+                    Value::from(arn),
+                )]));
+            }
+        }
+        Ok(Map::new())
+    }
+}
+
+#[derive(Clone)]
+struct Cached {
+    record: Option<PushConfigRecord>,
+    read_at: i64,
+    pusher: Option<Arc<dyn Pusher>>,
+}
+
+/// The `Pusher` the wake consumer uses: routes each wake to its tenant's provider.
+pub struct TenantPushers {
+    table: Arc<dyn Table>,
+    secrets: Arc<dyn SecretStore>,
+    providers: Providers,
+    fallback: Arc<dyn Pusher>,
+    cache: Mutex<HashMap<(String, Platform), Cached>>,
+}
+
+impl TenantPushers {
+    pub fn new(
+        table: Arc<dyn Table>,
+        secrets: Arc<dyn SecretStore>,
+        providers: Providers,
+        fallback: Arc<dyn Pusher>,
+    ) -> Self {
+        Self {
+            table,
+            secrets,
+            providers,
+            fallback,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn cached(&self, key: &(String, Platform), now: i64) -> Option<Cached> {
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache
+            .get(key)
+            .filter(|c| now - c.read_at < SETTINGS_TTL_MS)
+            .cloned()
+    }
+
+    fn remember(&self, key: (String, Platform), cached: Cached) {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= CACHE_CAP {
+            cache.clear();
+        }
+        cache.insert(key, cached);
+    }
+
+    async fn provider_for(&self, target: &PushTarget) -> Result<Arc<dyn Pusher>, PushError> {
+        let now = self.providers.clock.now_ms();
+        let key = (target.tenant.clone(), target.platform);
+        if let Some(Cached { record, pusher, .. }) = self.cached(&key, now) {
+            return match (record, pusher) {
+                (None, _) => Ok(self.fallback.clone()),
+                (Some(_), Some(pusher)) => Ok(pusher),
+                (Some(record), None) => self.build(key, record, now).await,
+            };
+        }
+        let tenant = TenantId::parse(&target.tenant)
+            .map_err(|_| PushError::Rejected("wake for an invalid tenant id".into()))?;
+        let record = push_config::load(self.table.as_ref(), &tenant, target.platform)
+            .await
+            .map_err(retryable)?;
+        match record {
+            None => {
+                self.remember(
+                    key,
+                    Cached {
+                        record: None,
+                        read_at: now,
+                        pusher: None,
+                    },
+                );
+                Ok(self.fallback.clone())
+            }
+            Some(record) => self.build(key, record, now).await,
+        }
+    }
+
+    async fn build(
+        &self,
+        key: (String, Platform),
+        record: PushConfigRecord,
+        now: i64,
+    ) -> Result<Arc<dyn Pusher>, PushError> {
+        let credentials = self
+            .secrets
+            .get(&record.secret)
+            .await
+            .map_err(retryable)?
+            .ok_or_else(|| PushError::Rejected("the push credentials are missing".into()))?;
+        if push_config::fingerprint(&credentials) != record.fingerprint {
+            // A secret cache still holds the credentials an admin just replaced.
+            return Err(PushError::Retryable {
+                reason: "push credentials are being replaced".into(),
+                retry_after_secs: Some(60),
+            });
+        }
+        let pusher = self.providers.build(&record, &credentials)?;
+        self.remember(
+            key,
+            Cached {
+                record: Some(record),
+                read_at: now,
+                pusher: Some(pusher.clone()),
+            },
+        );
+        Ok(pusher)
+    }
+}
+
+fn retryable(e: mdm_core::error::StoreError) -> PushError {
+    PushError::Retryable {
+        reason: format!("cannot read push settings: {e}"),
+        retry_after_secs: None,
+    }
+}
+
+#[async_trait]
+impl Pusher for TenantPushers {
+    async fn wake(&self, target: &PushTarget) -> Result<PushReceipt, PushError> {
+        self.provider_for(target).await?.wake(target).await
+    }
+}
