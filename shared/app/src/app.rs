@@ -6,15 +6,59 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
-use mdm_core::ports::{Clock, IdGen, Queue, SystemClock, UlidIds};
-use mdm_core::{Error, Services};
+use mdm_core::ports::{
+    Clock, IdGen, Pusher, Queue, SecretStore, SystemClock, Table, TokenVerifier, UlidIds,
+};
+use mdm_core::{Error, Services, Settings};
 use mdm_embedded::{LocalPusher, RedbTable};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::{AppConfig, Backend};
+use crate::push::{Providers, TenantPushers};
 use crate::{aws, local, worker};
+
+/// What a backend supplies; the rest of the wiring (each tenant's push provider, settings) is
+/// the same for every backend.
+pub(crate) struct Parts {
+    pub table: Arc<dyn Table>,
+    pub wake_queue: Arc<dyn Queue>,
+    pub secrets: Arc<dyn SecretStore>,
+    /// SNS client and platform application prefix, where SNS exists.
+    pub sns: Option<(aws_sdk_sns::Client, String)>,
+    /// Wakes of tenants without push settings.
+    pub fallback: Arc<dyn Pusher>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGen>,
+    pub verifier: Arc<dyn TokenVerifier>,
+}
+
+impl Parts {
+    pub(crate) fn services(self) -> Arc<Services> {
+        let providers = Providers {
+            clock: self.clock.clone(),
+            sns: self.sns,
+        };
+        let pusher = Arc::new(TenantPushers::new(
+            self.table.clone(),
+            self.secrets.clone(),
+            providers.clone(),
+            self.fallback,
+        ));
+        Arc::new(Services {
+            table: self.table,
+            wake_queue: self.wake_queue,
+            pusher,
+            secrets: self.secrets,
+            push_providers: Arc::new(providers),
+            clock: self.clock,
+            ids: self.ids,
+            verifier: self.verifier,
+            settings: Settings::default(),
+        })
+    }
+}
 
 /// A fully wired system.
 pub struct App {

@@ -6,15 +6,14 @@ use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use mdm_aws::{DynamoTable, SecretsManagerStore, SqsQueue};
+use mdm_core::Error;
 use mdm_core::auth::KeySource;
 use mdm_core::error::PushError;
 use mdm_core::ports::{Clock, IdGen, PushReceipt, PushTarget, Pusher, Queue, SecretStore};
-use mdm_core::{Error, Services, Settings};
 use mdm_embedded::LocalPusher;
 
-use crate::app::App;
+use crate::app::{App, Parts};
 use crate::config::{AppConfig, given};
-use crate::push::{Providers, TenantPushers};
 use crate::verifier;
 
 fn required<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, Error> {
@@ -56,27 +55,17 @@ pub async fn build(
         cfg.secret_prefix.clone(),
         clock.clone(),
     ));
-    let providers = Providers {
-        clock: clock.clone(),
-        sns: Some((aws_sdk_sns::Client::new(sdk), cfg.sns_app_prefix.clone())),
-    };
-    let pusher = Arc::new(TenantPushers::new(
-        table.clone(),
-        secrets.clone(),
-        providers.clone(),
-        fallback,
-    ));
-    let services = Arc::new(Services {
+    let services = Parts {
         table,
         wake_queue: wake_queue.clone(),
-        pusher,
         secrets,
-        push_providers: Arc::new(providers),
+        sns: Some((aws_sdk_sns::Client::new(sdk), cfg.sns_app_prefix.clone())),
+        fallback,
         clock,
         ids,
         verifier: verifier::jwt(cfg, keys)?,
-        settings: Settings::default(),
-    });
+    }
+    .services();
     Ok(App {
         services,
         wake_queue,

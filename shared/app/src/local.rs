@@ -3,14 +3,13 @@
 
 use std::sync::Arc;
 
+use mdm_core::Error;
 use mdm_core::auth::KeySource;
 use mdm_core::ports::{Clock, IdGen, Queue, SecretStore};
-use mdm_core::{Error, Services, Settings};
 use mdm_embedded::{LocalPusher, LocalSecrets, QueueConfig, RedbTable};
 
-use crate::app::App;
+use crate::app::{App, Parts};
 use crate::config::AppConfig;
-use crate::push::{Providers, TenantPushers};
 use crate::{dev_key, verifier};
 
 /// The file inside the data directory that holds every table item and queued message.
@@ -57,27 +56,17 @@ pub(crate) fn embedded(
     } else {
         Arc::new(LocalSecrets::in_dir(cfg.data_dir.join(SECRETS_DIR)))
     };
-    let providers = Providers {
-        clock: clock.clone(),
-        sns: None,
-    };
-    let pusher = Arc::new(TenantPushers::new(
-        table.clone(),
-        secrets.clone(),
-        providers.clone(),
-        sink.clone(),
-    ));
-    let services = Arc::new(Services {
+    let services = Parts {
         table: table.clone(),
         wake_queue: wake_queue.clone(),
-        pusher,
         secrets,
-        push_providers: Arc::new(providers),
+        sns: None,
+        fallback: sink.clone(),
         clock,
         ids,
         verifier: verifier::jwt(cfg, keys)?,
-        settings: Settings::default(),
-    });
+    }
+    .services();
     Ok(App {
         services,
         wake_queue,

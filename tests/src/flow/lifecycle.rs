@@ -68,8 +68,8 @@ pub async fn a_queued_lock_wakes_the_device_which_pulls_it_and_acknowledges(s: &
         .wait_for_status("acme", &device_id, &id, "acknowledged")
         .await;
     // The device may pull faster than the consumer records the push (it is woken by that very
-    // push); then push_sent is skipped, and the provider's message id is kept where the command
-    // is by then (best effort: a close racing that write may drop it).
+    // push); then push_sent is skipped, and the provider's message id is kept if the command is
+    // still open by then.
     let history = statuses(&command);
     assert!(
         history == ["queued", "push_sent", "fetched", "acknowledged"]

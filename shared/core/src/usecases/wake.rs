@@ -99,8 +99,8 @@ async fn wake(
             .await;
             match sent {
                 Ok(_) => Ok(()),
-                // The device was faster than this write and already fetched (or even
-                // finished) the command: keep the provider's message id for support anyway.
+                // The device was faster than this write and already fetched the command:
+                // keep the provider's message id for support anyway.
                 Err(StoreError::Precondition { .. }) => {
                     keep_message_id(svc, tenant, device, command, &receipt.message_id).await
                 }
@@ -134,8 +134,8 @@ async fn wake(
     }
 }
 
-/// Records the push's message id on the command wherever it is now (open or closed), without
-/// touching its status.
+/// Records the push's message id on the command if it is still open, without touching its
+/// status. A closed command is never rewritten: what its reader saw at closing stays true.
 async fn keep_message_id(
     svc: &Services,
     tenant: &TenantId,
@@ -143,24 +143,16 @@ async fn keep_message_id(
     command: &CommandId,
     message_id: &str,
 ) -> Result<(), Error> {
-    for key in [
-        keys::open_command(tenant, device, command),
-        keys::closed_command(tenant, device, command),
-    ] {
-        let kept = svc
-            .table
-            .update(
-                &key,
-                Update::new().set("push_message_id", message_id),
-                Some(crate::ports::Cond::Exists),
-            )
-            .await;
-        match kept {
-            Ok(_) => return Ok(()),
-            // Moved between the two keys meanwhile, or gone: try the other, then give up.
-            Err(StoreError::Precondition { .. }) => continue,
-            Err(e) => return Err(e.into()),
-        }
+    let kept = svc
+        .table
+        .update(
+            &keys::open_command(tenant, device, command),
+            Update::new().set("push_message_id", message_id),
+            Some(crate::ports::Cond::Exists),
+        )
+        .await;
+    match kept {
+        Ok(_) | Err(StoreError::Precondition { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
     }
-    Ok(())
 }
