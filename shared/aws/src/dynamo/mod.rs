@@ -10,6 +10,7 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem, Update as DynamoUpdate,
 };
@@ -42,6 +43,22 @@ impl DynamoTable {
 
     pub fn name(&self) -> &str {
         &self.table
+    }
+
+    /// DynamoDB bills a write whose condition failed (at least one unit), so a failure is
+    /// counted before it is mapped.
+    fn billed_even_if_failed<T, E, R>(
+        &self,
+        result: Result<T, SdkError<E, R>>,
+    ) -> Result<T, StoreError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        result.map_err(|err| {
+            self.meter.write(0, 0);
+            store_error(err)
+        })
     }
 }
 
@@ -96,17 +113,10 @@ impl Table for DynamoTable {
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
-        match result {
-            Ok(out) => {
-                self.meter
-                    .write(size_of(out.attributes.as_ref()), item.size());
-                Ok(())
-            }
-            Err(err) => {
-                self.meter.write(0, 0);
-                Err(store_error(err))
-            }
-        }
+        let out = self.billed_even_if_failed(result)?;
+        self.meter
+            .write(size_of(out.attributes.as_ref()), item.size());
+        Ok(())
     }
 
     async fn update(
@@ -130,22 +140,15 @@ impl Table for DynamoTable {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(out) => {
-                let after = out
-                    .attributes()
-                    .map(item_from)
-                    .transpose()?
-                    .unwrap_or_else(|| Item::new(key.clone(), Default::default()));
-                // The size before is not returned for free; updates rarely shrink items.
-                self.meter.write(0, after.size());
-                Ok(after)
-            }
-            Err(err) => {
-                self.meter.write(0, 0);
-                Err(store_error(err))
-            }
-        }
+        let out = self.billed_even_if_failed(result)?;
+        let after = out
+            .attributes()
+            .map(item_from)
+            .transpose()?
+            .unwrap_or_else(|| Item::new(key.clone(), Default::default()));
+        // The size before is not returned for free; updates rarely shrink items.
+        self.meter.write(0, after.size());
+        Ok(after)
     }
 
     async fn delete(&self, key: &Key, cond: Option<Cond>) -> Result<(), StoreError> {
@@ -162,16 +165,9 @@ impl Table for DynamoTable {
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
-        match result {
-            Ok(out) => {
-                self.meter.write(size_of(out.attributes.as_ref()), 0);
-                Ok(())
-            }
-            Err(err) => {
-                self.meter.write(0, 0);
-                Err(store_error(err))
-            }
-        }
+        let out = self.billed_even_if_failed(result)?;
+        self.meter.write(size_of(out.attributes.as_ref()), 0);
+        Ok(())
     }
 
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
