@@ -47,6 +47,16 @@ pub async fn an_admin_sets_a_push_provider_and_readers_see_it_without_the_secret
         (Some("android"), Some("fcm"))
     );
     assert_eq!(set["fingerprint"].as_str().map(str::len), Some(64));
+    // A retry of the same request stores the same settings again, no second entry
+    let (status, again) = s
+        .raw(
+            Method::PUT,
+            "/v1/push-config/android",
+            Some(&admin),
+            Some(json!({"provider": "fcm", "credentials": creds})),
+        )
+        .await;
+    assert_eq!((status, &again["fingerprint"]), (200, &set["fingerprint"]));
     let auditor = s.token("acme", Role::Auditor);
     let (status, list) = s
         .raw(Method::GET, "/v1/push-config", Some(&auditor), None)
