@@ -3,5 +3,6 @@
 
 pub mod contract;
 pub mod flow;
+pub mod lambda_events;
 pub mod moto;
 pub mod stack;

@@ -162,3 +162,25 @@ pub async fn sns_endpoints_for(token: &str) -> Vec<serde_json::Value> {
         .filter(|e| e["token"] == token)
         .collect()
 }
+
+/// The app on the AWS adapters: a fresh table and wake queue (with its dead-letter queue) in
+/// the emulator, the HS256 test key, and wakes of tenants without push settings going to the
+/// local push sink (no provider is reachable from a test).
+pub async fn aws_app() -> mdm_app::App {
+    let mut cfg = mdm_app::AppConfig::for_tests(crate::stack::TEST_SECRET);
+    let table = table().await;
+    let queue = queue_urls(cfg.queue_max_receives).await;
+    cfg.backend = mdm_app::config::Backend::Aws;
+    cfg.table_name = Some(table.name().to_owned());
+    cfg.wake_queue_url = Some(queue.queue);
+    cfg.wake_dlq_url = Some(queue.dead_letters);
+    mdm_app::aws::build(
+        &cfg,
+        &sdk_config(),
+        std::sync::Arc::new(mdm_core::ports::SystemClock),
+        std::sync::Arc::new(mdm_core::ports::UlidIds::default()),
+        Some(std::sync::Arc::new(mdm_embedded::LocalPusher::new())),
+    )
+    .await
+    .expect("build the AWS app")
+}

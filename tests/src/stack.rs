@@ -57,24 +57,7 @@ impl Stack {
     /// A stack on the AWS adapters: a fresh DynamoDB table and SQS wake queue (with its
     /// dead-letter queue) in moto's server, wakes going to the local push sink.
     pub async fn aws_on_moto() -> Self {
-        let mut cfg = mdm_app::AppConfig::for_tests(TEST_SECRET);
-        let sdk = crate::moto::sdk_config();
-        let table = crate::moto::table().await;
-        let queue = crate::moto::queue_urls(cfg.queue_max_receives).await;
-        cfg.backend = mdm_app::config::Backend::Aws;
-        cfg.table_name = Some(table.name().to_owned());
-        cfg.wake_queue_url = Some(queue.queue);
-        cfg.wake_dlq_url = Some(queue.dead_letters);
-        let app = mdm_app::aws::build(
-            &cfg,
-            &sdk,
-            Arc::new(mdm_core::ports::SystemClock),
-            Arc::new(mdm_core::ports::UlidIds::default()),
-            Some(Arc::new(LocalPusher::new())),
-        )
-        .await
-        .expect("build the AWS app");
-        Self::serve(app).await
+        Self::serve(crate::moto::aws_app().await).await
     }
 
     /// Stops serving and waits for the consumer to stop.
