@@ -9,7 +9,7 @@ use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, SendMessageBatchRequestEntry};
 use mdm_core::error::QueueError;
-use mdm_core::ports::queue::MAX_BATCH;
+use mdm_core::ports::queue::{MAX_BATCH, check_receive_max};
 use mdm_core::ports::{DeadLetter, Delivery, Queue};
 
 use crate::sdk_error::{ErrorChain, service_code};
@@ -135,11 +135,7 @@ impl Queue for SqsQueue {
         visibility: Duration,
         wait: Duration,
     ) -> Result<Vec<Delivery>, QueueError> {
-        if !(1..=MAX_BATCH).contains(&max) {
-            return Err(QueueError::Invalid(format!(
-                "a receive asks for 1 to {MAX_BATCH} messages, not {max}"
-            )));
-        }
+        check_receive_max(max)?;
         let out = self
             .client
             .receive_message()

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use mdm_core::error::QueueError;
+use mdm_core::ports::queue::check_receive_max;
 use mdm_core::ports::{Clock, DeadLetter, Delivery, Queue};
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
@@ -16,8 +17,8 @@ use crate::db::{DEAD, Db, READY, Tables};
 use crate::failure::{Failure, refuse, settle, text};
 use crate::writer::WriteFailed;
 
-/// SQS's limits, enforced here too so that code tested locally also runs on SQS.
-const MAX_RECEIVE: usize = 10;
+/// SQS's limits, enforced here too so that code tested locally also runs on SQS (the receive
+/// limit is the port's `check_receive_max`).
 const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// How often a long poll looks again for messages whose visibility timeout ran out (nothing
@@ -293,11 +294,7 @@ impl Queue for EmbeddedQueue {
         visibility: Duration,
         wait: Duration,
     ) -> Result<Vec<Delivery>, QueueError> {
-        if !(1..=MAX_RECEIVE).contains(&max) {
-            return Err(QueueError::Invalid(format!(
-                "a receive takes 1 to {MAX_RECEIVE} messages, not {max}"
-            )));
-        }
+        check_receive_max(max)?;
         let deadline = Instant::now() + wait;
         loop {
             // Registered before looking, so a send that lands between the look and the wait

@@ -7,8 +7,19 @@ use async_trait::async_trait;
 
 use crate::error::QueueError;
 
-/// SQS accepts at most ten messages per send request; adapters split larger sends.
+/// SQS accepts at most ten messages per send or receive request; adapters split larger sends.
 pub const MAX_BATCH: usize = 10;
+
+/// The port's rule for `receive`'s `max`, shared by every adapter: 1 to `MAX_BATCH`.
+pub fn check_receive_max(max: usize) -> Result<(), QueueError> {
+    if (1..=MAX_BATCH).contains(&max) {
+        Ok(())
+    } else {
+        Err(QueueError::Invalid(format!(
+            "a receive asks for 1 to {MAX_BATCH} messages, not {max}"
+        )))
+    }
+}
 
 /// One received message. `receipt` identifies this delivery: a later delivery of the same
 /// message has a new receipt, and the old one stops working on the embedded queue (SQS may still
