@@ -1,5 +1,5 @@
-//! What every Lambda driver shares: tracing set up for CloudWatch, the app built from the
-//! environment, and SQS records turned into queue deliveries.
+//! What every Lambda driver shares: tracing set up for CloudWatch and the app built from the
+//! environment.
 //!
 //! The backend comes from MDM_BACKEND like everywhere else; the SAM template sets `aws`.
 
@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use clap::Parser;
 use mdm_core::Services;
-use mdm_core::ports::Delivery;
 
 use crate::{App, AppConfig};
 
@@ -28,21 +27,4 @@ pub async fn init() -> Result<Arc<Services>, Box<dyn std::error::Error + Send + 
         .init();
     let cfg = EnvOnly::try_parse_from(["lambda"])?.config;
     Ok(App::from_config(&cfg).await?.services)
-}
-
-/// SQS records (message id, body, ApproximateReceiveCount) as the consumer's deliveries.
-pub fn to_deliveries(
-    records: impl Iterator<Item = (Option<String>, Option<String>, Option<String>)>,
-) -> Vec<Delivery> {
-    records
-        .map(|(id, body, count)| {
-            let message_id = id.unwrap_or_default();
-            Delivery {
-                receipt: message_id.clone(),
-                message_id,
-                body: body.unwrap_or_default(),
-                receive_count: count.and_then(|c| c.parse().ok()).unwrap_or(1),
-            }
-        })
-        .collect()
 }
