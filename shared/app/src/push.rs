@@ -196,12 +196,10 @@ impl TenantPushers {
         }
     }
 
-    fn cached(&self, key: &(String, Platform), now: i64) -> Option<Cached> {
+    /// The cache entry of any age: a stale one still holds a provider worth keeping.
+    fn entry(&self, key: &(String, Platform)) -> Option<Cached> {
         let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        cache
-            .get(key)
-            .filter(|c| now - c.read_at < SETTINGS_TTL_MS)
-            .cloned()
+        cache.get(key).cloned()
     }
 
     fn remember(&self, key: (String, Platform), cached: Cached) {
@@ -215,7 +213,14 @@ impl TenantPushers {
     async fn provider_for(&self, target: &PushTarget) -> Result<Arc<dyn Pusher>, PushError> {
         let now = self.providers.clock.now_ms();
         let key = (target.tenant.clone(), target.platform);
-        if let Some(Cached { record, pusher, .. }) = self.cached(&key, now) {
+        let previous = self.entry(&key);
+        if let Some(Cached {
+            record,
+            pusher,
+            read_at,
+        }) = previous.clone()
+            && now - read_at < SETTINGS_TTL_MS
+        {
             return match (record, pusher) {
                 (None, _) => Ok(self.fallback.clone()),
                 (Some(_), Some(pusher)) => Ok(pusher),
@@ -227,8 +232,8 @@ impl TenantPushers {
         let record = push_config::load(self.table.as_ref(), &tenant, target.platform)
             .await
             .map_err(retryable)?;
-        match record {
-            None => {
+        match (record, previous) {
+            (None, _) => {
                 self.remember(
                     key,
                     Cached {
@@ -239,7 +244,28 @@ impl TenantPushers {
                 );
                 Ok(self.fallback.clone())
             }
-            Some(record) => self.build(key, record, now).await,
+            // Unchanged settings keep their provider, and with it the OAuth access token or
+            // APNs provider token it holds (re-minting them every minute would be waste, and
+            // Apple refuses provider tokens renewed that often).
+            (
+                Some(record),
+                Some(Cached {
+                    record: Some(old),
+                    pusher: Some(pusher),
+                    ..
+                }),
+            ) if old == record => {
+                self.remember(
+                    key,
+                    Cached {
+                        record: Some(record),
+                        read_at: now,
+                        pusher: Some(pusher.clone()),
+                    },
+                );
+                Ok(pusher)
+            }
+            (Some(record), _) => self.build(key, record, now).await,
         }
     }
 

@@ -21,16 +21,17 @@ struct Rig {
 }
 
 fn rig() -> Rig {
+    rig_on(Arc::new(ManualClock::new(1_700_000_000_000)))
+}
+
+fn rig_on(clock: Arc<ManualClock>) -> Rig {
     let table = Arc::new(RedbTable::in_memory().unwrap());
     let secrets = Arc::new(LocalSecrets::in_memory());
     let sink = Arc::new(LocalPusher::new());
     let pushers = TenantPushers::new(
         table.clone(),
         secrets.clone(),
-        Providers {
-            clock: Arc::new(ManualClock::new(1_700_000_000_000)),
-            sns: None,
-        },
+        Providers { clock, sns: None },
         sink.clone(),
     );
     Rig {
@@ -106,4 +107,47 @@ async fn credentials_older_than_the_settings_are_retried_later_not_used() {
         ),
         "{err:?}"
     );
+}
+
+/// A Google service account with a fresh RSA key.
+fn service_account() -> String {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)
+        .unwrap()
+        .serialize_pem();
+    serde_json::json!({
+        "project_id": "acme-mdm",
+        "private_key_id": "k1",
+        "private_key": key,
+        "client_email": "push@acme-mdm.iam.gserviceaccount.com",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    })
+    .to_string()
+}
+
+fn being_replaced(err: &PushError) -> bool {
+    matches!(err, PushError::Retryable { reason, .. } if reason.contains("being replaced"))
+}
+
+#[tokio::test]
+async fn unchanged_settings_keep_their_provider_when_they_are_read_again() {
+    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+    let rig = rig_on(clock.clone());
+    let credentials = service_account();
+    configure(&rig, "acme", &credentials).await;
+    let name = secret_name(&TenantId::parse("acme").unwrap(), Platform::Android);
+    rig.secrets.put(&name, &credentials).await.unwrap();
+    // The first wake builds the FCM provider (which then cannot reach Google from a test).
+    let first = rig.pushers.wake(&target("acme")).await.unwrap_err();
+    assert!(!being_replaced(&first), "{first:?}");
+    // When the secret no longer matches but the settings are unchanged, a re-read after the
+    // cache period keeps the built provider instead of fetching credentials again.
+    rig.secrets.put(&name, r#"{"other": true}"#).await.unwrap();
+    clock.advance_secs(61);
+    let second = rig.pushers.wake(&target("acme")).await.unwrap_err();
+    assert!(!being_replaced(&second), "{second:?}");
+    // While changed settings do build a new one (which finds the secret stale).
+    configure(&rig, "acme", r#"{"newer": true}"#).await;
+    clock.advance_secs(61);
+    let third = rig.pushers.wake(&target("acme")).await.unwrap_err();
+    assert!(being_replaced(&third), "{third:?}");
 }
