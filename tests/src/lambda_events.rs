@@ -16,7 +16,7 @@ use mdm_app::App;
 use mdm_core::Services;
 use mdm_core::auth::{DevClaims, mint_hs256};
 use mdm_core::domain::{Role, TenantId};
-use mdm_http::{device_routes, finish, tenant_routes};
+use mdm_http::{Function, function_router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -96,16 +96,16 @@ async fn invoke(router: Router, event: &str) -> Reply {
 
 // The routers exactly as the functions' main() serve them.
 fn enroll_fn(svc: &Arc<Services>) -> Router {
-    finish(device_routes::enroll_router(), svc.clone())
+    function_router(Function::Enroll, svc.clone())
 }
 fn checkin_fn(svc: &Arc<Services>) -> Router {
-    finish(device_routes::checkin_router(), svc.clone())
+    function_router(Function::Checkin, svc.clone())
 }
 fn results_fn(svc: &Arc<Services>) -> Router {
-    finish(device_routes::results_router(), svc.clone())
+    function_router(Function::Results, svc.clone())
 }
 fn commands_fn(svc: &Arc<Services>) -> Router {
-    finish(tenant_routes::tenant_router(), svc.clone())
+    function_router(Function::Commands, svc.clone())
 }
 
 fn admin_token() -> String {
@@ -278,6 +278,44 @@ pub async fn an_event_for_a_route_of_another_function_is_not_found_there(app: Ap
     assert_eq!(reply.body["code"], "route_not_found");
 }
 
+/// Each function's router answers the operations the document assigns to it
+/// (`x-lambda-function`) and none of the others', as API Gateway's routes assume.
+pub async fn each_function_serves_exactly_the_operations_documented_for_it(app: App) {
+    let svc = app.services.clone();
+    let doc = mdm_http::openapi::document();
+    for f in Function::ALL {
+        for (template, item) in doc["paths"].as_object().expect("paths") {
+            let path = template
+                .replace("{platform}", "android")
+                .replace(['{', '}'], "");
+            for (method, op) in item.as_object().expect("path item") {
+                let request = axum::http::Request::builder()
+                    .method(method.to_ascii_uppercase().as_str())
+                    .uri(&path)
+                    .body(axum::body::Body::empty())
+                    .expect("request");
+                let res = function_router(f, svc.clone())
+                    .oneshot(request)
+                    .await
+                    .expect("infallible");
+                let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+                    .await
+                    .expect("body");
+                let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                let code = body["code"].as_str().unwrap_or_default();
+                let unrouted = code == "route_not_found" || code == "method_not_allowed";
+                let mine = op["x-lambda-function"] == f.name();
+                assert_eq!(
+                    unrouted,
+                    !mine,
+                    "{method} {template} on the {} function: {body}",
+                    f.name()
+                );
+            }
+        }
+    }
+}
+
 /// GET /v1/devices/{device_id}/commands/{command_id}: the device read event with this route's
 /// path, route key and path parameters.
 fn read_command_event(device: &str, command: &str) -> String {
@@ -391,6 +429,7 @@ macro_rules! lambda_event_cases {
             bad_bodies_get_400_problem_json_with_their_stable_codes,
             a_tenant_event_without_a_token_is_refused_as_unauthenticated,
             an_event_for_a_route_of_another_function_is_not_found_there,
+            each_function_serves_exactly_the_operations_documented_for_it,
             a_wake_batch_acknowledges_a_malformed_message_and_returns_only_the_failed_push_for_retry,
         );
     };

@@ -2,7 +2,11 @@
 //! the test targets against the embedded backend and, through an emulator, the AWS adapters.
 
 pub mod contract;
+pub mod direct;
+pub mod faults;
+pub mod figures;
 pub mod flow;
 pub mod lambda_events;
 pub mod moto;
+pub mod sim;
 pub mod stack;

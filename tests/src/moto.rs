@@ -148,12 +148,22 @@ pub async fn queue_urls(max_receives: u32) -> provision::QueueUrls {
 /// Moto's record of the SNS endpoints for a device token: ARN, attributes and each message
 /// published to it by message id.
 pub async fn sns_endpoints_for(token: &str) -> Vec<serde_json::Value> {
-    let data: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", endpoint()))
-        .await
-        .expect("moto answers")
-        .json()
-        .await
-        .expect("moto's data is JSON");
+    // data.json dumps every service's state; while other tests write (the flow suite runs in
+    // parallel) moto sometimes fails that dump with a 500, so a few attempts are made.
+    let mut data = serde_json::Value::Null;
+    for attempt in 0..5 {
+        let res = reqwest::get(format!("{}/moto-api/data.json", endpoint()))
+            .await
+            .expect("moto answers");
+        match res.json::<serde_json::Value>().await {
+            Ok(v) => {
+                data = v;
+                break;
+            }
+            Err(e) if attempt == 4 => panic!("moto's data is not JSON after 5 attempts: {e}"),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    }
     data["sns"]["PlatformEndpoint"]
         .as_array()
         .cloned()

@@ -15,6 +15,8 @@ pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
 /// A server under test.
 pub struct Stack {
+    /// "embedded" or "aws", for the figures the suites report.
+    pub backend: &'static str,
     pub base: String,
     pub api: Api,
     /// The local push sink, where the backend has one.
@@ -26,6 +28,10 @@ pub struct Stack {
 impl Stack {
     /// Serves a local app on an ephemeral loopback port with its queue consumer running.
     pub async fn serve(app: mdm_app::App) -> Self {
+        Self::serve_as("embedded", app).await
+    }
+
+    async fn serve_as(backend: &'static str, app: mdm_app::App) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
@@ -40,6 +46,7 @@ impl Stack {
                 .await;
         });
         Self {
+            backend,
             api: Api::new(&base),
             base,
             pusher,
@@ -57,7 +64,7 @@ impl Stack {
     /// A stack on the AWS adapters: a fresh DynamoDB table and SQS wake queue (with its
     /// dead-letter queue) in moto's server, wakes going to the local push sink.
     pub async fn aws_on_moto() -> Self {
-        Self::serve(crate::moto::aws_app().await).await
+        Self::serve_as("aws", crate::moto::aws_app().await).await
     }
 
     /// Stops serving and waits for the consumer to stop.

@@ -1,7 +1,10 @@
 //! The end-to-end flow suite against the AWS adapters (DynamoDB and SQS in moto's server), over real
 //! HTTP on loopback: the same cases as on the embedded backend.
 
-use mdm_tests::flow::{errors, lifecycle, push, tenancy};
+use mdm_tests::flow::{
+    audit, catalogue, devices, errors, idempotency, jwt_attacks, lifecycle, openapi, push,
+    security, tenancy, tokens,
+};
 use mdm_tests::stack::Stack;
 
 macro_rules! flow_tests {

@@ -1,6 +1,9 @@
 //! The end-to-end flow suite against the embedded backend, over real HTTP on loopback.
 
-use mdm_tests::flow::{errors, lifecycle, push, tenancy};
+use mdm_tests::flow::{
+    audit, catalogue, devices, errors, idempotency, jwt_attacks, lifecycle, openapi, push,
+    security, tenancy, tokens,
+};
 use mdm_tests::stack::Stack;
 
 macro_rules! flow_tests {

@@ -3,9 +3,5 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     let svc = mdm_app::lambda::init().await?;
-    lambda_http::run(mdm_http::finish(
-        mdm_http::tenant_routes::tenant_router(),
-        svc,
-    ))
-    .await
+    lambda_http::run(mdm_http::function_router(mdm_http::Function::Commands, svc)).await
 }

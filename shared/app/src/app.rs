@@ -35,7 +35,7 @@ pub(crate) struct Parts {
 }
 
 impl Parts {
-    pub(crate) fn services(self) -> Arc<Services> {
+    pub(crate) fn services(self, settings: Settings) -> Arc<Services> {
         let providers = Providers {
             clock: self.clock.clone(),
             sns: self.sns,
@@ -55,7 +55,7 @@ impl Parts {
             clock: self.clock,
             ids: self.ids,
             verifier: self.verifier,
-            settings: Settings::default(),
+            settings,
         })
     }
 }

@@ -65,7 +65,7 @@ pub async fn build(
         ids,
         verifier: verifier::jwt(cfg, keys)?,
     }
-    .services();
+    .services(cfg.settings());
     Ok(App {
         services,
         wake_queue,

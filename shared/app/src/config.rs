@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use mdm_core::{RateLimits, Settings};
 
 /// Where state lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,6 +80,33 @@ pub struct AppConfig {
     /// AWS: prefix of the SNS platform applications created per tenant and platform.
     #[arg(long, env = "MDM_SNS_APP_PREFIX", default_value = "mdm-dev-")]
     pub sns_app_prefix: String,
+
+    /// Requests per minute one device may make (per process; 0: no limit).
+    #[arg(long, env = "MDM_RATE_DEVICE_PER_MIN", default_value_t = 60)]
+    pub rate_device_per_min: u32,
+
+    /// Requests a device may make at once on top of its rate.
+    #[arg(long, env = "MDM_RATE_DEVICE_BURST", default_value_t = 20)]
+    pub rate_device_burst: u32,
+
+    /// Requests per minute to the tenant routes, all of a tenant's users together.
+    #[arg(long, env = "MDM_RATE_TENANT_PER_MIN", default_value_t = 6000)]
+    pub rate_tenant_per_min: u32,
+
+    #[arg(long, env = "MDM_RATE_TENANT_BURST", default_value_t = 600)]
+    pub rate_tenant_burst: u32,
+
+    /// Enrolments per minute with any of a tenant's enrollment tokens.
+    #[arg(long, env = "MDM_RATE_ENROLL_PER_MIN", default_value_t = 600)]
+    pub rate_enroll_per_min: u32,
+
+    #[arg(long, env = "MDM_RATE_ENROLL_BURST", default_value_t = 100)]
+    pub rate_enroll_burst: u32,
+
+    /// Days audit entries are kept (1 to 3650); the store's TTL deletes them afterwards.
+    #[arg(long, env = "MDM_AUDIT_RETENTION_DAYS", default_value_t = 365,
+          value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub audit_retention_days: i64,
 }
 
 /// An unset variable and one set to "" (how SAM passes an empty parameter) mean the same.
@@ -89,6 +117,7 @@ pub fn given(value: &Option<String>) -> Option<&str> {
 impl AppConfig {
     /// Settings for tests: in memory, a fixed dev key.
     pub fn for_tests(dev_secret: &str) -> Self {
+        let defaults = RateLimits::default();
         Self {
             backend: Backend::Embedded,
             data_dir: PathBuf::from(".mdm-test-unused"),
@@ -105,6 +134,29 @@ impl AppConfig {
             dev_jwt_secret_arn: None,
             secret_prefix: "mdm/test/".into(),
             sns_app_prefix: "mdm-test-".into(),
+            rate_device_per_min: defaults.device_per_min,
+            rate_device_burst: defaults.device_burst,
+            rate_tenant_per_min: defaults.tenant_per_min,
+            rate_tenant_burst: defaults.tenant_burst,
+            rate_enroll_per_min: defaults.enroll_per_min,
+            rate_enroll_burst: defaults.enroll_burst,
+            audit_retention_days: Settings::default().audit_retention_days,
+        }
+    }
+
+    /// The use cases' settings: defaults, with the configured rate limits.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            rate_limits: RateLimits {
+                device_per_min: self.rate_device_per_min,
+                device_burst: self.rate_device_burst,
+                tenant_per_min: self.rate_tenant_per_min,
+                tenant_burst: self.rate_tenant_burst,
+                enroll_per_min: self.rate_enroll_per_min,
+                enroll_burst: self.rate_enroll_burst,
+            },
+            audit_retention_days: self.audit_retention_days,
+            ..Settings::default()
         }
     }
 }

@@ -66,7 +66,7 @@ pub(crate) fn embedded(
         ids,
         verifier: verifier::jwt(cfg, keys)?,
     }
-    .services();
+    .services(cfg.settings());
     Ok(App {
         services,
         wake_queue,

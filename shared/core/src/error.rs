@@ -92,8 +92,25 @@ pub enum Error {
     Conflict(String),
     #[error("the command is already {status}")]
     CommandClosed { status: String },
+    /// The device's platform cannot carry out this kind of command; nothing was queued.
+    #[error("{kind} is not supported on {platform} devices")]
+    UnsupportedCommand {
+        kind: &'static str,
+        platform: &'static str,
+    },
     #[error("the service is busy, retry later")]
     Throttled,
+    /// This caller sent more requests than its quota allows (refused before any store access).
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// The Idempotency-Key was already used for a different request.
+    #[error("this Idempotency-Key was already used for a different request")]
+    IdempotencyKeyReused,
+    /// The first request with this Idempotency-Key has not finished yet.
+    #[error(
+        "a request with this Idempotency-Key is still being processed; retry in {retry_after_secs} s"
+    )]
+    IdempotencyKeyInProgress { retry_after_secs: u64 },
     #[error("the service is temporarily unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -120,14 +137,34 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::Conflict(_) => "conflict",
             Error::CommandClosed { .. } => "command_closed",
+            Error::UnsupportedCommand { .. } => "unsupported_command",
             Error::Throttled => "throttled",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::IdempotencyKeyReused => "idempotency_key_reused",
+            Error::IdempotencyKeyInProgress { .. } => "idempotency_key_in_progress",
             Error::Unavailable(_) => "unavailable",
             Error::Internal(_) => "internal",
         }
     }
 
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Throttled | Error::Unavailable(_))
+        matches!(
+            self,
+            Error::Throttled
+                | Error::Unavailable(_)
+                | Error::RateLimited { .. }
+                | Error::IdempotencyKeyInProgress { .. }
+        )
+    }
+
+    /// Seconds a client should wait before retrying, when the error says so.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Error::RateLimited { retry_after_secs }
+            | Error::IdempotencyKeyInProgress { retry_after_secs } => Some(*retry_after_secs),
+            e if e.is_retryable() => Some(1),
+            _ => None,
+        }
     }
 }
 

@@ -11,4 +11,4 @@ pub mod units;
 pub mod usecases;
 
 pub use error::{Error, Result};
-pub use services::{Services, Settings};
+pub use services::{RateLimits, Services, Settings};

@@ -18,6 +18,38 @@ pub struct Settings {
     pub checkin_interval_secs: i64,
     /// Most open commands served by one fetch.
     pub fetch_limit: usize,
+    /// Per-process request quotas, enforced at the HTTP edge before any store access.
+    pub rate_limits: RateLimits,
+    /// How long audit entries are kept (their TTL); readers never see older ones.
+    pub audit_retention_days: i64,
+}
+
+/// Token buckets: a sustained rate per minute and the burst allowed on top; a rate of 0
+/// switches that limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Each device's own calls (check-in, pull, results).
+    pub device_per_min: u32,
+    pub device_burst: u32,
+    /// All of a tenant's users' calls to the tenant routes together.
+    pub tenant_per_min: u32,
+    pub tenant_burst: u32,
+    /// Enrolments with any of a tenant's enrollment tokens.
+    pub enroll_per_min: u32,
+    pub enroll_burst: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            device_per_min: 60,
+            device_burst: 20,
+            tenant_per_min: 6000,
+            tenant_burst: 600,
+            enroll_per_min: 600,
+            enroll_burst: 100,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -30,6 +62,8 @@ impl Default for Settings {
             max_enrollment_uses: 100_000,
             checkin_interval_secs: 900,
             fetch_limit: 50,
+            rate_limits: RateLimits::default(),
+            audit_retention_days: 365,
         }
     }
 }

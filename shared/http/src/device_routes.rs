@@ -1,49 +1,30 @@
-//! Routes devices call with their credential: enroll, check in, pull commands, report results.
+//! Handlers devices call with their credential: enroll, check in, pull commands, report
+//! results and inventory. `routes.rs` says which path and method each serves.
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use mdm_core::Services;
+use mdm_core::domain::inventory::InventoryReport;
 use mdm_core::domain::{CheckinRequest, CommandId, EnrollRequest, ResultReport};
-use mdm_core::usecases::{checkin, enrollment, fetch, results};
+use mdm_core::usecases::{checkin, enrollment, fetch, inventory, results};
 use serde::Serialize;
 
 use crate::extract::{Device, JsonBody, path_id};
+use crate::openapi::Created;
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
 
-/// POST /v1/enroll (the enroll function).
-pub fn enroll_router() -> Router<Arc<Services>> {
-    Router::new().route("/v1/enroll", post(enroll))
-}
-
-/// POST /v1/device/checkin and GET /v1/device/commands (the check-in function).
-pub fn checkin_router() -> Router<Arc<Services>> {
-    Router::new()
-        .route("/v1/device/checkin", post(checkin))
-        .route("/v1/device/commands", get(pending))
-}
-
-/// POST /v1/device/commands/{id}/result (the results function).
-pub fn results_router() -> Router<Arc<Services>> {
-    Router::new().route("/v1/device/commands/{command_id}/result", post(report))
-}
-
-async fn enroll(
+pub(crate) async fn enroll(
     State(svc): Svc,
     JsonBody(req): JsonBody<EnrollRequest>,
-) -> ApiResult<(StatusCode, Json<enrollment::Enrolled>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(enrollment::enroll(&svc, req).await?),
-    ))
+) -> ApiResult<Created<enrollment::Enrolled>> {
+    Ok(Created(enrollment::enroll(&svc, req).await?))
 }
 
-async fn checkin(
+pub(crate) async fn checkin(
     State(svc): Svc,
     Device(cred): Device,
     JsonBody(req): JsonBody<CheckinRequest>,
@@ -51,18 +32,21 @@ async fn checkin(
     Ok(Json(checkin::checkin(&svc, &cred, req).await?))
 }
 
-#[derive(Serialize)]
-struct PendingReply {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct PendingReply {
     commands: Vec<mdm_core::usecases::views::DeliveredCommand>,
 }
 
-async fn pending(State(svc): Svc, Device(cred): Device) -> ApiResult<Json<PendingReply>> {
+pub(crate) async fn pending(
+    State(svc): Svc,
+    Device(cred): Device,
+) -> ApiResult<Json<PendingReply>> {
     Ok(Json(PendingReply {
         commands: fetch::pending(&svc, &cred).await?,
     }))
 }
 
-async fn report(
+pub(crate) async fn report(
     State(svc): Svc,
     Device(cred): Device,
     Path(command_id): Path<String>,
@@ -70,4 +54,12 @@ async fn report(
 ) -> ApiResult<Json<mdm_core::usecases::views::CommandView>> {
     let id = path_id(&command_id, CommandId::parse, "command")?;
     Ok(Json(results::report(&svc, &cred, &id, req).await?))
+}
+
+pub(crate) async fn inventory(
+    State(svc): Svc,
+    Device(cred): Device,
+    JsonBody(req): JsonBody<InventoryReport>,
+) -> ApiResult<Json<inventory::InventoryAccepted>> {
+    Ok(Json(inventory::report(&svc, &cred, req).await?))
 }

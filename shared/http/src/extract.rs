@@ -54,7 +54,12 @@ fn json_problem(r: JsonRejection) -> Problem {
     }
 }
 
-/// serde's message without axum's generic prefix, e.g. "unknown field `x`, expected ...".
+/// The longest error detail taken from serde: its messages quote field names and values the
+/// caller chose, which must not come back (or reach a log) at the size of the body.
+const MAX_DETAIL_BYTES: usize = 200;
+
+/// serde's message without axum's generic prefix, e.g. "unknown field `x`, expected ...",
+/// cut to `MAX_DETAIL_BYTES`.
 fn source_text(e: &dyn std::error::Error) -> String {
     let mut last = e.to_string();
     let mut cur = e.source();
@@ -62,7 +67,19 @@ fn source_text(e: &dyn std::error::Error) -> String {
         last = s.to_string();
         cur = s.source();
     }
-    last
+    bounded(last)
+}
+
+fn bounded(mut text: String) -> String {
+    if text.len() > MAX_DETAIL_BYTES {
+        let mut cut = MAX_DETAIL_BYTES;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
 }
 
 /// A query string; unknown parameters are refused by the target type.
@@ -82,7 +99,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
     }
 }
 
-fn bearer(parts: &Parts) -> Option<&str> {
+pub(crate) fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)?
@@ -99,6 +116,10 @@ impl FromRequestParts<Arc<Services>> for Tenant {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, svc: &Arc<Services>) -> Result<Self, Problem> {
+        // Verified once per request: the guard did it already to apply the tenant's limit.
+        if let Some(who) = parts.extensions.remove::<Principal>() {
+            return Ok(Tenant(who));
+        }
         let token = bearer(parts).ok_or_else(|| {
             Problem::from(Error::Unauthenticated(
                 "send Authorization: Bearer <token>".into(),
@@ -120,6 +141,35 @@ impl<S: Send + Sync> FromRequestParts<S> for Device {
     }
 }
 
+/// The URL this server was reached at, as devices should reach it too: the Host header, and
+/// the scheme API Gateway (or any proxy) names in X-Forwarded-Proto. A host that is not a
+/// plain name, address and port is not echoed back.
+pub struct ServerUrl(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ServerUrl {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let header = |name| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        };
+        let host = header(axum::http::header::HOST).filter(|h| {
+            (1..=255).contains(&h.len())
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        });
+        let scheme = match header(axum::http::HeaderName::from_static("x-forwarded-proto")) {
+            Some("https") => "https",
+            _ => "http",
+        };
+        Ok(ServerUrl(host.map(|h| format!("{scheme}://{h}"))))
+    }
+}
+
 /// Parses a path id; a malformed one cannot exist, so it is a 404 like any unknown id.
 pub fn path_id<T>(
     raw: &str,
@@ -127,4 +177,22 @@ pub fn path_id<T>(
     what: &'static str,
 ) -> Result<T, Error> {
     parse(raw).map_err(|_| Error::NotFound(what))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_serde_message_is_cut_on_a_character_boundary() {
+        let long = format!("unknown field `{}`", "é".repeat(500));
+        let cut = bounded(long);
+        assert!(
+            cut.len() <= MAX_DETAIL_BYTES + '…'.len_utf8(),
+            "{}",
+            cut.len()
+        );
+        assert!(cut.ends_with('…'));
+        assert_eq!(bounded("short".into()), "short");
+    }
 }

@@ -3,7 +3,12 @@
 
 pub mod device_routes;
 pub mod extract;
+pub mod guard;
+pub mod idempotency;
+pub mod openapi;
 pub mod problem;
+pub mod rate_limit;
+pub mod routes;
 pub mod tenant_routes;
 
 use std::sync::Arc;
@@ -13,9 +18,12 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use mdm_core::Services;
 
+pub use guard::Edge;
 pub use problem::Problem;
+pub use routes::{Function, ROUTES, Route, router_for};
 
-/// Largest request body any route accepts; enrolment and results are the biggest (~5 KiB).
+/// Largest request body any route accepts; each route has its own, smaller or equal, cap in
+/// the route table.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Adds what every served router needs: its state, the body limit and problem+json fallbacks.
@@ -35,13 +43,20 @@ pub fn finish(router: Router<Arc<Services>>, svc: Arc<Services>) -> Router {
         .with_state(svc)
 }
 
+/// The served router of one Lambda function.
+pub fn function_router(function: Function, svc: Arc<Services>) -> Router {
+    finish(router_for(function, &Edge::new(svc.clone())), svc)
+}
+
 /// Every route, for the local server.
 pub fn all_routes(svc: Arc<Services>) -> Router {
-    let router = Router::new()
-        .merge(device_routes::enroll_router())
-        .merge(device_routes::checkin_router())
-        .merge(device_routes::results_router())
-        .merge(tenant_routes::tenant_router())
+    // One edge for all: a tenant's quota is shared by every route this process serves.
+    let edge = Edge::new(svc.clone());
+    let router = Function::ALL
+        .into_iter()
+        .fold(Router::new(), |router, f| {
+            router.merge(router_for(f, &edge))
+        })
         .route("/healthz", axum::routing::get(|| async { "ok" }));
     finish(router, svc)
 }

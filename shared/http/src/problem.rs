@@ -6,7 +6,7 @@ use mdm_core::Error;
 use serde::Serialize;
 
 /// An RFC 9457 problem document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
@@ -42,8 +42,13 @@ impl From<Error> for Problem {
             Error::Unauthenticated(_) | Error::DeviceCredentialInvalid => StatusCode::UNAUTHORIZED,
             Error::EnrollmentTokenInvalid | Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Conflict(_) | Error::CommandClosed { .. } => StatusCode::CONFLICT,
-            Error::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            Error::Conflict(_)
+            | Error::CommandClosed { .. }
+            | Error::IdempotencyKeyInProgress { .. } => StatusCode::CONFLICT,
+            Error::IdempotencyKeyReused | Error::UnsupportedCommand { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Error::Throttled | Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -59,9 +64,7 @@ impl From<Error> for Problem {
         if let Error::InvalidField { field, .. } = &e {
             p.field = Some(field.clone());
         }
-        if e.is_retryable() {
-            p.retry_after = Some(1);
-        }
+        p.retry_after = e.retry_after_secs();
         p
     }
 }

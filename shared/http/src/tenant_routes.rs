@@ -1,72 +1,175 @@
 //! Routes tenant users call with a JWT: enrollment tokens, devices, commands and the audit log
-//! (the commands function).
+//! (the commands function). `routes.rs` says which path and method each handler serves.
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use mdm_core::Services;
-use mdm_core::domain::{CommandId, DeviceId, Platform};
-use mdm_core::usecases::views::{CommandView, DeviceView, Listing};
-use mdm_core::usecases::{audit, commands, devices, enrollment, push_config};
+use mdm_core::domain::directory::{DeviceFilterParams, LookupParams};
+use mdm_core::domain::{CommandId, DeviceId, EnrollmentTokenId, Platform};
+use mdm_core::usecases::views::{CommandView, DeviceSummary, DeviceView, Listing};
+use mdm_core::usecases::{
+    READERS, audit, commands, devices, directory, enrollment, enrollment_tokens, push_config,
+    require_role,
+};
 use serde::Deserialize;
 
-use crate::extract::{JsonBody, QueryParams, Tenant, path_id};
+use crate::extract::{JsonBody, QueryParams, ServerUrl, Tenant, path_id};
+use crate::openapi::Created;
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
 
-pub fn tenant_router() -> Router<Arc<Services>> {
-    Router::new()
-        .route("/v1/enrollment-tokens", post(create_token))
-        .route("/v1/devices/{device_id}", get(get_device))
-        .route(
-            "/v1/devices/{device_id}/commands",
-            post(queue_command).get(list_commands),
-        )
-        .route(
-            "/v1/devices/{device_id}/commands/{command_id}",
-            get(get_command),
-        )
-        .route(
-            "/v1/devices/{device_id}/commands/{command_id}/cancel",
-            post(cancel_command),
-        )
-        .route("/v1/audit", get(list_audit))
-        .route("/v1/push-config", get(list_push_config))
-        .route("/v1/push-config/{platform}", put(set_push_config))
-}
-
-#[derive(Debug, Deserialize)]
+/// The audit log's filters (all optional, combined) and its page.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ListParams {
+pub(crate) struct AuditParams {
+    /// The `next_cursor` of the previous page (keep the same filters).
     #[serde(default)]
     cursor: Option<String>,
     #[serde(default)]
+    #[schemars(range(min = 1, max = 200))]
+    limit: Option<usize>,
+    /// Entries by this actor: a user's subject, or `device/<id>`.
+    #[serde(default)]
+    actor: Option<String>,
+    /// Entries of this action, such as `command.queue` or `enrollment_token.revoke`.
+    #[serde(default)]
+    action: Option<String>,
+    /// Entries about this device or its commands.
+    #[serde(default)]
+    device: Option<String>,
+    /// Entries at or after this RFC 3339 time.
+    #[serde(default)]
+    since: Option<String>,
+    /// Entries at or before this RFC 3339 time.
+    #[serde(default)]
+    until: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListParams {
+    /// The `next_cursor` of the previous page.
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 200))]
     limit: Option<usize>,
     /// Only open commands (oldest first) instead of closed ones (newest first).
     #[serde(default)]
     open: Option<bool>,
 }
 
+/// The fleet listing's query string: paging plus the directory filters (all optional,
+/// combined).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeviceListParams {
+    /// The `next_cursor` of the previous page (keep the same filters).
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 200))]
+    limit: Option<usize>,
+    /// android or ios.
+    #[serde(default)]
+    platform: Option<String>,
+    /// Exactly this OS version.
+    #[serde(default)]
+    os_version: Option<String>,
+    /// OS versions numerically below this dotted version, such as 16.4.
+    #[serde(default)]
+    os_version_below: Option<String>,
+    /// enrolled, wiped, unenrolled, retired or all; by default every state but retired.
+    #[serde(default)]
+    state: Option<String>,
+    /// corporate or personal.
+    #[serde(default)]
+    ownership: Option<String>,
+    /// Members of this group.
+    #[serde(default)]
+    group: Option<String>,
+    /// unknown, compliant or noncompliant.
+    #[serde(default)]
+    compliance: Option<String>,
+    /// Last seen before this RFC 3339 time (the directory's last seen lags by under an hour).
+    #[serde(default)]
+    last_seen_before: Option<String>,
+    /// Last seen after this RFC 3339 time.
+    #[serde(default)]
+    last_seen_after: Option<String>,
+}
+
 fn device_id(raw: &str) -> Result<DeviceId, mdm_core::Error> {
     path_id(raw, DeviceId::parse, "device")
 }
 
-async fn create_token(
+pub(crate) async fn create_token(
     State(svc): Svc,
     Tenant(who): Tenant,
+    ServerUrl(server): ServerUrl,
     JsonBody(req): JsonBody<enrollment::CreateTokenRequest>,
-) -> ApiResult<(StatusCode, Json<enrollment::TokenCreated>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(enrollment::create_token(&svc, &who, req).await?),
+) -> ApiResult<Created<enrollment::TokenCreated>> {
+    let created = enrollment::create_token(&svc, &who, req).await?;
+    Ok(Created(match server {
+        Some(server) => created.with_qr(&server, &who.tenant),
+        None => created,
+    }))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TokenListParams {
+    /// The `next_cursor` of the previous page.
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 200))]
+    limit: Option<usize>,
+    /// Only tokens devices may still enroll with (not revoked, expired or used up).
+    #[serde(default)]
+    active: Option<bool>,
+}
+
+fn token_id(raw: &str) -> Result<EnrollmentTokenId, mdm_core::Error> {
+    path_id(raw, EnrollmentTokenId::parse, "enrollment token")
+}
+
+pub(crate) async fn list_tokens(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    QueryParams(p): QueryParams<TokenListParams>,
+) -> ApiResult<Json<Listing<enrollment_tokens::TokenView>>> {
+    let active = p.active.unwrap_or(false);
+    let limit = p.limit.unwrap_or(50);
+    Ok(Json(
+        enrollment_tokens::list(&svc, &who, active, p.cursor, limit).await?,
     ))
 }
 
-async fn get_device(
+pub(crate) async fn get_token(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(id): Path<String>,
+) -> ApiResult<Json<enrollment_tokens::TokenView>> {
+    Ok(Json(
+        enrollment_tokens::get(&svc, &who, &token_id(&id)?).await?,
+    ))
+}
+
+pub(crate) async fn revoke_token(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(id): Path<String>,
+) -> ApiResult<Json<enrollment_tokens::TokenView>> {
+    Ok(Json(
+        enrollment_tokens::revoke(&svc, &who, &token_id(&id)?).await?,
+    ))
+}
+
+pub(crate) async fn get_device(
     State(svc): Svc,
     Tenant(who): Tenant,
     Path(device): Path<String>,
@@ -74,17 +177,71 @@ async fn get_device(
     Ok(Json(devices::get(&svc, &who, &device_id(&device)?).await?))
 }
 
-async fn queue_command(
+pub(crate) async fn list_devices(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    QueryParams(p): QueryParams<DeviceListParams>,
+) -> ApiResult<Json<Listing<DeviceSummary>>> {
+    // The role is checked before the parameters, so a refused caller learns nothing from them.
+    require_role(&who, READERS, "list devices")?;
+    let filter = DeviceFilterParams {
+        platform: p.platform,
+        os_version: p.os_version,
+        os_version_below: p.os_version_below,
+        state: p.state,
+        ownership: p.ownership,
+        group: p.group,
+        compliance: p.compliance,
+        last_seen_before: p.last_seen_before,
+        last_seen_after: p.last_seen_after,
+    }
+    .parse()?;
+    let limit = p.limit.unwrap_or(50);
+    Ok(Json(
+        directory::list(&svc, &who, &filter, p.cursor.as_deref(), limit).await?,
+    ))
+}
+
+pub(crate) async fn lookup_devices(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    QueryParams(p): QueryParams<LookupParams>,
+) -> ApiResult<Json<Listing<DeviceSummary>>> {
+    require_role(&who, READERS, "look devices up")?;
+    Ok(Json(directory::lookup(&svc, &who, &p.parse()?).await?))
+}
+
+pub(crate) async fn unenroll_device(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(device): Path<String>,
+) -> ApiResult<Json<DeviceView>> {
+    Ok(Json(
+        devices::unenroll(&svc, &who, &device_id(&device)?).await?,
+    ))
+}
+
+pub(crate) async fn retire_device(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(device): Path<String>,
+) -> ApiResult<Json<DeviceView>> {
+    Ok(Json(
+        devices::retire(&svc, &who, &device_id(&device)?).await?,
+    ))
+}
+
+pub(crate) async fn queue_command(
     State(svc): Svc,
     Tenant(who): Tenant,
     Path(device): Path<String>,
     JsonBody(req): JsonBody<commands::QueueCommandRequest>,
-) -> ApiResult<(StatusCode, Json<CommandView>)> {
+) -> ApiResult<Created<CommandView>> {
     let view = commands::queue(&svc, &who, &device_id(&device)?, req).await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok(Created(view))
 }
 
-async fn list_commands(
+pub(crate) async fn list_commands(
     State(svc): Svc,
     Tenant(who): Tenant,
     Path(device): Path<String>,
@@ -96,7 +253,7 @@ async fn list_commands(
     Ok(Json(page))
 }
 
-async fn get_command(
+pub(crate) async fn get_command(
     State(svc): Svc,
     Tenant(who): Tenant,
     Path((device, command)): Path<(String, String)>,
@@ -107,7 +264,7 @@ async fn get_command(
     ))
 }
 
-async fn cancel_command(
+pub(crate) async fn cancel_command(
     State(svc): Svc,
     Tenant(who): Tenant,
     Path((device, command)): Path<(String, String)>,
@@ -118,29 +275,53 @@ async fn cancel_command(
     ))
 }
 
-async fn list_audit(
+pub(crate) async fn clear_commands(
     State(svc): Svc,
     Tenant(who): Tenant,
-    QueryParams(p): QueryParams<ListParams>,
-) -> ApiResult<Json<Listing<audit::AuditView>>> {
-    if p.open.is_some() {
-        return Err(
-            mdm_core::Error::invalid_field("open", "not a parameter of the audit log").into(),
-        );
-    }
+    Path(device): Path<String>,
+) -> ApiResult<Json<commands::Cleared>> {
     Ok(Json(
-        audit::list(&svc, &who, p.cursor, p.limit.unwrap_or(50)).await?,
+        commands::clear(&svc, &who, &device_id(&device)?).await?,
     ))
 }
 
-async fn list_push_config(
+pub(crate) async fn list_audit(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    QueryParams(p): QueryParams<AuditParams>,
+) -> ApiResult<Json<Listing<audit::AuditView>>> {
+    let time = |field, v: &Option<String>| {
+        v.as_deref()
+            .map(|s| mdm_core::domain::time::parse_rfc3339(field, s))
+            .transpose()
+    };
+    let filter = audit::AuditFilter {
+        actor: p.actor,
+        action: p.action,
+        device: p
+            .device
+            .as_deref()
+            .map(|d| {
+                DeviceId::parse(d)
+                    .map_err(|_| mdm_core::Error::invalid_field("device", "not a device id"))
+            })
+            .transpose()?,
+        since: time("since", &p.since)?,
+        until: time("until", &p.until)?,
+    };
+    Ok(Json(
+        audit::list(&svc, &who, &filter, p.cursor, p.limit.unwrap_or(50)).await?,
+    ))
+}
+
+pub(crate) async fn list_push_config(
     State(svc): Svc,
     Tenant(who): Tenant,
 ) -> ApiResult<Json<Vec<push_config::PushConfigView>>> {
     Ok(Json(push_config::list(&svc, &who).await?))
 }
 
-async fn set_push_config(
+pub(crate) async fn set_push_config(
     State(svc): Svc,
     Tenant(who): Tenant,
     Path(platform): Path<String>,

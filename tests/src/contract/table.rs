@@ -61,9 +61,18 @@ async fn all_pages(table: &dyn Table, mut query: Query) -> (Vec<String>, usize) 
             page.items.len() <= query.limit,
             "a page holds at most the limit"
         );
+        let last = page.items.last().map(|i| i.key.sk.clone());
         sks.extend(page.items.into_iter().map(|i| i.key.sk));
         match page.cursor {
-            Some(cursor) => query.cursor = Some(cursor),
+            Some(cursor) => {
+                // The device listing resumes after any item it chooses by passing its sort key.
+                assert_eq!(
+                    Some(&cursor),
+                    last.as_ref(),
+                    "a cursor is the last sort key"
+                );
+                query.cursor = Some(cursor);
+            }
             None => return (sks, pages),
         }
         assert!(pages < 1000, "paging never ends");

@@ -1,10 +1,18 @@
 //! The end-to-end flow suite, over HTTP, written once and run against every backend: what a
 //! tenant admin and a device see through the API.
 
+pub mod audit;
+pub mod catalogue;
+pub mod devices;
 pub mod errors;
+pub mod idempotency;
+pub mod jwt_attacks;
 pub mod lifecycle;
+pub mod openapi;
 pub mod push;
+pub mod security;
 pub mod tenancy;
+pub mod tokens;
 
 /// Calls `$m!` with every flow case that holds on every backend, so each backend's test file
 /// runs the same list (and a case added here runs everywhere).
@@ -20,13 +28,41 @@ macro_rules! every_backend_flow_cases {
             lifecycle::a_wiped_device_loses_its_credential_at_once,
             lifecycle::a_cancelled_command_is_not_served,
             lifecycle::an_enrollment_token_is_refused_beyond_its_uses,
+            catalogue::every_kind_is_queued_pulled_and_acknowledged_on_each_platform_that_supports_it,
+            catalogue::a_kind_the_devices_platform_cannot_run_is_refused_and_nothing_is_queued,
+            catalogue::clearing_a_queue_cancels_exactly_the_open_commands_and_leaves_closed_ones_untouched,
+            catalogue::a_cleared_command_is_never_served,
+            catalogue::the_clear_route_and_the_command_routes_do_not_shadow_each_other,
             tenancy::another_tenants_ids_are_not_found,
             tenancy::a_device_cannot_report_on_another_devices_command,
             tenancy::roles_limit_what_each_user_may_do,
             errors::bad_requests_get_problem_json_with_stable_codes,
             errors::oversized_and_non_json_bodies_are_refused,
+            errors::every_route_refuses_a_body_over_its_own_cap,
+            errors::a_device_calling_in_a_loop_is_rate_limited_and_its_neighbour_is_not,
             push::an_admin_sets_a_push_provider_and_readers_see_it_without_the_secret,
             push::push_settings_refuse_wrong_roles_platforms_and_credentials,
+            jwt_attacks::every_jwt_attack_is_refused_and_writes_nothing,
+            security::no_caller_reaches_anything_the_route_table_does_not_grant,
+            idempotency::a_retried_queue_returns_the_same_command_and_queues_it_once,
+            idempotency::a_retried_enrolment_returns_the_same_device_and_credential_and_enrols_once,
+            idempotency::the_same_key_with_another_request_is_refused_as_reused,
+            idempotency::a_key_used_by_one_tenant_gives_another_tenant_nothing_of_its_response,
+            idempotency::a_malformed_idempotency_key_is_refused_with_400,
+            openapi::the_served_openapi_document_lists_exactly_the_operations_the_server_answers,
+            tokens::an_admin_lists_tokens_with_their_state_and_uses_and_never_their_secrets,
+            tokens::a_revoked_token_enrolls_no_device_and_revoking_again_changes_nothing,
+            tokens::a_new_token_comes_with_a_qr_payload_the_device_app_can_enroll_with,
+            tokens::token_labels_are_checked,
+            audit::the_audit_log_filters_by_actor_action_device_and_time,
+            devices::listing_pages_through_65_devices_with_a_small_limit_and_returns_each_once,
+            devices::each_filter_returns_exactly_the_matching_devices,
+            devices::a_garbled_or_forged_cursor_is_a_400_on_the_cursor_field,
+            devices::another_tenants_devices_never_appear_in_listings_or_lookups,
+            devices::each_lookup_finds_the_device_and_follows_a_sim_swap,
+            devices::a_full_inventory_report_is_read_back_and_bad_values_name_their_field,
+            devices::unenroll_revokes_at_once_and_cancels_open_commands,
+            devices::retire_refuses_an_enrolled_device_and_hides_a_retired_one,
         );
     };
 }

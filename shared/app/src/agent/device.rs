@@ -9,7 +9,7 @@ pub fn imei_for(n: u64) -> String {
 }
 
 /// What the device is and holds.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SimDevice {
     pub index: u64,
     pub device_id: String,
@@ -19,6 +19,12 @@ pub struct SimDevice {
     pub apps: Vec<String>,
     /// Set once wiped or enterprise-wiped: the device no longer talks to the server.
     pub gone: bool,
+    /// The lost-mode message while in lost mode.
+    pub lost_mode: Option<String>,
+    /// The apps the device is pinned to while in kiosk mode.
+    pub kiosk_apps: Option<Vec<String>>,
+    pub corporate_access_blocked: bool,
+    pub reboots: u32,
 }
 
 impl SimDevice {
@@ -69,13 +75,55 @@ impl SimDevice {
             }
             "refresh_inventory" => json!({
                 "status": "acknowledged",
-                "data": {"installed_apps": self.apps, "locked": self.locked}
+                "data": {
+                    "installed_apps": self.apps,
+                    "locked": self.locked,
+                    "lost_mode": self.lost_mode.is_some(),
+                    "kiosk": self.kiosk_apps.is_some(),
+                    "corporate_access_blocked": self.corporate_access_blocked,
+                }
             }),
             "wipe" | "enterprise_wipe" => {
                 self.gone = true;
                 json!({"status": "acknowledged"})
             }
             "ring" | "message" => json!({"status": "acknowledged"}),
+            "block_corporate_access" | "unblock_corporate_access" => {
+                self.corporate_access_blocked = command["type"] == "block_corporate_access";
+                json!({"status": "acknowledged"})
+            }
+            "reboot" => {
+                self.reboots += 1;
+                json!({"status": "acknowledged"})
+            }
+            "start_lost_mode" => {
+                // Lost mode locks the screen and shows the message until it is stopped.
+                self.lost_mode = Some(payload["message"].as_str().unwrap_or_default().to_owned());
+                self.locked = true;
+                json!({"status": "acknowledged"})
+            }
+            // Stopping lost mode when not in it is not a failure: the device is where the admin
+            // wants it (the Android Management API answers NOT_IN_LOST_MODE as a status too).
+            "stop_lost_mode" => json!({
+                "status": "acknowledged",
+                "data": {"was_in_lost_mode": self.lost_mode.take().is_some()}
+            }),
+            "enter_kiosk" => {
+                let apps = payload["apps"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                self.kiosk_apps = Some(apps);
+                json!({"status": "acknowledged"})
+            }
+            "exit_kiosk" => {
+                self.kiosk_apps = None;
+                json!({"status": "acknowledged"})
+            }
             other => {
                 json!({"status": "error", "error": {"code": "unsupported", "message": format!("{other} is not supported")}})
             }
@@ -86,6 +134,40 @@ impl SimDevice {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn run(d: &mut SimDevice, kind: &str, payload: Value) -> Value {
+        d.execute(&json!({"id": "c", "type": kind, "payload": payload}))
+    }
+
+    #[test]
+    fn lost_mode_kiosk_and_blocked_access_are_held_until_undone() {
+        let mut d = SimDevice::default();
+        run(&mut d, "start_lost_mode", json!({"message": "Call IT"}));
+        run(&mut d, "enter_kiosk", json!({"apps": ["com.example.pos"]}));
+        run(&mut d, "block_corporate_access", json!({}));
+        run(&mut d, "reboot", json!({}));
+        assert_eq!(d.lost_mode.as_deref(), Some("Call IT"));
+        assert!(d.locked);
+        assert_eq!(d.kiosk_apps, Some(vec!["com.example.pos".to_owned()]));
+        assert!(d.corporate_access_blocked);
+        assert_eq!(d.reboots, 1);
+
+        let stop = run(&mut d, "stop_lost_mode", json!({}));
+        assert_eq!(stop["data"]["was_in_lost_mode"], true);
+        run(&mut d, "exit_kiosk", json!({}));
+        run(&mut d, "unblock_corporate_access", json!({}));
+        assert_eq!(
+            (
+                d.lost_mode.clone(),
+                d.kiosk_apps.clone(),
+                d.corporate_access_blocked
+            ),
+            (None, None, false)
+        );
+        let again = run(&mut d, "stop_lost_mode", json!({}));
+        assert_eq!(again["status"], "acknowledged");
+        assert_eq!(again["data"]["was_in_lost_mode"], false);
+    }
 
     #[test]
     fn simulated_imeis_pass_the_servers_luhn_check() {

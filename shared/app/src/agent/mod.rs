@@ -141,10 +141,7 @@ pub async fn start(opts: AgentOptions) -> Result<Fleet, CallError> {
                 .as_str()
                 .unwrap_or_default()
                 .to_owned(),
-            locked: false,
-            passcode_cleared: false,
-            apps: Vec::new(),
-            gone: false,
+            ..SimDevice::default()
         };
         let _ = tx.send(Event::Enrolled {
             index,

@@ -90,6 +90,11 @@ async fn main() {
     let mut cfg = AppConfig::for_tests(SECRET);
     cfg.in_memory = !cli.disk;
     cfg.data_dir = dir.path().to_path_buf();
+    // The bench measures the store's cost per operation; its one-tenant, thousand-device burst
+    // would otherwise be answered by the rate limits.
+    cfg.rate_device_per_min = 0;
+    cfg.rate_tenant_per_min = 0;
+    cfg.rate_enroll_per_min = 0;
     let app = App::build(&cfg).expect("build app");
     let admin = mint_hs256(
         SECRET.as_bytes(),

@@ -88,6 +88,10 @@ impl JwtVerifier {
     /// "None" and "HS256" for an RSA key all fail here).
     fn pick_key(&self, alg: &str, kid: Option<&str>) -> Result<&PinnedKey, Error> {
         let pinned = match &self.keys {
+            // The one shared secret has no id: a token naming any key wants a key we lack.
+            KeyRing::Hs256(_) if kid.is_some() => {
+                return Err(unauthenticated("the token's key id is not known"));
+            }
             KeyRing::Hs256(pinned) => pinned,
             KeyRing::ByKid(by_kid) => {
                 let kid = kid.ok_or_else(|| unauthenticated("the token names no key id"))?;
@@ -471,6 +475,16 @@ mod tests {
                 .await
                 .contains("not known")
         );
+    }
+
+    #[tokio::test]
+    async fn a_dev_token_naming_a_key_id_is_refused_even_when_signed_with_the_dev_secret() {
+        let token = sign(
+            &header(Algorithm::HS256, Some("dev")),
+            &good_claims(),
+            &EncodingKey::from_secret(DEV_SECRET).unwrap(),
+        );
+        assert!(refused(&dev_verifier(), &token).await.contains("not known"));
     }
 
     #[tokio::test]

@@ -3,10 +3,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::Platform;
 use crate::error::Error;
 
 /// A command an admin can queue for a device. The JSON form is `{"type": "lock", ...fields}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CommandSpec {
     /// Lock the screen, optionally showing a message and a number to call.
@@ -53,11 +54,49 @@ pub enum CommandSpec {
     },
     /// Ask the device to report its full inventory.
     RefreshInventory {},
+    /// Cut the device off corporate resources (managed accounts, VPN, Wi-Fi) while it stays
+    /// enrolled, for instance while a compliance problem is looked into.
+    BlockCorporateAccess {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Give back what `block_corporate_access` took away.
+    UnblockCorporateAccess {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    Reboot {},
+    /// Lock the device into lost mode, showing a message (and a number to call) until stopped.
+    StartLostMode {
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        phone_number: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        footnote: Option<String>,
+    },
+    StopLostMode {},
+    /// Pin the device to a few apps; the user cannot leave them until `exit_kiosk`.
+    EnterKiosk {
+        apps: Vec<String>,
+        /// Keeps emergency calls possible from the kiosk; off only for devices without a SIM
+        /// or shared screens where an operator decides so.
+        #[serde(default = "default_true")]
+        emergency_dialer: bool,
+    },
+    ExitKiosk {},
 }
 
 fn default_ring_seconds() -> u32 {
     30
 }
+
+fn default_true() -> bool {
+    true
+}
+
+/// Most apps a kiosk may allow: Android's lock task takes more, but a kiosk with more apps is a
+/// home screen, not a kiosk, and the list travels in every copy of the command.
+pub const MAX_KIOSK_APPS: usize = 20;
 
 impl CommandSpec {
     pub fn kind(&self) -> &'static str {
@@ -72,7 +111,70 @@ impl CommandSpec {
             CommandSpec::InstallApp { .. } => "install_app",
             CommandSpec::RemoveApp { .. } => "remove_app",
             CommandSpec::RefreshInventory {} => "refresh_inventory",
+            CommandSpec::BlockCorporateAccess { .. } => "block_corporate_access",
+            CommandSpec::UnblockCorporateAccess { .. } => "unblock_corporate_access",
+            CommandSpec::Reboot {} => "reboot",
+            CommandSpec::StartLostMode { .. } => "start_lost_mode",
+            CommandSpec::StopLostMode {} => "stop_lost_mode",
+            CommandSpec::EnterKiosk { .. } => "enter_kiosk",
+            CommandSpec::ExitKiosk {} => "exit_kiosk",
         }
+    }
+
+    /// Whether devices of `platform` can carry the command out: the one table of platform
+    /// support, read when a command is queued (see the README for the reasoning per row).
+    ///
+    /// The Android side is our device-owner agent, which can do what the Android Management API
+    /// does (LOCK, RESET_PASSWORD, REBOOT, START_LOST_MODE, STOP_LOST_MODE, kiosk through lock
+    /// task) and what only an app on the device can (ring, show a message, locate). The iOS side
+    /// is the Apple MDM protocol, whose command set is fixed by Apple: a command is refused there
+    /// when Apple has no command that does what its payload asks. Commands Apple only runs in
+    /// some device state (supervised, in lost mode) stay allowed; the device answers them with
+    /// an error result when it is not in that state.
+    pub fn supported_on(&self, platform: Platform) -> bool {
+        let (android, ios) = match self {
+            // DeviceLock takes a Message and a PhoneNumber.
+            CommandSpec::Lock { .. } => (true, true),
+            // ClearPasscode only clears it: Apple has no way to set a new passcode.
+            CommandSpec::ResetPasscode { new_passcode } => (true, new_passcode.is_none()),
+            // EraseDevice (PreserveDataPlan is Apple's own option).
+            CommandSpec::Wipe { .. } => (true, true),
+            // Removing the MDM profile removes every managed app, account and profile.
+            CommandSpec::EnterpriseWipe {} => (true, true),
+            // DeviceLocation, answered only in lost mode.
+            CommandSpec::Locate {} => (true, true),
+            // Apple only has PlayLostModeSound: lost mode only, and no duration.
+            CommandSpec::Ring { .. } => (true, false),
+            // Apple MDM cannot show a message except on the lock and lost-mode screens.
+            CommandSpec::Message { .. } => (true, false),
+            // InstallApplication, RemoveApplication.
+            CommandSpec::InstallApp { .. } | CommandSpec::RemoveApp { .. } => (true, true),
+            // DeviceInformation and InstalledApplicationList.
+            CommandSpec::RefreshInventory {} => (true, true),
+            // Done by removing and reinstalling the managed account and network profiles.
+            CommandSpec::BlockCorporateAccess { .. }
+            | CommandSpec::UnblockCorporateAccess { .. } => (true, true),
+            // RestartDevice (supervised devices).
+            CommandSpec::Reboot {} => (true, true),
+            // EnableLostMode {Message, PhoneNumber, Footnote} and DisableLostMode (supervised).
+            CommandSpec::StartLostMode { .. } | CommandSpec::StopLostMode {} => (true, true),
+            // On iOS a kiosk is Single App Mode: one app, set by a configuration profile, which
+            // belongs with policies rather than commands.
+            CommandSpec::EnterKiosk { .. } | CommandSpec::ExitKiosk {} => (true, false),
+        };
+        match platform {
+            Platform::Android => android,
+            Platform::Ios => ios,
+        }
+    }
+
+    /// The platforms that can carry the command out, as the condition the queueing write puts
+    /// on the device's platform.
+    pub fn platforms(&self) -> Vec<Platform> {
+        Platform::ALL
+            .into_iter()
+            .filter(|p| self.supported_on(*p))
+            .collect()
     }
 
     /// Checks the payload's values beyond their types.
@@ -113,7 +215,7 @@ impl CommandSpec {
                 version,
                 url,
             } => {
-                app_identifier(app_id)?;
+                app_identifier("app_id", app_id)?;
                 if let Some(v) = version {
                     text_len("version", v, 1, 50)?;
                 }
@@ -126,11 +228,47 @@ impl CommandSpec {
                     ));
                 }
             }
-            CommandSpec::RemoveApp { app_id } => app_identifier(app_id)?,
+            CommandSpec::RemoveApp { app_id } => app_identifier("app_id", app_id)?,
+            CommandSpec::BlockCorporateAccess { reason }
+            | CommandSpec::UnblockCorporateAccess { reason } => {
+                if let Some(r) = reason {
+                    text_len("reason", r, 1, 200)?;
+                }
+            }
+            CommandSpec::StartLostMode {
+                message,
+                phone_number,
+                footnote,
+            } => {
+                text_len("message", message, 1, 200)?;
+                if let Some(p) = phone_number {
+                    e164("phone_number", p)?;
+                }
+                if let Some(f) = footnote {
+                    text_len("footnote", f, 1, 100)?;
+                }
+            }
+            CommandSpec::EnterKiosk { apps, .. } => {
+                if apps.is_empty() || apps.len() > MAX_KIOSK_APPS {
+                    return Err(Error::invalid_field(
+                        "apps",
+                        format!("must list 1 to {MAX_KIOSK_APPS} apps"),
+                    ));
+                }
+                for (i, app) in apps.iter().enumerate() {
+                    app_identifier("apps", app)?;
+                    if apps[..i].contains(app) {
+                        return Err(Error::invalid_field("apps", "must not list an app twice"));
+                    }
+                }
+            }
             CommandSpec::Locate {}
             | CommandSpec::Wipe { .. }
             | CommandSpec::EnterpriseWipe {}
-            | CommandSpec::RefreshInventory {} => {}
+            | CommandSpec::RefreshInventory {}
+            | CommandSpec::Reboot {}
+            | CommandSpec::StopLostMode {}
+            | CommandSpec::ExitKiosk {} => {}
         }
         Ok(())
     }
@@ -178,30 +316,30 @@ pub fn e164(field: &str, s: &str) -> Result<(), Error> {
     }
 }
 
-/// An Android package name or an Apple bundle id: dot-separated segments of [A-Za-z0-9_-].
-fn app_identifier(s: &str) -> Result<(), Error> {
-    let segments: Vec<&str> = s.split('.').collect();
-    let ok = s.len() <= 255
-        && segments.len() >= 2
-        && segments.iter().all(|seg| {
+/// An Android package name or an Apple bundle id: 2 or more dot-separated segments of
+/// [A-Za-z0-9_-], at most 255 bytes. Shared by commands and inventory reports, so an app a
+/// device reports can always be targeted.
+pub(crate) fn app_identifier(field: &str, s: &str) -> Result<(), Error> {
+    let ok = (1..=255).contains(&s.len())
+        && s.split('.').count() >= 2
+        && s.split('.').all(|seg| {
             !seg.is_empty()
                 && seg
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        })
-        && segments[0].as_bytes()[0].is_ascii_alphabetic();
+        });
     if ok {
         Ok(())
     } else {
         Err(Error::invalid_field(
-            "app_id",
+            field,
             "must be a package name or bundle id such as com.example.app",
         ))
     }
 }
 
 /// Where a command is in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CommandStatus {
     Queued,
@@ -257,7 +395,7 @@ impl CommandStatus {
 }
 
 /// What a device reports for one command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
     Acknowledged,
@@ -276,7 +414,7 @@ impl ReportStatus {
 }
 
 /// Why a device could not execute a command.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportedError {
     pub code: String,
@@ -285,7 +423,7 @@ pub struct ReportedError {
 }
 
 /// A device's result for one command.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResultReport {
     pub status: ReportStatus,
@@ -331,6 +469,8 @@ impl ResultReport {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn parse(json: &str) -> Result<CommandSpec, serde_json::Error> {
@@ -359,6 +499,25 @@ mod tests {
                 "remove_app",
             ),
             (r#"{"type":"refresh_inventory"}"#, "refresh_inventory"),
+            (
+                r#"{"type":"block_corporate_access"}"#,
+                "block_corporate_access",
+            ),
+            (
+                r#"{"type":"unblock_corporate_access","reason":"compliant again"}"#,
+                "unblock_corporate_access",
+            ),
+            (r#"{"type":"reboot"}"#, "reboot"),
+            (
+                r#"{"type":"start_lost_mode","message":"Please return","phone_number":"+14155550100","footnote":"Acme IT"}"#,
+                "start_lost_mode",
+            ),
+            (r#"{"type":"stop_lost_mode"}"#, "stop_lost_mode"),
+            (
+                r#"{"type":"enter_kiosk","apps":["com.example.pos"]}"#,
+                "enter_kiosk",
+            ),
+            (r#"{"type":"exit_kiosk"}"#, "exit_kiosk"),
         ] {
             let spec = parse(json).unwrap_or_else(|e| panic!("{json}: {e}"));
             assert_eq!(spec.kind(), kind);
@@ -390,6 +549,183 @@ mod tests {
     }
 
     #[test]
+    fn corporate_access_may_be_blocked_with_a_short_reason_or_none() {
+        for kind in ["block_corporate_access", "unblock_corporate_access"] {
+            let none = parse(&format!(r#"{{"type":"{kind}"}}"#)).unwrap();
+            none.validate().unwrap();
+            assert_eq!(serde_json::to_value(&none).unwrap(), json!({"type": kind}));
+            let reason = parse(&format!(r#"{{"type":"{kind}","reason":"lost badge"}}"#)).unwrap();
+            reason.validate().unwrap();
+            for bad in [String::new(), "x".repeat(201), "tab\tthere".to_owned()] {
+                let mut spec = serde_json::to_value(&reason).unwrap();
+                spec["reason"] = json!(bad);
+                let spec: CommandSpec = serde_json::from_value(spec).unwrap();
+                assert_eq!(field_of(&spec.validate().unwrap_err()), "reason", "{bad:?}");
+            }
+            assert!(parse(&format!(r#"{{"type":"{kind}","why":"x"}}"#)).is_err());
+        }
+    }
+
+    #[test]
+    fn reboot_stop_lost_mode_and_exit_kiosk_take_no_fields() {
+        for kind in ["reboot", "stop_lost_mode", "exit_kiosk"] {
+            parse(&format!(r#"{{"type":"{kind}"}}"#))
+                .unwrap()
+                .validate()
+                .unwrap();
+            assert!(
+                parse(&format!(r#"{{"type":"{kind}","force":true}}"#)).is_err(),
+                "{kind}"
+            );
+        }
+    }
+
+    #[test]
+    fn lost_mode_needs_a_message_and_checks_its_number_and_footnote() {
+        assert!(
+            parse(r#"{"type":"start_lost_mode"}"#).is_err(),
+            "message required"
+        );
+        assert!(parse(r#"{"type":"start_lost_mode","message":"x","email":"a@b"}"#).is_err());
+        for (json, field) in [
+            (r#"{"type":"start_lost_mode","message":""}"#, "message"),
+            (
+                r#"{"type":"start_lost_mode","message":"Lost","phone_number":"0800 123"}"#,
+                "phone_number",
+            ),
+            (
+                r#"{"type":"start_lost_mode","message":"Lost","footnote":""}"#,
+                "footnote",
+            ),
+        ] {
+            assert_eq!(
+                field_of(&parse(json).unwrap().validate().unwrap_err()),
+                field,
+                "{json}"
+            );
+        }
+        let long = format!(
+            r#"{{"type":"start_lost_mode","message":"{}"}}"#,
+            "m".repeat(201)
+        );
+        assert_eq!(
+            field_of(&parse(&long).unwrap().validate().unwrap_err()),
+            "message"
+        );
+    }
+
+    #[test]
+    fn a_kiosk_lists_one_to_twenty_distinct_apps_and_keeps_the_emergency_dialer_by_default() {
+        let spec = parse(r#"{"type":"enter_kiosk","apps":["com.example.pos","com.example.scan"]}"#)
+            .unwrap();
+        spec.validate().unwrap();
+        assert_eq!(
+            spec,
+            CommandSpec::EnterKiosk {
+                apps: vec!["com.example.pos".into(), "com.example.scan".into()],
+                emergency_dialer: true,
+            }
+        );
+        let off =
+            parse(r#"{"type":"enter_kiosk","apps":["com.x.y"],"emergency_dialer":false}"#).unwrap();
+        assert_eq!(
+            serde_json::to_value(&off).unwrap()["emergency_dialer"],
+            false
+        );
+        assert!(parse(r#"{"type":"enter_kiosk"}"#).is_err(), "apps required");
+        let twenty: Vec<String> = (0..20).map(|i| format!("com.example.app{i}")).collect();
+        let spec = CommandSpec::EnterKiosk {
+            apps: twenty.clone(),
+            emergency_dialer: true,
+        };
+        spec.validate().unwrap();
+        let mut too_many = twenty;
+        too_many.push("com.example.one_more".into());
+        for apps in [
+            vec![],
+            too_many,
+            vec!["not an app".into()],
+            vec!["com.x.y".into(), "com.x.y".into()],
+        ] {
+            let spec = CommandSpec::EnterKiosk {
+                apps: apps.clone(),
+                emergency_dialer: true,
+            };
+            assert_eq!(field_of(&spec.validate().unwrap_err()), "apps", "{apps:?}");
+        }
+    }
+
+    fn field_of(e: &Error) -> &str {
+        match e {
+            Error::InvalidField { field, .. } => field,
+            other => panic!("not an invalid_field: {other:?}"),
+        }
+    }
+
+    /// One sample of every kind, so a new kind cannot miss a row of the platform table.
+    fn every_kind() -> Vec<CommandSpec> {
+        [
+            r#"{"type":"lock"}"#,
+            r#"{"type":"locate"}"#,
+            r#"{"type":"ring"}"#,
+            r#"{"type":"message","text":"hi"}"#,
+            r#"{"type":"reset_passcode"}"#,
+            r#"{"type":"wipe"}"#,
+            r#"{"type":"enterprise_wipe"}"#,
+            r#"{"type":"install_app","app_id":"com.x.y"}"#,
+            r#"{"type":"remove_app","app_id":"com.x.y"}"#,
+            r#"{"type":"refresh_inventory"}"#,
+            r#"{"type":"block_corporate_access"}"#,
+            r#"{"type":"unblock_corporate_access"}"#,
+            r#"{"type":"reboot"}"#,
+            r#"{"type":"start_lost_mode","message":"m"}"#,
+            r#"{"type":"stop_lost_mode"}"#,
+            r#"{"type":"enter_kiosk","apps":["com.x.y"]}"#,
+            r#"{"type":"exit_kiosk"}"#,
+        ]
+        .iter()
+        .map(|j| parse(j).unwrap())
+        .collect()
+    }
+
+    #[test]
+    fn android_devices_take_every_kind_of_command() {
+        for spec in every_kind() {
+            assert!(spec.supported_on(Platform::Android), "{}", spec.kind());
+        }
+    }
+
+    #[test]
+    fn ios_devices_refuse_what_apple_mdm_has_no_command_for() {
+        let refused: Vec<&str> = every_kind()
+            .iter()
+            .filter(|s| !s.supported_on(Platform::Ios))
+            .map(|s| s.kind())
+            .collect();
+        assert_eq!(refused, ["ring", "message", "enter_kiosk", "exit_kiosk"]);
+    }
+
+    #[test]
+    fn ios_clears_a_passcode_but_cannot_set_a_new_one() {
+        let clear = parse(r#"{"type":"reset_passcode"}"#).unwrap();
+        let set = parse(r#"{"type":"reset_passcode","new_passcode":"123456"}"#).unwrap();
+        assert!(clear.supported_on(Platform::Ios));
+        assert!(!set.supported_on(Platform::Ios));
+        assert!(set.supported_on(Platform::Android));
+    }
+
+    #[test]
+    fn a_kinds_platforms_are_those_that_support_it() {
+        let ring = parse(r#"{"type":"ring"}"#).unwrap();
+        assert_eq!(ring.platforms(), [Platform::Android]);
+        let lost = parse(r#"{"type":"start_lost_mode","message":"m"}"#).unwrap();
+        assert_eq!(lost.platforms(), [Platform::Android, Platform::Ios]);
+        for spec in every_kind() {
+            assert!(!spec.platforms().is_empty(), "{} runs nowhere", spec.kind());
+        }
+    }
+
+    #[test]
     fn a_new_passcode_is_masked_when_read_back() {
         let spec = parse(r#"{"type":"reset_passcode","new_passcode":"123456"}"#).unwrap();
         assert_eq!(spec.redacted()["new_passcode"], "********");
@@ -406,6 +742,22 @@ mod tests {
         assert!(!Acknowledged.may_become(Fetched));
         assert!(!Cancelled.may_become(Acknowledged));
         assert!(!Fetched.may_become(PushSent));
+    }
+
+    #[test]
+    fn a_result_with_long_numbers_is_equal_to_itself_after_a_trip_through_its_stored_json() {
+        // Found by fuzz/result_body: without correctly rounded float parsing, a number such as
+        // this one reads back one ULP off, and a repeated result no longer matches its stored
+        // twin (so the device's retry was refused as command_closed).
+        for body in [
+            r#"{"status":"acknowledged","data":{"e":123456789012345667890}}"#,
+            r#"{"status":"acknowledged","data":{"lat":48.858370000000001,"acc":12.345678901234567}}"#,
+        ] {
+            let sent: ResultReport = serde_json::from_str(body).unwrap();
+            let stored = serde_json::to_vec(&sent).unwrap();
+            let read_back: ResultReport = serde_json::from_slice(&stored).unwrap();
+            assert_eq!(read_back, sent, "{body}");
+        }
     }
 
     #[test]

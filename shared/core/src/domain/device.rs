@@ -10,7 +10,7 @@ use crate::error::Error;
 pub const MAX_PUSH_TOKEN: usize = 400;
 
 /// A device's enrolment request.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     pub enrollment_token: String,
@@ -34,21 +34,9 @@ impl EnrollRequest {
     pub fn validate(&self) -> Result<(), Error> {
         short_text("model", &self.model, 100)?;
         short_text("os_version", &self.os_version, 50)?;
-        let serial_ok = (1..=64).contains(&self.serial.len())
-            && self
-                .serial
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !serial_ok {
-            return Err(Error::invalid_field(
-                "serial",
-                "must be 1 to 64 letters, digits or dashes",
-            ));
-        }
-        if let Some(imsi) = &self.imsi
-            && (!(6..=15).contains(&imsi.len()) || !imsi.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(Error::invalid_field("imsi", "must be 6 to 15 digits"));
+        serial("serial", &self.serial)?;
+        if let Some(imsi) = &self.imsi {
+            super::directory::imsi("imsi", imsi)?;
         }
         if let Some(p) = &self.phone_number {
             e164("phone_number", p)?;
@@ -86,7 +74,21 @@ pub fn push_token(token: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn short_text(field: &str, s: &str, max: usize) -> Result<(), Error> {
+/// A serial number: 1 to 64 letters, digits or dashes (it is part of a lookup key).
+pub fn serial(field: &str, s: &str) -> Result<(), Error> {
+    let ok =
+        (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_field(
+            field,
+            "must be 1 to 64 letters, digits or dashes",
+        ))
+    }
+}
+
+pub(crate) fn short_text(field: &str, s: &str, max: usize) -> Result<(), Error> {
     if s.trim().is_empty() || s.chars().count() > max || s.chars().any(char::is_control) {
         return Err(Error::invalid_field(
             field,
@@ -97,7 +99,7 @@ fn short_text(field: &str, s: &str, max: usize) -> Result<(), Error> {
 }
 
 /// A position fix.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
     pub latitude: f64,
@@ -123,7 +125,7 @@ impl Location {
 }
 
 /// What a device reports when it checks in; every field is optional.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckinRequest {
     #[serde(default)]
@@ -176,7 +178,7 @@ impl CheckinRequest {
 }
 
 /// Whether a device may still talk to us.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceState {
     Enrolled,
@@ -184,6 +186,9 @@ pub enum DeviceState {
     Wiped,
     /// Enterprise-wiped or unenrolled: the credential is revoked.
     Unenrolled,
+    /// Decommissioned after it was unenrolled or wiped: out of the default listing and the
+    /// lookups; its record and command history stay readable.
+    Retired,
 }
 
 impl DeviceState {
@@ -192,6 +197,7 @@ impl DeviceState {
             DeviceState::Enrolled => "enrolled",
             DeviceState::Wiped => "wiped",
             DeviceState::Unenrolled => "unenrolled",
+            DeviceState::Retired => "retired",
         }
     }
 }

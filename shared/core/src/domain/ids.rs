@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 
 macro_rules! id_type {
-    ($name:ident, $what:literal, $valid:expr) => {
+    ($name:ident, $what:literal, $pattern:literal, $valid:expr) => {
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(transparent)]
         pub struct $name(String);
@@ -39,6 +39,16 @@ macro_rules! id_type {
                 Self::parse(&s).map_err(serde::de::Error::custom)
             }
         }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({"type": "string", "pattern": $pattern})
+            }
+        }
     };
 }
 
@@ -47,16 +57,36 @@ fn is_generated_id(s: &str) -> bool {
     (1..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-id_type!(TenantId, "tenant", |s: &str| {
-    (1..=63).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-});
-id_type!(DeviceId, "device_id", is_generated_id);
-id_type!(CommandId, "command_id", is_generated_id);
-id_type!(EnrollmentTokenId, "enrollment_token_id", is_generated_id);
+id_type!(
+    TenantId,
+    "tenant",
+    "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
+    |s: &str| {
+        (1..=63).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+    }
+);
+id_type!(
+    DeviceId,
+    "device_id",
+    "^[0-9A-Za-z]{1,40}$",
+    is_generated_id
+);
+id_type!(
+    CommandId,
+    "command_id",
+    "^[0-9A-Za-z]{1,40}$",
+    is_generated_id
+);
+id_type!(
+    EnrollmentTokenId,
+    "enrollment_token_id",
+    "^[0-9A-Za-z]{1,40}$",
+    is_generated_id
+);
 
 impl DeviceId {
     pub(crate) fn from_generated(s: String) -> Self {
@@ -77,7 +107,7 @@ impl EnrollmentTokenId {
 }
 
 /// A device's mobile platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
     Android,
@@ -85,6 +115,8 @@ pub enum Platform {
 }
 
 impl Platform {
+    pub const ALL: [Platform; 2] = [Platform::Android, Platform::Ios];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Platform::Android => "android",
@@ -102,7 +134,7 @@ impl Platform {
 }
 
 /// A tenant user's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Everything in the tenant.
@@ -167,6 +199,20 @@ impl<'de> Deserialize<'de> for Imei {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for Imei {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Imei".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]{15}$",
+            "description": "15 digits, the last being the Luhn check digit"
+        })
     }
 }
 

@@ -3,7 +3,9 @@
 pub mod command;
 pub mod credential;
 pub mod device;
+pub mod directory;
 pub mod ids;
+pub mod inventory;
 pub mod time;
 
 pub use command::{CommandSpec, CommandStatus, ReportStatus, ResultReport};

@@ -1,4 +1,4 @@
-//! Rendering of stored epoch-millisecond times as RFC 3339 for API readers.
+//! Stored epoch-millisecond times as RFC 3339 for API readers, and RFC 3339 from them.
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -9,4 +9,42 @@ pub fn rfc3339(ms: i64) -> String {
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_default()
+}
+
+/// Parses an RFC 3339 time given by a caller (any offset) into epoch milliseconds.
+pub fn parse_rfc3339(field: &str, s: &str) -> Result<i64, crate::error::Error> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .ok()
+        .and_then(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok())
+        .ok_or_else(|| {
+            crate::error::Error::invalid_field(
+                field,
+                "must be an RFC 3339 time such as 2026-11-30T09:00:00Z",
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_time_read_back_is_the_time_written() {
+        let ms = 1_764_493_200_123;
+        assert_eq!(parse_rfc3339("t", &rfc3339(ms)).unwrap(), ms);
+        assert_eq!(
+            parse_rfc3339("t", "2026-11-30T10:00:00+01:00").unwrap(),
+            parse_rfc3339("t", "2026-11-30T09:00:00Z").unwrap()
+        );
+    }
+
+    #[test]
+    fn a_time_that_is_not_rfc_3339_names_its_field() {
+        for bad in ["yesterday", "2026-11-30", "2026-11-30 09:00:00", ""] {
+            assert!(
+                matches!(parse_rfc3339("since", bad), Err(crate::error::Error::InvalidField { ref field, .. }) if field == "since"),
+                "{bad}"
+            );
+        }
+    }
 }

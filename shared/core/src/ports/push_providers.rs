@@ -10,7 +10,7 @@ use crate::domain::{Platform, TenantId};
 use crate::error::Error;
 
 /// Who delivers a tenant's wake-ups for one platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PushProvider {
     /// Firebase Cloud Messaging HTTP v1, directly (Android).

@@ -237,7 +237,9 @@ impl WriteOp {
 pub struct Query {
     pub pk: String,
     pub sk_prefix: String,
-    /// Opaque cursor returned by the previous page; the page starts after it.
+    /// Cursor returned by the previous page; the page starts after it. Every backend makes it
+    /// the sort key of the last item returned (the contract suite checks this), so a reader may
+    /// also resume after any item it has seen by passing that item's sort key.
     pub cursor: Option<String>,
     /// Maximum items in the page (the backend may return fewer and a cursor).
     pub limit: usize,

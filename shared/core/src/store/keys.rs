@@ -11,10 +11,14 @@
 //! | device inventory     | `T#<t>#D#<d>`          | `I`             |
 //! | audit entry          | `T#<t>#AUDIT`          | `<ms>#<id>`     |
 //! | push provider config | `T#<t>`                | `PUSH#<platform>` |
+//! | idempotency record   | `T#<t>#IDEM#<key hash>`| `IDEM`          |
+//! | directory entry      | `T#<t>#DIR#<shard>`    | `<device id>`   |
+//! | lookup index entry   | `T#<t>#IDX#<kind>#<value>` | `<device id>` |
 //!
 //! The device item and its open commands share the prefix `D`, so one query returns both: a
 //! fetch authenticates and lists pending work in a single request.
 
+use crate::domain::directory::{Identifier, shard_of};
 use crate::domain::{CommandId, DeviceId, EnrollmentTokenId, Platform, TenantId};
 use crate::ports::Key;
 
@@ -36,8 +40,12 @@ pub fn push_config(t: &TenantId, platform: Platform) -> Key {
     )
 }
 
+pub fn enrollment_tokens_pk(t: &TenantId) -> String {
+    format!("T#{t}#ET")
+}
+
 pub fn enrollment_token(t: &TenantId, id: &EnrollmentTokenId) -> Key {
-    Key::new(format!("T#{t}#ET"), id.as_str())
+    Key::new(enrollment_tokens_pk(t), id.as_str())
 }
 
 pub fn device_pk(t: &TenantId, d: &DeviceId) -> String {
@@ -67,4 +75,31 @@ pub fn audit_pk(t: &TenantId) -> String {
 /// Zero-padded so that sort-key order is time order.
 pub fn audit(t: &TenantId, at_ms: i64, id: &str) -> Key {
     Key::new(audit_pk(t), format!("{at_ms:013}#{id}"))
+}
+
+pub const IDEMPOTENCY_SK: &str = "IDEM";
+
+/// One partition per key: the records are only ever read by key, and spreading them keeps a
+/// burst of retried requests off any shared partition's 1,000 writes/s.
+pub fn idempotency(t: &TenantId, key_hash: &str) -> Key {
+    Key::new(format!("T#{t}#IDEM#{key_hash}"), IDEMPOTENCY_SK)
+}
+
+/// One partition per shard of the tenant's device directory (see `DIRECTORY_SHARDS`).
+pub fn directory_pk(t: &TenantId, shard: u32) -> String {
+    format!("T#{t}#DIR#{shard:02}")
+}
+
+pub fn directory(t: &TenantId, d: &DeviceId) -> Key {
+    Key::new(directory_pk(t, shard_of(d)), d.as_str())
+}
+
+/// One partition per identifier value: a lookup is one query, and the devices that ever had
+/// that value (a serial re-enrolled) come back together.
+pub fn index_pk(t: &TenantId, id: &Identifier) -> String {
+    format!("T#{t}#IDX#{}#{}", id.kind(), id.value())
+}
+
+pub fn index(t: &TenantId, id: &Identifier, d: &DeviceId) -> Key {
+    Key::new(index_pk(t, id), d.as_str())
 }

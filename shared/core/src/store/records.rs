@@ -4,6 +4,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::domain::directory::{Compliance, Ownership};
+use crate::domain::inventory::InventoryReport;
 use crate::domain::{CommandSpec, CommandStatus, DeviceState, Location, Platform, ReportStatus};
 use crate::error::StoreError;
 use crate::ports::{Item, Key};
@@ -11,6 +13,7 @@ use crate::ports::{Item, Key};
 /// Attribute names used in conditions and updates; they must match the serde field names below.
 pub mod attr {
     pub const STATE: &str = "state";
+    pub const PLATFORM: &str = "platform";
     pub const CRED: &str = "cred";
     pub const PENDING: &str = "pending";
     pub const STATUS: &str = "status";
@@ -19,6 +22,14 @@ pub mod attr {
     pub const EXPIRES_AT: &str = "expires_at";
     pub const REVOKED: &str = "revoked";
     pub const SECRET_HASH: &str = "secret_hash";
+    pub const OWNER: &str = "owner";
+    pub const LEASE_UNTIL: &str = "lease_until";
+    pub const LAST_SEEN: &str = "last_seen";
+    pub const OS_VERSION: &str = "os_version";
+    pub const DIR: &str = "dir";
+    pub const IMSI: &str = "imsi";
+    pub const PHONE_NUMBER: &str = "phone_number";
+    pub const TTL: &str = crate::ports::table::TTL_ATTR;
 }
 
 pub fn to_item<T: Serialize>(key: Key, record: &T) -> Item {
@@ -66,6 +77,10 @@ pub struct DeviceRecord {
     pub location_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
+    /// The last directory refresh (`domain::directory::refresh_mark`): the check-in's ALL_NEW
+    /// answer carries it, so the check-in knows without a read whether the directory is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<i64>,
 }
 
 /// The device's static inventory, written at enrolment and on inventory reports, never on an
@@ -80,10 +95,46 @@ pub struct InventoryRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     pub enrollment_token: String,
+    /// The device's last full inventory report (`PUT /v1/device/inventory`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reported: Option<Map<String, Value>>,
+    pub reported: Option<InventoryReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported_at: Option<i64>,
+}
+
+/// A device's entry in its tenant's directory: what listings filter on and show, in a shard
+/// partition of the tenant (never on the check-in path except for the hourly refresh).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DirectoryRecord {
+    pub platform: Platform,
+    pub os_version: String,
+    pub state: DeviceState,
+    pub model: String,
+    pub serial: String,
+    pub enrolled_at: i64,
+    /// Refreshed at most hourly by check-ins, so at most an hour behind the device item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<i64>,
+    #[serde(default)]
+    pub ownership: Ownership,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub compliance: Compliance,
+    /// The SIM identifiers the lookup index holds for this device, so a SIM swap knows which
+    /// index entries to replace without reading the (large) inventory item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imsi: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+}
+
+/// A lookup index entry: the device id is its sort key; nothing else is needed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexRecord {
+    pub at: i64,
 }
 
 /// One lifecycle event of a command.
@@ -140,6 +191,9 @@ pub struct EnrollmentTokenRecord {
     pub remaining: i64,
     #[serde(default)]
     pub revoked: bool,
+    /// The admin's note of what the token is for ("warehouse scanners").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// DynamoDB TTL (seconds): the store may drop the token a day after it expired.
     pub ttl: i64,
 }
@@ -154,4 +208,37 @@ pub struct AuditRecord {
     pub target: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<Value>,
+    /// DynamoDB TTL (seconds): the entry's end of retention. Entries written before retention
+    /// existed have none and are kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<i64>,
+}
+
+/// Where an idempotent request stands: running under a lease, or done with its response kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdempotencyState {
+    Pending,
+    Complete,
+}
+
+/// A request made with an Idempotency-Key: what it was (a fingerprint) and, once it finished,
+/// the response to replay to its retries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    /// SHA-256 of method, path and body: a retry must match it.
+    pub fingerprint: String,
+    pub state: IdempotencyState,
+    /// The attempt holding the lease; only it may complete or release the record.
+    pub owner: String,
+    /// A pending record whose lease has passed (its request died) may be taken over.
+    pub lease_until: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// DynamoDB TTL (seconds): the key is forgotten a day after first use.
+    pub ttl: i64,
 }

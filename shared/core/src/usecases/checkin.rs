@@ -1,5 +1,6 @@
 //! Device check-in: one conditional write of the device's small item and no read. The condition
-//! enforces that the credential is still valid; the returned item says whether work is pending.
+//! enforces that the credential is still valid; the returned item says whether work is pending,
+//! and whether the directory is due its (at most hourly) refresh.
 
 use serde::Serialize;
 
@@ -10,7 +11,7 @@ use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{DeviceRecord, attr, from_item};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CheckinReply {
     /// Fetch commands now when this is above zero.
     pub pending_commands: i64,
@@ -75,6 +76,9 @@ pub async fn checkin(
             other => other.into(),
         })?;
     let device: DeviceRecord = from_item(&item)?;
+    if super::directory::is_due(&device, now) {
+        super::directory::refresh_after_checkin(svc, cred, &device, now).await;
+    }
     Ok(CheckinReply {
         pending_commands: device.pending.max(0),
         checkin_interval_seconds: svc.settings.checkin_interval_secs,

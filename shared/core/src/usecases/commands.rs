@@ -1,7 +1,7 @@
 //! Admin command operations: queue a command for a device (and hand the wake-up to the queue),
-//! read one with its history, list a device's commands, cancel an open one.
+//! read one with its history, list a device's commands, cancel an open one or all of them.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::lifecycle::{self, Located};
@@ -15,7 +15,7 @@ use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{CommandRecord, DeviceRecord, HistoryEntry, attr, from_item, to_item};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueCommandRequest {
     pub command: CommandSpec,
@@ -60,6 +60,14 @@ pub async fn queue(
         }],
     };
     let tenant = &who.tenant;
+    // The platform check rides on the write's condition, so a supported command costs no read;
+    // only a refused write reads the device to say why.
+    let platforms = req
+        .command
+        .platforms()
+        .into_iter()
+        .map(|p| p.as_str().into())
+        .collect();
     let written = svc
         .table
         .transact(vec![
@@ -69,6 +77,7 @@ pub async fn queue(
                 cond: Some(Cond::And(vec![
                     Cond::Exists,
                     Cond::eq(attr::STATE, DeviceState::Enrolled.as_str()),
+                    Cond::In(attr::PLATFORM.to_owned(), platforms),
                 ])),
             },
             WriteOp::Put {
@@ -87,7 +96,7 @@ pub async fn queue(
     match written {
         Ok(()) => {}
         Err(StoreError::Precondition { index: Some(0) }) => {
-            return Err(device_not_commandable(svc, tenant, device).await);
+            return Err(device_not_commandable(svc, tenant, device, &req.command).await);
         }
         Err(e) => return Err(e.into()),
     }
@@ -104,14 +113,23 @@ pub async fn queue(
     Ok(CommandView::new(device.as_str(), &record))
 }
 
-/// Explains why a device could not take a command: unknown, or no longer enrolled.
+/// Explains why a device could not take a command: unknown, of a platform that cannot carry
+/// it out, or no longer enrolled. The platform comes first: no retry or later state cures it.
 async fn device_not_commandable(
     svc: &Services,
     tenant: &crate::domain::TenantId,
     device: &DeviceId,
+    command: &CommandSpec,
 ) -> Error {
     match svc.table.get(&keys::device(tenant, device), true).await {
         Ok(Some(item)) => match from_item::<DeviceRecord>(&item) {
+            Ok(d) if !command.supported_on(d.platform) => Error::UnsupportedCommand {
+                kind: command.kind(),
+                platform: d.platform.as_str(),
+            },
+            Ok(d) if d.state == DeviceState::Enrolled => {
+                Error::Conflict("the device changed while the command was queued; retry".into())
+            }
             Ok(d) => Error::Conflict(format!(
                 "the device is {}; it can no longer receive commands",
                 d.state.as_str()
@@ -167,6 +185,14 @@ pub async fn list(
     } else {
         keys::CLOSED_PREFIX
     };
+    // A cursor this listing returned is a sort key under its prefix; anything else is the
+    // caller's mistake, not the store's (which would refuse it as an internal error).
+    if cursor.as_ref().is_some_and(|c| !c.starts_with(prefix)) {
+        return Err(Error::invalid_field(
+            "cursor",
+            "not a cursor this listing returned; pass next_cursor back unchanged",
+        ));
+    }
     let mut q = Query::prefix(keys::device_pk(tenant, device), prefix);
     q.cursor = cursor;
     q.limit = limit.clamp(1, 200);
@@ -190,19 +216,45 @@ pub async fn cancel(
     id: &CommandId,
 ) -> Result<CommandView, Error> {
     require_role(who, COMMANDERS, "cancel commands")?;
+    let Located { record, open } = lifecycle::load(svc, &who.tenant, device, id)
+        .await?
+        .ok_or(Error::NotFound("command"))?;
+    match cancel_located(svc, who, device, record, open).await? {
+        // Cancelling twice is not an error: the second call changes nothing.
+        Cancel::Done(r) | Cancel::AlreadyCancelled(r) => Ok(CommandView::new(device.as_str(), &r)),
+        Cancel::Closed(status) => Err(Error::CommandClosed {
+            status: status.as_str().to_owned(),
+        }),
+    }
+}
+
+/// What a cancel found and did.
+enum Cancel {
+    /// This call cancelled the command (one history entry, one audit entry).
+    Done(CommandRecord),
+    /// Someone cancelled it before.
+    AlreadyCancelled(CommandRecord),
+    /// It closed otherwise (a result, expiry) and stays as it is.
+    Closed(CommandStatus),
+}
+
+/// Cancels a command already read, through the one close path: conditional on the state it was
+/// read in, and read again if it moved meanwhile.
+async fn cancel_located(
+    svc: &Services,
+    who: &Principal,
+    device: &DeviceId,
+    mut record: CommandRecord,
+    mut open: bool,
+) -> Result<Cancel, Error> {
     let tenant = &who.tenant;
+    let id = CommandId::parse(&record.id)?;
     for _ in 0..3 {
-        let Located { record, open } = lifecycle::load(svc, tenant, device, id)
-            .await?
-            .ok_or(Error::NotFound("command"))?;
         if !open {
-            return match record.status {
-                // Cancelling twice is not an error: the second call changes nothing.
-                CommandStatus::Cancelled => Ok(CommandView::new(device.as_str(), &record)),
-                other => Err(Error::CommandClosed {
-                    status: other.as_str().to_owned(),
-                }),
-            };
+            return Ok(match record.status {
+                CommandStatus::Cancelled => Cancel::AlreadyCancelled(record),
+                other => Cancel::Closed(other),
+            });
         }
         let entry = audit::entry(
             svc,
@@ -224,8 +276,12 @@ pub async fn cancel(
         )
         .await
         {
-            Ok(closed) => return Ok(CommandView::new(device.as_str(), &closed)),
-            Err(StoreError::Precondition { .. }) => continue,
+            Ok(closed) => return Ok(Cancel::Done(closed)),
+            Err(StoreError::Precondition { .. }) => {
+                Located { record, open } = lifecycle::load(svc, tenant, device, &id)
+                    .await?
+                    .ok_or(Error::NotFound("command"))?;
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -233,3 +289,55 @@ pub async fn cancel(
         "the command kept changing while being cancelled; retry".into(),
     ))
 }
+
+/// The answer to clearing a device's queue: the commands this call cancelled, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Cleared {
+    pub cancelled: usize,
+    pub commands: Vec<String>,
+}
+
+/// Cancels every open command of a device, each as `cancel` would (its own conditional close,
+/// history entry and audit entry). Commands that close meanwhile by a result or expiry are left
+/// as they are and not counted; so are those someone else cancelled first.
+pub async fn clear(svc: &Services, who: &Principal, device: &DeviceId) -> Result<Cleared, Error> {
+    require_role(who, COMMANDERS, "cancel commands")?;
+    let tenant = &who.tenant;
+    // The `D` prefix reads the device item and its open commands (`D#C#…`) in one query, so an
+    // unknown device is told apart from an empty queue without a second read.
+    let mut q = Query::prefix(keys::device_pk(tenant, device), keys::DEVICE_SK);
+    q.consistent = true;
+    q.limit = CLEAR_PAGE;
+    let mut cancelled = Vec::new();
+    let mut first_page = true;
+    loop {
+        let page = svc.table.query(q.clone()).await?;
+        let mut items = page.items.iter().peekable();
+        if first_page {
+            match items.peek() {
+                Some(i) if i.key.sk == keys::DEVICE_SK => {
+                    items.next();
+                }
+                _ => return Err(Error::NotFound("device")),
+            }
+            first_page = false;
+        }
+        for item in items.filter(|i| i.key.sk.starts_with(keys::OPEN_PREFIX)) {
+            let record: CommandRecord = from_item(item)?;
+            if let Cancel::Done(r) = cancel_located(svc, who, device, record, true).await? {
+                cancelled.push(r.id);
+            }
+        }
+        match page.cursor {
+            Some(c) => q.cursor = Some(c),
+            None => break,
+        }
+    }
+    Ok(Cleared {
+        cancelled: cancelled.len(),
+        commands: cancelled,
+    })
+}
+
+/// Commands read per page while clearing: each costs a transaction, so pages stay small.
+const CLEAR_PAGE: usize = 100;

@@ -1,23 +1,36 @@
-//! Admin reads of a device: state, last seen and inventory.
+//! Admin reads and decommissioning of a device: its state, last seen and inventory; unenrol
+//! (revoke the credential, cancel open work) and retire (hide it, drop its lookup entries).
 
 use super::views::DeviceView;
-use super::{READERS, require_role};
-use crate::domain::DeviceId;
-use crate::error::Error;
-use crate::ports::Principal;
+use super::{ADMINS, COMMANDERS, READERS, audit, directory, lifecycle, require_role};
+use crate::domain::directory::Identifier;
+use crate::domain::{CommandStatus, DeviceId, DeviceState};
+use crate::error::{Error, StoreError};
+use crate::ports::{Cond, Principal, Query, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
-use crate::store::records::{DeviceRecord, InventoryRecord, from_item};
+use crate::store::records::{
+    CommandRecord, DeviceRecord, DirectoryRecord, InventoryRecord, attr, from_item,
+};
 
 pub async fn get(svc: &Services, who: &Principal, device: &DeviceId) -> Result<DeviceView, Error> {
     require_role(who, READERS, "read devices")?;
+    read(svc, who, device, false).await
+}
+
+async fn read(
+    svc: &Services,
+    who: &Principal,
+    device: &DeviceId,
+    consistent: bool,
+) -> Result<DeviceView, Error> {
     let (hot_key, inv_key) = (
         keys::device(&who.tenant, device),
         keys::inventory(&who.tenant, device),
     );
     let (hot, inv) = tokio::try_join!(
-        svc.table.get(&hot_key, false),
-        svc.table.get(&inv_key, false),
+        svc.table.get(&hot_key, consistent),
+        svc.table.get(&inv_key, consistent),
     )?;
     let (Some(hot), Some(inv)) = (hot, inv) else {
         return Err(Error::NotFound("device"));
@@ -25,4 +38,151 @@ pub async fn get(svc: &Services, who: &Principal, device: &DeviceId) -> Result<D
     let hot: DeviceRecord = from_item(&hot)?;
     let inv: InventoryRecord = from_item(&inv)?;
     Ok(DeviceView::new(device.as_str(), &hot, &inv))
+}
+
+/// Revokes the device's credential at once (state `unenrolled`) and cancels its open commands
+/// through the one close path. Idempotent: a device that is no longer enrolled is left as it
+/// is, and only its leftover open commands (from an attempt that died midway) are cancelled.
+pub async fn unenroll(
+    svc: &Services,
+    who: &Principal,
+    device: &DeviceId,
+) -> Result<DeviceView, Error> {
+    require_role(who, COMMANDERS, "unenroll devices")?;
+    let t = &who.tenant;
+    let revoked = svc
+        .table
+        .transact(vec![
+            WriteOp::Update {
+                key: keys::device(t, device),
+                update: Update::new().set(attr::STATE, DeviceState::Unenrolled.as_str()),
+                cond: Some(Cond::And(vec![
+                    Cond::Exists,
+                    Cond::eq(attr::STATE, DeviceState::Enrolled.as_str()),
+                ])),
+            },
+            directory::set_state(t, device, DeviceState::Unenrolled),
+            audit::entry(
+                svc,
+                who,
+                "device.unenroll",
+                format!("device/{device}"),
+                None,
+            ),
+        ])
+        .await;
+    match revoked {
+        // Missing (a 404 from the read below) or no longer enrolled (nothing to revoke).
+        Ok(()) | Err(StoreError::Precondition { index: Some(0) }) => {}
+        Err(e) => return Err(e.into()),
+    }
+    // A missing device is a 404 before anything else is tried.
+    read(svc, who, device, true).await?;
+    cancel_open(svc, who, device).await?;
+    read(svc, who, device, true).await
+}
+
+/// Cancels every open command of a device that can no longer take them, each with its own
+/// `command.cancel` audit entry, as an admin's cancel would.
+async fn cancel_open(svc: &Services, who: &Principal, device: &DeviceId) -> Result<(), Error> {
+    let t = &who.tenant;
+    let mut cursor = None;
+    loop {
+        let mut q = Query::prefix(keys::device_pk(t, device), keys::OPEN_PREFIX);
+        q.consistent = true;
+        q.cursor = cursor;
+        let page = svc.table.query(q).await?;
+        for item in &page.items {
+            let record: CommandRecord = from_item(item)?;
+            let entry = audit::entry(
+                svc,
+                who,
+                "command.cancel",
+                format!("device/{device}/command/{}", record.id),
+                Some(serde_json::json!({"reason": "device unenrolled"})),
+            );
+            match lifecycle::close(
+                svc,
+                t,
+                device,
+                &record,
+                CommandStatus::Cancelled,
+                Some(format!("device unenrolled by {}", who.subject)),
+                None,
+                Update::new(),
+                vec![entry],
+            )
+            .await
+            {
+                // Closed meanwhile by its result, a cancel or its deadline: that close stands.
+                Ok(_) | Err(StoreError::Precondition { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Decommissions a device that no longer holds a credential: state `retired`, out of the
+/// default listing, its lookup entries removed; its record and history stay readable.
+pub async fn retire(
+    svc: &Services,
+    who: &Principal,
+    device: &DeviceId,
+) -> Result<DeviceView, Error> {
+    require_role(who, ADMINS, "retire devices")?;
+    let t = &who.tenant;
+    let current = read(svc, who, device, true).await?;
+    match current.state {
+        DeviceState::Retired => return Ok(current),
+        DeviceState::Enrolled => {
+            return Err(Error::Conflict(
+                "the device is still enrolled; unenroll or wipe it first".into(),
+            ));
+        }
+        DeviceState::Wiped | DeviceState::Unenrolled => {}
+    }
+    let entry = svc
+        .table
+        .get(&keys::directory(t, device), true)
+        .await?
+        .map(|i| from_item::<DirectoryRecord>(&i))
+        .transpose()?;
+    let mut ids = vec![
+        Identifier::Serial(current.serial.clone()),
+        Identifier::Imei(current.imei.clone()),
+    ];
+    // The directory holds the SIM identifiers the index has now (after any SIM swap).
+    let (imsi, phone) = match &entry {
+        Some(e) => (e.imsi.clone(), e.phone_number.clone()),
+        None => (current.imsi.clone(), current.phone_number.clone()),
+    };
+    ids.extend(imsi.map(Identifier::Imsi));
+    ids.extend(phone.map(Identifier::PhoneNumber));
+    let mut ops = vec![
+        WriteOp::Update {
+            key: keys::device(t, device),
+            update: Update::new().set(attr::STATE, DeviceState::Retired.as_str()),
+            cond: Some(Cond::In(
+                attr::STATE.into(),
+                vec![
+                    DeviceState::Wiped.as_str().into(),
+                    DeviceState::Unenrolled.as_str().into(),
+                ],
+            )),
+        },
+        directory::set_state(t, device, DeviceState::Retired),
+        audit::entry(svc, who, "device.retire", format!("device/{device}"), None),
+    ];
+    ops.extend(ids.iter().map(|id| directory::delete_index(t, id, device)));
+    match svc.table.transact(ops).await {
+        Ok(()) => {}
+        // Retired by a concurrent call: the same outcome.
+        Err(StoreError::Precondition { index: Some(0) }) => {}
+        Err(e) => return Err(e.into()),
+    }
+    read(svc, who, device, true).await
 }

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{ADMINS, audit, require_role};
+use super::{ADMINS, audit, directory, require_role};
+use crate::domain::directory::{Compliance, Identifier, Ownership, refresh_mark};
 use crate::domain::time::rfc3339;
 use crate::domain::{
     DeviceCredential, DeviceId, DeviceState, EnrollRequest, EnrollmentSecret, EnrollmentTokenId,
@@ -13,9 +14,11 @@ use crate::error::{Error, StoreError};
 use crate::ports::{Cmp, Cond, Principal, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
-use crate::store::records::{DeviceRecord, EnrollmentTokenRecord, InventoryRecord, attr, to_item};
+use crate::store::records::{
+    DeviceRecord, DirectoryRecord, EnrollmentTokenRecord, InventoryRecord, attr, to_item,
+};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
     /// Lifetime; defaults to a week.
@@ -24,15 +27,35 @@ pub struct CreateTokenRequest {
     /// How many devices may enroll with it; defaults to 1.
     #[serde(default)]
     pub max_uses: Option<i64>,
+    /// A note for admins of what the token is for; up to 100 characters.
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TokenCreated {
     pub id: String,
     /// The secret to hand to devices; shown once, stored only as a hash.
     pub token: String,
     pub expires_at: String,
     pub max_uses: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The JSON a device app scans to enroll (server, tenant, token); present in HTTP answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_payload: Option<String>,
+}
+
+impl TokenCreated {
+    /// Adds the QR payload naming the server the device app must talk to.
+    pub fn with_qr(mut self, server: &str, tenant: &crate::domain::TenantId) -> Self {
+        self.qr_payload = Some(super::enrollment_tokens::qr_payload(
+            server,
+            tenant,
+            &self.token,
+        ));
+        self
+    }
 }
 
 pub async fn create_token(
@@ -58,6 +81,15 @@ pub async fn create_token(
             format!("must be between 1 and {}", s.max_enrollment_uses),
         ));
     }
+    if let Some(label) = &req.label {
+        let n = label.chars().count();
+        if !(1..=100).contains(&n) || label.chars().any(char::is_control) {
+            return Err(Error::invalid_field(
+                "label",
+                "must be 1 to 100 characters without control characters",
+            ));
+        }
+    }
     let now = svc.now();
     let id = EnrollmentTokenId::from_generated(svc.ids.id(now));
     let secret = EnrollmentSecret::new(who.tenant.clone(), id.clone(), svc.ids.secret());
@@ -71,6 +103,7 @@ pub async fn create_token(
         max_uses,
         remaining: max_uses,
         revoked: false,
+        label: req.label.clone(),
         ttl: expires_at / 1000 + 86_400,
     };
     svc.table
@@ -99,16 +132,29 @@ pub async fn create_token(
         token: secret.encode(),
         expires_at: rfc3339(expires_at),
         max_uses,
+        label: req.label,
+        qr_payload: None,
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Enrolled {
     pub tenant: String,
     pub device_id: String,
     /// Presented as `Authorization: Bearer <credential>` on every device call.
     pub device_credential: String,
     pub checkin_interval_seconds: i64,
+}
+
+/// The identifiers a device is looked up by, as enrolled (validated by then).
+fn identifiers(req: &EnrollRequest) -> Vec<Identifier> {
+    let mut ids = vec![
+        Identifier::Serial(req.serial.clone()),
+        Identifier::Imei(req.imei.as_str().to_owned()),
+    ];
+    ids.extend(req.imsi.clone().map(Identifier::Imsi));
+    ids.extend(req.phone_number.clone().map(Identifier::PhoneNumber));
+    ids
 }
 
 pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Error> {
@@ -135,6 +181,22 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
         location: None,
         location_at: None,
         locked: None,
+        dir: Some(refresh_mark(now, &req.os_version)),
+    };
+    let entry = DirectoryRecord {
+        platform: req.platform,
+        os_version: req.os_version.clone(),
+        state: DeviceState::Enrolled,
+        model: req.model.clone(),
+        serial: req.serial.clone(),
+        enrolled_at: now,
+        last_seen: Some(now),
+        ownership: Ownership::default(),
+        owner: None,
+        groups: Vec::new(),
+        compliance: Compliance::default(),
+        imsi: req.imsi.clone(),
+        phone_number: req.phone_number.clone(),
     };
     let inventory = InventoryRecord {
         model: req.model.clone(),
@@ -157,29 +219,35 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
             Cond::Num(attr::REMAINING.into(), Cmp::Ge, 1),
         ])),
     };
-    let result = svc
-        .table
-        .transact(vec![
-            use_token,
-            WriteOp::Put {
-                item: to_item(keys::device(&tenant, &device), &record),
-                cond: Some(Cond::NotExists),
-            },
-            WriteOp::Put {
-                item: to_item(keys::inventory(&tenant, &device), &inventory),
-                cond: Some(Cond::NotExists),
-            },
-            audit::entry_by(
-                svc,
-                &tenant,
-                &format!("device/{device}"),
-                "device",
-                "device.enroll",
-                format!("device/{device}"),
-                Some(json!({"platform": req.platform, "model": req.model, "enrollment_token": token.token})),
+    let mut ops = vec![
+        use_token,
+        WriteOp::Put {
+            item: to_item(keys::device(&tenant, &device), &record),
+            cond: Some(Cond::NotExists),
+        },
+        WriteOp::Put {
+            item: to_item(keys::inventory(&tenant, &device), &inventory),
+            cond: Some(Cond::NotExists),
+        },
+        audit::entry_by(
+            svc,
+            &tenant,
+            &format!("device/{device}"),
+            "device",
+            "device.enroll",
+            format!("device/{device}"),
+            Some(
+                json!({"platform": req.platform, "model": req.model, "enrollment_token": token.token}),
             ),
-        ])
-        .await;
+        ),
+        directory::put_entry(&tenant, &device, &entry),
+    ];
+    ops.extend(
+        identifiers(&req)
+            .iter()
+            .map(|id| directory::put_index(&tenant, id, &device, now)),
+    );
+    let result = svc.table.transact(ops).await;
     match result {
         Ok(()) => {}
         Err(StoreError::Precondition { index: Some(0) }) => {

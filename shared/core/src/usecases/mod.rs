@@ -5,8 +5,12 @@ pub mod audit;
 pub mod checkin;
 pub mod commands;
 pub mod devices;
+pub mod directory;
 pub mod enrollment;
+pub mod enrollment_tokens;
 pub mod fetch;
+pub mod idempotency;
+pub mod inventory;
 pub mod lifecycle;
 pub mod push_config;
 pub mod results;
@@ -29,3 +33,4 @@ pub fn require_role(p: &Principal, allowed: &[Role], action: &str) -> Result<(),
 pub const READERS: &[Role] = &[Role::Admin, Role::Operator, Role::Auditor];
 pub const COMMANDERS: &[Role] = &[Role::Admin, Role::Operator];
 pub const ADMINS: &[Role] = &[Role::Admin];
+pub const AUDIT_READERS: &[Role] = &[Role::Admin, Role::Auditor];

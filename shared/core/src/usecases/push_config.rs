@@ -17,7 +17,7 @@ use crate::store::records::{from_item, to_item};
 pub const MAX_CREDENTIALS_BYTES: usize = 12 * 1024;
 
 /// What an admin sends to configure push for one platform.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetPushConfig {
     pub provider: PushProvider,
@@ -44,7 +44,7 @@ pub struct PushConfigRecord {
 }
 
 /// The settings as API readers see them: no secret material.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PushConfigView {
     pub platform: Platform,
     pub provider: PushProvider,

@@ -2,6 +2,7 @@
 //! changes nothing, and a different one after the command closed is refused.
 
 use super::checkin::credential_holds;
+use super::directory;
 use super::lifecycle::{self, Located};
 use super::views::CommandView;
 use crate::domain::{
@@ -9,7 +10,7 @@ use crate::domain::{
     ResultReport,
 };
 use crate::error::{Error, StoreError};
-use crate::ports::{Update, WriteOp};
+use crate::ports::Update;
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::StoredResult;
@@ -73,10 +74,16 @@ pub async fn report(
                 .await
             }
             status => {
-                let effect = if status == ReportStatus::Acknowledged {
-                    device_effect(&record.spec, &report, now)
+                let (effect, mirror) = if status == ReportStatus::Acknowledged {
+                    (
+                        device_effect(&record.spec, &report, now),
+                        revoked_state(&record.spec)
+                            .map(|s| directory::set_state(tenant, device, s))
+                            .into_iter()
+                            .collect(),
+                    )
                 } else {
-                    Update::new()
+                    (Update::new(), Vec::new())
                 };
                 lifecycle::close(
                     svc,
@@ -87,7 +94,7 @@ pub async fn report(
                     detail,
                     Some(stored),
                     effect,
-                    Vec::<WriteOp>::new(),
+                    mirror,
                 )
                 .await
             }
@@ -104,14 +111,23 @@ pub async fn report(
     ))
 }
 
-/// What an acknowledged command changes on the device record, in the same transaction.
-fn device_effect(spec: &CommandSpec, report: &ResultReport, now: i64) -> Update {
+/// The state an acknowledged wipe leaves the device in (its credential revoked).
+fn revoked_state(spec: &CommandSpec) -> Option<DeviceState> {
     match spec {
+        CommandSpec::Wipe { .. } => Some(DeviceState::Wiped),
+        CommandSpec::EnterpriseWipe {} => Some(DeviceState::Unenrolled),
+        _ => None,
+    }
+}
+
+/// What an acknowledged command changes on the device record, in the same transaction (the
+/// directory mirrors a state change in that transaction too).
+fn device_effect(spec: &CommandSpec, report: &ResultReport, now: i64) -> Update {
+    if let Some(state) = revoked_state(spec) {
         // A wiped device holds no credential any more: revoke it at once.
-        CommandSpec::Wipe { .. } => Update::new().set("state", DeviceState::Wiped.as_str()),
-        CommandSpec::EnterpriseWipe {} => {
-            Update::new().set("state", DeviceState::Unenrolled.as_str())
-        }
+        return Update::new().set("state", state.as_str());
+    }
+    match spec {
         CommandSpec::Lock { .. } => Update::new().set("locked", true),
         CommandSpec::Locate {} => {
             let fix = report.data.as_ref().and_then(|d| {

@@ -5,19 +5,22 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::domain::command::ReportedError;
+use crate::domain::directory::{Compliance, Ownership};
+use crate::domain::inventory::InventoryReport;
 use crate::domain::time::rfc3339;
 use crate::domain::{CommandStatus, DeviceState, Location, Platform, ReportStatus};
-use crate::store::records::{CommandRecord, DeviceRecord, InventoryRecord};
+use crate::store::records::{CommandRecord, DeviceRecord, DirectoryRecord, InventoryRecord};
 
 /// A page of a list with the cursor for the next one.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ListingOf{T}")]
 pub struct Listing<T> {
     pub items: Vec<T>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HistoryView {
     pub at: String,
     pub status: CommandStatus,
@@ -25,7 +28,7 @@ pub struct HistoryView {
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ResultView {
     pub status: ReportStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -35,7 +38,7 @@ pub struct ResultView {
     pub at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CommandView {
     pub id: String,
     pub device_id: String,
@@ -87,7 +90,7 @@ impl CommandView {
 }
 
 /// A command as the device receives it: what to do, nothing about our bookkeeping.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DeliveredCommand {
     pub id: String,
     #[serde(rename = "type")]
@@ -97,14 +100,14 @@ pub struct DeliveredCommand {
     pub queued_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LocationView {
     #[serde(flatten)]
     pub fix: Location,
     pub at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DeviceView {
     pub id: String,
     pub platform: Platform,
@@ -133,7 +136,9 @@ pub struct DeviceView {
     pub pending_commands: i64,
     pub push_token_invalid: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reported_inventory: Option<serde_json::Map<String, Value>>,
+    pub inventory: Option<InventoryReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inventory_reported_at: Option<String>,
 }
 
 impl DeviceView {
@@ -160,7 +165,47 @@ impl DeviceView {
             locked: d.locked,
             pending_commands: d.pending.max(0),
             push_token_invalid: d.push_token_invalid,
-            reported_inventory: inv.reported.clone(),
+            inventory: inv.reported.clone(),
+            inventory_reported_at: inv.reported_at.map(rfc3339),
+        }
+    }
+}
+
+/// A device as the fleet listing and the lookups show it: its directory entry.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct DeviceSummary {
+    pub id: String,
+    pub platform: Platform,
+    pub state: DeviceState,
+    pub model: String,
+    pub serial: String,
+    pub os_version: String,
+    pub enrolled_at: String,
+    /// At most an hour behind the device's own last_seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<String>,
+    pub ownership: Ownership,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    pub groups: Vec<String>,
+    pub compliance: Compliance,
+}
+
+impl DeviceSummary {
+    pub fn new(id: &str, r: &DirectoryRecord) -> Self {
+        Self {
+            id: id.to_owned(),
+            platform: r.platform,
+            state: r.state,
+            model: r.model.clone(),
+            serial: r.serial.clone(),
+            os_version: r.os_version.clone(),
+            enrolled_at: rfc3339(r.enrolled_at),
+            last_seen: r.last_seen.map(rfc3339),
+            ownership: r.ownership,
+            owner: r.owner.clone(),
+            groups: r.groups.clone(),
+            compliance: r.compliance,
         }
     }
 }

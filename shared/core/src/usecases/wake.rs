@@ -24,6 +24,29 @@ impl WakeMessage {
     pub fn encode(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+
+    /// Decodes a queue message body into the ids it names; the error is why the message must
+    /// be dropped. The body is untrusted, so the reason never quotes it: it gives the kind of
+    /// JSON error and where it is, not serde's message (which repeats unknown field names and
+    /// string values in full).
+    pub fn decode(body: &str) -> Result<(TenantId, DeviceId, CommandId), String> {
+        let msg: WakeMessage = serde_json::from_str(body).map_err(|e| {
+            format!(
+                "malformed wake message: {:?} error at line {} column {}",
+                e.classify(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        match (
+            TenantId::parse(&msg.tenant),
+            DeviceId::parse(&msg.device),
+            CommandId::parse(&msg.command),
+        ) {
+            (Ok(tenant), Ok(device), Ok(command)) => Ok((tenant, device, command)),
+            _ => Err("wake message with invalid ids".into()),
+        }
+    }
 }
 
 /// How one message ended.
@@ -39,17 +62,9 @@ pub enum Outcome {
 
 /// Handles one message body. Safe to run twice: a command already woken is not pushed again.
 pub async fn handle(svc: &Services, body: &str) -> Outcome {
-    let msg: WakeMessage = match serde_json::from_str(body) {
-        Ok(m) => m,
-        Err(e) => return Outcome::Dropped(format!("malformed wake message: {e}")),
-    };
-    let ids = (
-        TenantId::parse(&msg.tenant),
-        DeviceId::parse(&msg.device),
-        CommandId::parse(&msg.command),
-    );
-    let (Ok(tenant), Ok(device), Ok(command)) = ids else {
-        return Outcome::Dropped("wake message with invalid ids".into());
+    let (tenant, device, command) = match WakeMessage::decode(body) {
+        Ok(ids) => ids,
+        Err(reason) => return Outcome::Dropped(reason),
     };
     match wake(svc, &tenant, &device, &command).await {
         Ok(()) => Outcome::Done,
@@ -154,5 +169,37 @@ async fn keep_message_id(
     match kept {
         Ok(_) | Err(StoreError::Precondition { .. }) => Ok(()),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wake_message_round_trips_through_encode_and_decode() {
+        let msg = WakeMessage {
+            tenant: "acme".into(),
+            device: "01DEV".into(),
+            command: "01CMD".into(),
+        };
+        let (t, d, c) = WakeMessage::decode(&msg.encode()).unwrap();
+        assert_eq!(
+            (t.as_str(), d.as_str(), c.as_str()),
+            ("acme", "01DEV", "01CMD")
+        );
+    }
+
+    #[test]
+    fn a_malformed_wake_message_is_dropped_without_echoing_its_body() {
+        let long = "x".repeat(10_000);
+        for body in [
+            format!(r#"{{"tenant":"acme","device":"d","command":"c","{long}":1}}"#),
+            format!(r#"{{"tenant":7,"device":"{long}","command":"c"}}"#),
+            format!(r#"{{"tenant":"acme","device":"d","command":["{long}"]}}"#),
+        ] {
+            let reason = WakeMessage::decode(&body).unwrap_err();
+            assert!(reason.len() < 100 && !reason.contains("xxxx"), "{reason}");
+        }
     }
 }

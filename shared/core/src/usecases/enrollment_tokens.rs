@@ -1,0 +1,168 @@
+//! Enrollment tokens after their creation: admins list them, read one and revoke it, and the
+//! device app gets a QR payload to scan. Their secrets are never shown again: only hashes
+//! are stored.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::{ADMINS, audit, require_role, views::Listing};
+use crate::domain::time::rfc3339;
+use crate::domain::{EnrollmentTokenId, TenantId};
+use crate::error::{Error, StoreError};
+use crate::ports::{Cond, Principal, Query, Update, WriteOp};
+use crate::services::Services;
+use crate::store::keys;
+use crate::store::records::{EnrollmentTokenRecord, attr, from_item};
+
+/// Where a token stands, as of the read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenState {
+    /// Devices may still enroll with it.
+    Active,
+    Revoked,
+    Expired,
+    /// Every use is spent.
+    UsedUp,
+}
+
+/// An enrollment token as admins read it: everything but its secret.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct TokenView {
+    pub id: String,
+    pub state: TokenState,
+    pub created_at: String,
+    pub created_by: String,
+    pub expires_at: String,
+    pub max_uses: i64,
+    /// Devices enrolled with it so far.
+    pub uses: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl TokenView {
+    pub fn new(r: &EnrollmentTokenRecord, now: i64) -> Self {
+        let state = if r.revoked {
+            TokenState::Revoked
+        } else if r.expires_at <= now {
+            TokenState::Expired
+        } else if r.remaining < 1 {
+            TokenState::UsedUp
+        } else {
+            TokenState::Active
+        };
+        Self {
+            id: r.id.clone(),
+            state,
+            created_at: rfc3339(r.created_at),
+            created_by: r.created_by.clone(),
+            expires_at: rfc3339(r.expires_at),
+            max_uses: r.max_uses,
+            uses: r.max_uses - r.remaining,
+            label: r.label.clone(),
+        }
+    }
+}
+
+/// The JSON a device app scans to enroll: where the server is and the token to present. It
+/// holds the secret, so it is only given out with the token itself, at creation.
+pub fn qr_payload(server: &str, tenant: &TenantId, token: &str) -> String {
+    json!({
+        "v": 1,
+        "server": server,
+        "tenant": tenant.as_str(),
+        "enrollment_token": token,
+    })
+    .to_string()
+}
+
+/// The tenant's tokens, newest first; `active_only` leaves out revoked, expired and used-up
+/// ones (filtered after the read, so a page may hold fewer than `limit`).
+pub async fn list(
+    svc: &Services,
+    who: &Principal,
+    active_only: bool,
+    cursor: Option<String>,
+    limit: usize,
+) -> Result<Listing<TokenView>, Error> {
+    require_role(who, ADMINS, "read enrollment tokens")?;
+    let mut q = Query::prefix(keys::enrollment_tokens_pk(&who.tenant), "");
+    q.descending = true;
+    q.cursor = cursor;
+    q.limit = limit.clamp(1, 200);
+    let page = svc.table.query(q).await?;
+    let now = svc.now();
+    let mut items = Vec::with_capacity(page.items.len());
+    for item in &page.items {
+        let view = TokenView::new(&from_item::<EnrollmentTokenRecord>(item)?, now);
+        if !active_only || view.state == TokenState::Active {
+            items.push(view);
+        }
+    }
+    Ok(Listing {
+        items,
+        next_cursor: page.cursor,
+    })
+}
+
+pub async fn get(
+    svc: &Services,
+    who: &Principal,
+    id: &EnrollmentTokenId,
+) -> Result<TokenView, Error> {
+    require_role(who, ADMINS, "read enrollment tokens")?;
+    let record = load(svc, &who.tenant, id, false).await?;
+    Ok(TokenView::new(&record, svc.now()))
+}
+
+/// Revokes a token at once: the enrolment's condition checks `revoked`, so no device enrolls
+/// with it after this returns. Revoking again changes nothing and is not audited twice.
+pub async fn revoke(
+    svc: &Services,
+    who: &Principal,
+    id: &EnrollmentTokenId,
+) -> Result<TokenView, Error> {
+    require_role(who, ADMINS, "revoke enrollment tokens")?;
+    let written = svc
+        .table
+        .transact(vec![
+            WriteOp::Update {
+                key: keys::enrollment_token(&who.tenant, id),
+                update: Update::new().set(attr::REVOKED, true),
+                cond: Some(Cond::And(vec![
+                    Cond::Exists,
+                    Cond::eq(attr::REVOKED, false),
+                ])),
+            },
+            audit::entry(
+                svc,
+                who,
+                "enrollment_token.revoke",
+                format!("enrollment_token/{id}"),
+                None,
+            ),
+        ])
+        .await;
+    match written {
+        // Absent (404 below) or revoked already: either way the read says which.
+        Ok(()) | Err(StoreError::Precondition { index: Some(0) }) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let record = load(svc, &who.tenant, id, true).await?;
+    Ok(TokenView::new(&record, svc.now()))
+}
+
+async fn load(
+    svc: &Services,
+    tenant: &TenantId,
+    id: &EnrollmentTokenId,
+    consistent: bool,
+) -> Result<EnrollmentTokenRecord, Error> {
+    let item = svc
+        .table
+        .get(&keys::enrollment_token(tenant, id), consistent)
+        .await?
+        .ok_or(Error::NotFound("enrollment token"))?;
+    Ok(from_item(&item)?)
+}

@@ -1,0 +1,138 @@
+//! A device's full inventory report: stored whole on its own inventory item (so check-ins never
+//! pay for its size), with the lookup index following a SIM swap in one transaction.
+
+use serde::Serialize;
+
+use super::checkin::credential_holds;
+use super::directory;
+use crate::domain::DeviceCredential;
+use crate::domain::directory::Identifier;
+use crate::domain::inventory::InventoryReport;
+use crate::domain::time::rfc3339;
+use crate::error::{Error, StoreError};
+use crate::ports::{Cond, Update, WriteOp};
+use crate::services::Services;
+use crate::store::keys;
+use crate::store::records::{DirectoryRecord, attr, from_item};
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct InventoryAccepted {
+    pub reported_at: String,
+}
+
+/// The attribute's condition: it still holds `old` (or is still absent).
+fn still(name: &str, old: Option<&String>) -> Cond {
+    match old {
+        Some(v) => Cond::eq(name, v.as_str()),
+        None => Cond::Absent(name.into()),
+    }
+}
+
+fn set_or_remove(update: Update, name: &str, v: Option<&String>) -> Update {
+    match v {
+        Some(v) => update.set(name, v.as_str()),
+        None => update.remove(name),
+    }
+}
+
+pub async fn report(
+    svc: &Services,
+    cred: &DeviceCredential,
+    report: InventoryReport,
+) -> Result<InventoryAccepted, Error> {
+    report.validate()?;
+    let (tenant, device) = (&cred.tenant, &cred.device);
+    let hot = svc.table.get(&keys::device(tenant, device), true).await?;
+    if !hot.is_some_and(|h| credential_holds(cred).holds(Some(&h))) {
+        return Err(Error::DeviceCredentialInvalid);
+    }
+    let now = svc.now();
+    let entry_key = keys::directory(tenant, device);
+    let entry: Option<DirectoryRecord> = svc
+        .table
+        .get(&entry_key, true)
+        .await?
+        .map(|i| from_item(&i))
+        .transpose()?;
+    // Without a SIM section the device said nothing about its SIM: the identifiers stay.
+    let (imsi, phone) = match (&report.sim, &entry) {
+        (Some(sim), _) => (sim.imsi.clone(), sim.phone_number.clone()),
+        (None, Some(e)) => (e.imsi.clone(), e.phone_number.clone()),
+        (None, None) => (None, None),
+    };
+    if let Some(e) = &entry
+        && (e.imsi != imsi || e.phone_number != phone)
+    {
+        let mut ops = vec![
+            WriteOp::Check {
+                key: keys::device(tenant, device),
+                cond: credential_holds(cred),
+            },
+            WriteOp::Update {
+                key: entry_key.clone(),
+                update: set_or_remove(
+                    set_or_remove(Update::new(), attr::IMSI, imsi.as_ref()),
+                    attr::PHONE_NUMBER,
+                    phone.as_ref(),
+                ),
+                // Another report swapped it meanwhile: refuse rather than orphan index entries.
+                cond: Some(Cond::And(vec![
+                    Cond::Exists,
+                    still(attr::IMSI, e.imsi.as_ref()),
+                    still(attr::PHONE_NUMBER, e.phone_number.as_ref()),
+                ])),
+            },
+        ];
+        let pairs = [
+            (
+                e.imsi.clone().map(Identifier::Imsi),
+                imsi.clone().map(Identifier::Imsi),
+            ),
+            (
+                e.phone_number.clone().map(Identifier::PhoneNumber),
+                phone.clone().map(Identifier::PhoneNumber),
+            ),
+        ];
+        for (old, new) in pairs {
+            if old == new {
+                continue;
+            }
+            ops.extend(old.map(|id| directory::delete_index(tenant, &id, device)));
+            ops.extend(new.map(|id| directory::put_index(tenant, &id, device, now)));
+        }
+        match svc.table.transact(ops).await {
+            Ok(()) => {}
+            Err(StoreError::Precondition { index: Some(0) }) => {
+                return Err(Error::DeviceCredentialInvalid);
+            }
+            Err(StoreError::Precondition { .. }) => {
+                return Err(Error::Conflict(
+                    "another inventory report changed the SIM meanwhile; retry".into(),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    // Outside the transaction on purpose: a transaction bills twice, and this item is the large
+    // one. A failure here leaves the index right and the report to be sent again.
+    let update = set_or_remove(
+        set_or_remove(
+            Update::new()
+                .set(
+                    "reported",
+                    serde_json::to_value(&report).unwrap_or_default(),
+                )
+                .set("reported_at", now),
+            attr::IMSI,
+            imsi.as_ref(),
+        ),
+        attr::PHONE_NUMBER,
+        phone.as_ref(),
+    );
+    svc.table
+        .update(&keys::inventory(tenant, device), update, Some(Cond::Exists))
+        .await?;
+    Ok(InventoryAccepted {
+        reported_at: rfc3339(now),
+    })
+}

@@ -1,0 +1,382 @@
+//! The route table: every HTTP route with the Lambda function that serves it, how its caller
+//! proves who they are, which roles may call it and how large a body it takes. The routers are
+//! built from this table and the security test matrix is generated from it, so a route cannot
+//! exist without being served by its function and tried by that matrix.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{MethodRouter, get, post, put};
+use mdm_core::Services;
+use mdm_core::domain::Role;
+use mdm_core::usecases::{ADMINS, AUDIT_READERS, COMMANDERS, READERS};
+
+use crate::guard::{Edge, guard};
+use crate::openapi::{self, Described};
+use crate::{device_routes as device, tenant_routes as tenant};
+
+/// The Lambda function (and API Gateway integration) that serves a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    Enroll,
+    Checkin,
+    Results,
+    Commands,
+}
+
+impl Function {
+    /// The function's name as in the SAM template (`<Name>Function`) and its binary.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Enroll => "enroll",
+            Function::Checkin => "checkin",
+            Function::Results => "results",
+            Function::Commands => "commands",
+        }
+    }
+
+    pub const ALL: [Function; 4] = [
+        Function::Enroll,
+        Function::Checkin,
+        Function::Results,
+        Function::Commands,
+    ];
+}
+
+/// How the caller of a route is authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// An enrollment token in the body: the only unauthenticated way in.
+    EnrollmentToken,
+    /// A device credential as the bearer.
+    Device,
+    /// A tenant user's JWT as the bearer, with one of these roles.
+    Tenant(&'static [Role]),
+    /// Anyone: only the API's own description.
+    Public,
+}
+
+/// A route's handler, both as served and as documented: written once through `endpoint!`, so
+/// the document describes the very function the router calls.
+pub struct Endpoint {
+    serve: fn() -> MethodRouter<Arc<Services>>,
+    pub(crate) describe: fn(&mut Described),
+    /// The handler's name, unique in the table: the operation's id in the document.
+    pub operation_id: &'static str,
+}
+
+macro_rules! endpoint {
+    ($verb:ident, $module:ident :: $handler:ident) => {
+        Endpoint {
+            serve: || $verb($module::$handler),
+            describe: |d| d.handler(&$module::$handler),
+            operation_id: stringify!($handler),
+        }
+    };
+}
+
+/// One route of the API.
+pub struct Route {
+    pub method: Method,
+    /// axum's path syntax: `{name}` is a path parameter.
+    pub path: &'static str,
+    pub function: Function,
+    pub caller: Caller,
+    /// Largest body accepted, in bytes; larger ones get 413 `payload_too_large` unread.
+    pub body_limit: usize,
+    pub summary: &'static str,
+    /// Takes an `Idempotency-Key` header: a retry with the same key replays the first response.
+    pub idempotent: bool,
+    pub endpoint: Endpoint,
+}
+
+const KIB: usize = 1024;
+
+/// Every route. Bodies: an enrolment or a check-in carries the inventory (~5 KiB), a push
+/// configuration an APNs certificate and key (~8 KiB), a full inventory report up to 500 apps
+/// (64 KiB, which also bounds the stored inventory item far below DynamoDB's 400 KB); reads,
+/// cancels, unenrol and retire take no body at all.
+pub static ROUTES: &[Route] = &[
+    Route {
+        method: Method::POST,
+        path: "/v1/enroll",
+        function: Function::Enroll,
+        caller: Caller::EnrollmentToken,
+        body_limit: 16 * KIB,
+        summary: "enroll a device with an enrollment token",
+        idempotent: true,
+        endpoint: endpoint!(post, device::enroll),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/device/checkin",
+        function: Function::Checkin,
+        caller: Caller::Device,
+        body_limit: 16 * KIB,
+        summary: "check in: inventory, push token; says whether commands wait",
+        idempotent: false,
+        endpoint: endpoint!(post, device::checkin),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/device/commands",
+        function: Function::Checkin,
+        caller: Caller::Device,
+        body_limit: 0,
+        summary: "pull the pending commands",
+        idempotent: false,
+        endpoint: endpoint!(get, device::pending),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/device/commands/{command_id}/result",
+        function: Function::Results,
+        caller: Caller::Device,
+        body_limit: 16 * KIB,
+        summary: "report a command's result",
+        idempotent: false,
+        endpoint: endpoint!(post, device::report),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/enrollment-tokens",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 4 * KIB,
+        summary: "create an enrollment token",
+        idempotent: true,
+        endpoint: endpoint!(post, tenant::create_token),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/enrollment-tokens",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 0,
+        summary: "list the tenant's enrollment tokens, newest first",
+        idempotent: false,
+        endpoint: endpoint!(get, tenant::list_tokens),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/enrollment-tokens/{token_id}",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 0,
+        summary: "read an enrollment token (never its secret)",
+        idempotent: false,
+        endpoint: endpoint!(get, tenant::get_token),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/enrollment-tokens/{token_id}/revoke",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 0,
+        summary: "revoke an enrollment token: no device enrolls with it afterwards",
+        idempotent: true,
+        endpoint: endpoint!(post, tenant::revoke_token),
+    },
+    Route {
+        method: Method::PUT,
+        path: "/v1/device/inventory",
+        function: Function::Checkin,
+        caller: Caller::Device,
+        body_limit: 64 * KIB,
+        summary: "report the full inventory (hardware, OS, apps, SIM, network, location)",
+        idempotent: false,
+        endpoint: endpoint!(put, device::inventory),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/devices",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "list the tenant's devices, filtered, paged across the directory shards",
+        idempotent: false,
+        endpoint: endpoint!(get, tenant::list_devices),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/devices/lookup",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "find devices by exactly one of imei, imsi, phone_number, serial",
+        idempotent: false,
+        endpoint: endpoint!(get, tenant::lookup_devices),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/devices/{device_id}/unenroll",
+        function: Function::Commands,
+        caller: Caller::Tenant(COMMANDERS),
+        body_limit: 0,
+        summary: "revoke a device's credential at once and cancel its open commands",
+        idempotent: true,
+        endpoint: endpoint!(post, tenant::unenroll_device),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/devices/{device_id}/retire",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 0,
+        summary: "decommission a device that is no longer enrolled",
+        idempotent: true,
+        endpoint: endpoint!(post, tenant::retire_device),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/devices/{device_id}",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "read a device and its inventory",
+        idempotent: false,
+        endpoint: endpoint!(get, tenant::get_device),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/devices/{device_id}/commands",
+        function: Function::Commands,
+        caller: Caller::Tenant(COMMANDERS),
+        body_limit: 8 * KIB,
+        summary: "queue a command for a device",
+        idempotent: true,
+        endpoint: endpoint!(post, tenant::queue_command),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/devices/{device_id}/commands",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "list a device's open or closed commands",
+        idempotent: false,
+        endpoint: endpoint!(get, tenant::list_commands),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/devices/{device_id}/commands/{command_id}",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "read a command and its history",
+        idempotent: false,
+        endpoint: endpoint!(get, tenant::get_command),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/devices/{device_id}/commands/{command_id}/cancel",
+        function: Function::Commands,
+        caller: Caller::Tenant(COMMANDERS),
+        body_limit: 0,
+        summary: "cancel a command the device has not yet acknowledged",
+        idempotent: true,
+        endpoint: endpoint!(post, tenant::cancel_command),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/devices/{device_id}/commands/clear",
+        function: Function::Commands,
+        caller: Caller::Tenant(COMMANDERS),
+        body_limit: 0,
+        summary: "cancel every open command of a device",
+        idempotent: true,
+        endpoint: endpoint!(post, tenant::clear_commands),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/audit",
+        function: Function::Commands,
+        caller: Caller::Tenant(AUDIT_READERS),
+        body_limit: 0,
+        summary: "read the tenant's audit log",
+        idempotent: false,
+        endpoint: endpoint!(get, tenant::list_audit),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/push-config",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "read the push settings per platform (never the credentials)",
+        idempotent: false,
+        endpoint: endpoint!(get, tenant::list_push_config),
+    },
+    Route {
+        method: Method::PUT,
+        path: "/v1/push-config/{platform}",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 16 * KIB,
+        summary: "set a platform's push provider and credentials",
+        idempotent: false,
+        endpoint: endpoint!(put, tenant::set_push_config),
+    },
+    Route {
+        method: Method::GET,
+        path: "/openapi.json",
+        function: Function::Commands,
+        caller: Caller::Public,
+        body_limit: 0,
+        summary: "this API's OpenAPI 3.1 document",
+        idempotent: false,
+        endpoint: endpoint!(get, openapi::serve),
+    },
+];
+
+/// The routes one function serves, each with its own body cap, behind the guard (rate limits,
+/// Idempotency-Key).
+pub fn router_for(function: Function, edge: &Arc<Edge>) -> Router<Arc<Services>> {
+    ROUTES
+        .iter()
+        .filter(|r| r.function == function)
+        .fold(Router::new(), |router, r| {
+            router.route(
+                r.path,
+                (r.endpoint.serve)()
+                    .layer(DefaultBodyLimit::max(r.body_limit))
+                    .layer(from_fn_with_state((edge.clone(), r), guard)),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_method_and_path_appears_twice_in_the_table() {
+        let mut seen = std::collections::HashSet::new();
+        for r in ROUTES {
+            assert!(
+                seen.insert((r.method.clone(), r.path)),
+                "{} {}",
+                r.method,
+                r.path
+            );
+        }
+    }
+
+    #[test]
+    fn only_posts_that_create_or_cancel_take_an_idempotency_key() {
+        for r in ROUTES.iter().filter(|r| r.idempotent) {
+            assert_eq!(r.method, Method::POST, "{}", r.path);
+            assert_ne!(r.caller, Caller::Device, "{}", r.path);
+        }
+    }
+
+    #[test]
+    fn every_function_serves_at_least_one_route() {
+        for f in Function::ALL {
+            assert!(ROUTES.iter().any(|r| r.function == f), "{f:?}");
+        }
+    }
+}

@@ -1,0 +1,410 @@
+//! The security matrix, generated from the route table: every route, with its path filled with
+//! one tenant's objects, another tenant's, and a mix, is called by every kind of caller (no
+//! credential, garbage, each role of the tenant, another tenant's admin, the device, a sibling
+//! device, another tenant's device, a device revoked by wipe and one revoked by enterprise wipe
+//! (unenrolment)), and every path with every method it does not serve. Each answer must be the
+//! expected refusal or, when allowed, carry nothing of anyone else's.
+
+use mdm_core::domain::Role;
+use mdm_http::routes::{Caller, ROUTES, Route};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::stack::Stack;
+
+struct Dev {
+    id: String,
+    cred: String,
+}
+
+/// The objects the matrix is played on: tenant acme's and tenant globex's.
+struct World {
+    a1: Dev,
+    a2: Dev,
+    wiped: Dev,
+    unenrolled: Dev,
+    b1: Dev,
+    /// A globex device revoked by enterprise wipe: what unenrol and retire act on for globex
+    /// (acme's is `unenrolled`), so those routes never revoke a device the matrix still uses.
+    b_gone: Dev,
+    /// a1's serial, which the lookup route searches for.
+    a1_serial: String,
+    /// A command of a1 (acme) and one of b1 (globex).
+    a_cmd: String,
+    b_cmd: String,
+    /// An enrollment token of acme and one of globex.
+    a_token: String,
+    b_token: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Who {
+    Nobody,
+    Garbage,
+    Acme(Role),
+    GlobexAdmin,
+    DeviceA1,
+    SiblingA2,
+    GlobexDevice,
+    Wiped,
+    Unenrolled,
+}
+
+const EVERYONE: [Who; 12] = [
+    Who::Nobody,
+    Who::Garbage,
+    Who::Acme(Role::Admin),
+    Who::Acme(Role::Operator),
+    Who::Acme(Role::Auditor),
+    Who::Acme(Role::User),
+    Who::GlobexAdmin,
+    Who::DeviceA1,
+    Who::SiblingA2,
+    Who::GlobexDevice,
+    Who::Wiped,
+    Who::Unenrolled,
+];
+
+/// Whose objects fill a path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Objects {
+    Acme,
+    Globex,
+    /// acme's device with globex's command.
+    Mixed,
+}
+
+#[derive(Debug, PartialEq)]
+enum Expect {
+    Allowed,
+    Status(u16),
+}
+
+/// Revokes a device's credential the way a device loses it: it acknowledges a wipe.
+async fn revoke(s: &Stack, tenant: &str, dev: &Dev, kind: &str) {
+    s.queue(tenant, &dev.id, json!({ "type": kind })).await;
+    for c in s.api.pending(&dev.cred).await.expect("pull") {
+        let id = c["id"].as_str().expect("id");
+        s.api
+            .report(&dev.cred, id, &json!({"status": "acknowledged"}))
+            .await
+            .expect("acknowledge");
+    }
+    let (status, _) = s
+        .raw(Method::GET, "/v1/device/commands", Some(&dev.cred), None)
+        .await;
+    assert_eq!(status, 401, "{kind} must revoke the credential");
+}
+
+/// Creates an enrollment token and returns its id (the secret is not needed here).
+async fn token_id(s: &Stack, tenant: &str) -> String {
+    let admin = s.token(tenant, Role::Admin);
+    let (status, body) = s
+        .raw(
+            Method::POST,
+            "/v1/enrollment-tokens",
+            Some(&admin),
+            Some(json!({"max_uses": 1})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["id"].as_str().expect("token id").to_owned()
+}
+
+async fn world(s: &Stack) -> World {
+    let dev = |(id, cred): (String, String)| Dev { id, cred };
+    let w = World {
+        a1: dev(s.enroll_sink_device("acme", 60).await),
+        a2: dev(s.enroll_sink_device("acme", 61).await),
+        wiped: dev(s.enroll_sink_device("acme", 62).await),
+        unenrolled: dev(s.enroll_sink_device("acme", 63).await),
+        b1: dev(s.enroll_sink_device("globex", 64).await),
+        b_gone: dev(s.enroll_sink_device("globex", 65).await),
+        a1_serial: String::new(),
+        a_cmd: String::new(),
+        b_cmd: String::new(),
+        a_token: token_id(s, "acme").await,
+        b_token: token_id(s, "globex").await,
+    };
+    revoke(s, "acme", &w.wiped, "wipe").await;
+    revoke(s, "acme", &w.unenrolled, "enterprise_wipe").await;
+    revoke(s, "globex", &w.b_gone, "enterprise_wipe").await;
+    let a1_serial = s.device("acme", &w.a1.id).await["serial"]
+        .as_str()
+        .expect("serial")
+        .to_owned();
+    let a_cmd = s.queue("acme", &w.a1.id, json!({"type": "locate"})).await;
+    let b_cmd = s.queue("globex", &w.b1.id, json!({"type": "locate"})).await;
+    World {
+        a_cmd,
+        b_cmd,
+        a1_serial,
+        ..w
+    }
+}
+
+impl World {
+    fn bearer(&self, s: &Stack, who: Who) -> Option<String> {
+        match who {
+            Who::Nobody => None,
+            Who::Garbage => Some("not-a-credential".into()),
+            Who::Acme(role) => Some(s.token("acme", role)),
+            Who::GlobexAdmin => Some(s.token("globex", Role::Admin)),
+            Who::DeviceA1 => Some(self.a1.cred.clone()),
+            Who::SiblingA2 => Some(self.a2.cred.clone()),
+            Who::GlobexDevice => Some(self.b1.cred.clone()),
+            Who::Wiped => Some(self.wiped.cred.clone()),
+            Who::Unenrolled => Some(self.unenrolled.cred.clone()),
+        }
+    }
+
+    fn path(&self, template: &str, objects: Objects) -> String {
+        // Unenrol and retire act on devices already revoked, so the matrix's live devices keep
+        // their credentials for the routes that come after.
+        let decommission = template.ends_with("/unenroll") || template.ends_with("/retire");
+        let (device, command, token) = match (objects, decommission) {
+            (Objects::Acme, false) => (&self.a1.id, &self.a_cmd, &self.a_token),
+            (Objects::Acme, true) => (&self.unenrolled.id, &self.a_cmd, &self.a_token),
+            (Objects::Globex, false) => (&self.b1.id, &self.b_cmd, &self.b_token),
+            (Objects::Globex, true) => (&self.b_gone.id, &self.b_cmd, &self.b_token),
+            (Objects::Mixed, _) => (&self.a1.id, &self.b_cmd, &self.a_token),
+        };
+        let path = template
+            .replace("{device_id}", device)
+            .replace("{command_id}", command)
+            .replace("{token_id}", token)
+            .replace("{platform}", "android");
+        if template == "/v1/devices/lookup" {
+            format!("{path}?serial={}", self.a1_serial)
+        } else {
+            path
+        }
+    }
+
+    /// Identifiers a caller must never see: everything that is not its own.
+    fn foreign_to(&self, who: Who) -> Vec<&str> {
+        let acme = [
+            self.a1.id.as_str(),
+            self.a2.id.as_str(),
+            self.wiped.id.as_str(),
+            self.unenrolled.id.as_str(),
+            self.a_cmd.as_str(),
+            self.a_token.as_str(),
+        ];
+        let globex = [
+            self.b1.id.as_str(),
+            self.b_cmd.as_str(),
+            self.b_token.as_str(),
+            self.b_gone.id.as_str(),
+        ];
+        let creds = [
+            self.a1.cred.as_str(),
+            self.a2.cred.as_str(),
+            self.wiped.cred.as_str(),
+            self.unenrolled.cred.as_str(),
+            self.b1.cred.as_str(),
+            self.b_gone.cred.as_str(),
+        ];
+        let mut out: Vec<&str> = creds.to_vec();
+        match who {
+            Who::Acme(_) => out.extend(globex),
+            Who::GlobexAdmin => out.extend(acme),
+            // A device sees its own id and commands only.
+            Who::DeviceA1 => out.extend(globex.iter().chain(&acme[1..4]).chain([&acme[5]])),
+            Who::SiblingA2 => out.extend(globex.iter().chain([&acme[0], &acme[4], &acme[5]])),
+            Who::GlobexDevice => out.extend(acme),
+            _ => {
+                out.extend(acme);
+                out.extend(globex);
+            }
+        }
+        out
+    }
+}
+
+fn uses_objects(path: &str) -> bool {
+    path.contains("{device_id}") || path.contains("{command_id}") || path.contains("{token_id}")
+}
+
+/// The answer the route table implies for a caller and the objects in the path.
+fn expected(route: &Route, who: Who, objects: Objects) -> Expect {
+    let own_tenant =
+        |tenant_objects: Objects| !uses_objects(route.path) || objects == tenant_objects;
+    match route.caller {
+        Caller::EnrollmentToken | Caller::Public => Expect::Allowed,
+        Caller::Tenant(roles) => match who {
+            Who::Acme(role) if !roles.contains(&role) => Expect::Status(403),
+            Who::GlobexAdmin if !roles.contains(&Role::Admin) => Expect::Status(403),
+            Who::Acme(_) if own_tenant(Objects::Acme) => Expect::Allowed,
+            Who::GlobexAdmin if own_tenant(Objects::Globex) => Expect::Allowed,
+            Who::Acme(_) | Who::GlobexAdmin => Expect::Status(404),
+            _ => Expect::Status(401),
+        },
+        Caller::Device => {
+            let mine = match who {
+                Who::DeviceA1 => Objects::Acme,
+                Who::GlobexDevice => Objects::Globex,
+                // a2 owns none of the commands in the matrix.
+                Who::SiblingA2 => {
+                    return if uses_objects(route.path) {
+                        Expect::Status(404)
+                    } else {
+                        Expect::Allowed
+                    };
+                }
+                _ => return Expect::Status(401),
+            };
+            if own_tenant(mine) {
+                Expect::Allowed
+            } else {
+                Expect::Status(404)
+            }
+        }
+    }
+}
+
+/// A valid body for each route, so that a refusal is about the caller, not the body.
+async fn body_for(s: &Stack, route: &Route, n: u64) -> Option<Value> {
+    match (route.method.as_str(), route.path) {
+        ("POST", "/v1/enroll") => {
+            let token = s.enrollment_token("acme", 1).await;
+            Some(mdm_app::agent::SimDevice::enrollment_body(
+                100 + n,
+                &token,
+                "android",
+                "sink:matrix",
+            ))
+        }
+        ("POST", "/v1/device/checkin") => Some(json!({"battery_level": 50})),
+        ("PUT", "/v1/device/inventory") => {
+            Some(json!({"battery": {"level": 50, "charging": false}}))
+        }
+        ("POST", p) if p.ends_with("/result") => Some(json!({"status": "acknowledged"})),
+        ("POST", "/v1/enrollment-tokens") => Some(json!({"max_uses": 1})),
+        ("POST", "/v1/devices/{device_id}/commands") => {
+            Some(json!({"command": {"type": "ring", "duration_seconds": 5}}))
+        }
+        ("PUT", "/v1/push-config/{platform}") => {
+            Some(json!({"provider": "fcm", "credentials": {"project_id": "matrix"}}))
+        }
+        _ => None,
+    }
+}
+
+async fn call(
+    client: &reqwest::Client,
+    s: &Stack,
+    method: Method,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, String) {
+    let mut req = client.request(method, format!("{}{path}", s.base));
+    if let Some(b) = bearer {
+        req = req.bearer_auth(b);
+    }
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    let res = req.send().await.expect("the server answers");
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap_or_default())
+}
+
+/// Every route x caller x objects, and every unserved method: no answer leaks.
+pub async fn no_caller_reaches_anything_the_route_table_does_not_grant(s: &Stack) {
+    let w = world(s).await;
+    let client = reqwest::Client::new();
+    let mut cases = 0u64;
+    let mut failures = Vec::new();
+    for route in ROUTES {
+        let both = route.path.contains("{device_id}") && route.path.contains("{command_id}");
+        let bindings: &[Objects] = if both {
+            &[Objects::Acme, Objects::Globex, Objects::Mixed]
+        } else if uses_objects(route.path) {
+            &[Objects::Acme, Objects::Globex]
+        } else {
+            &[Objects::Acme]
+        };
+        for &objects in bindings {
+            for who in EVERYONE {
+                cases += 1;
+                let path = w.path(route.path, objects);
+                let body = body_for(s, route, cases).await;
+                let bearer = w.bearer(s, who);
+                let (status, text) = call(
+                    &client,
+                    s,
+                    route.method.clone(),
+                    &path,
+                    bearer.as_deref(),
+                    body.as_ref(),
+                )
+                .await;
+                let want = expected(route, who, objects);
+                let ok = match want {
+                    Expect::Allowed => ![401, 403, 404, 405].contains(&status),
+                    Expect::Status(code) => status == code,
+                };
+                // Refusals carry no identifier at all; answers none of anyone else's.
+                let leaked: Vec<&str> = if status >= 400 {
+                    let mut all = w.foreign_to(Who::Nobody);
+                    all.retain(|id| text.contains(id));
+                    all
+                } else {
+                    w.foreign_to(who)
+                        .into_iter()
+                        .filter(|id| text.contains(id))
+                        .collect()
+                };
+                if !ok || !leaked.is_empty() {
+                    failures.push(format!(
+                        "{} {path} as {who:?}: {status} (expected {want:?}), leaked {leaked:?}: {text}",
+                        route.method
+                    ));
+                }
+            }
+        }
+    }
+    // Methods a path does not serve are refused before anything is read.
+    let mut paths: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    for template in paths {
+        for method in [
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ] {
+            if ROUTES
+                .iter()
+                .any(|r| r.path == template && r.method == method)
+            {
+                continue;
+            }
+            cases += 1;
+            let admin = s.token("acme", Role::Admin);
+            let path = w.path(template, Objects::Acme);
+            let (status, text) = call(&client, s, method.clone(), &path, Some(&admin), None).await;
+            let leaked = w
+                .foreign_to(Who::Nobody)
+                .into_iter()
+                .any(|id| text.contains(id));
+            if status != 405 || leaked {
+                failures.push(format!("{method} {path}: {status}: {text}"));
+            }
+        }
+    }
+    crate::figures::report(
+        "security_matrix",
+        &format!(
+            "security matrix ({}): {cases} cases over {} routes, {} leaks or wrong answers",
+            s.backend,
+            ROUTES.len(),
+            failures.len()
+        ),
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
