@@ -2,12 +2,18 @@
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
 
-/// RFC 3339 in UTC, e.g. "2026-11-30T09:00:00.123Z".
+/// RFC 3339 in UTC with exactly three fractional digits, e.g. "2026-11-30T09:00:00.120Z".
+/// The fixed width is what lets a client compare two of our times as strings: the variable
+/// width of the well-known format made ".8Z" sort after ".807Z".
 pub fn rfc3339(ms: i64) -> String {
+    let fixed = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
+        .and_then(|t| t.format(&fixed).ok())
         .unwrap_or_default()
 }
 
@@ -36,6 +42,21 @@ mod tests {
             parse_rfc3339("t", "2026-11-30T10:00:00+01:00").unwrap(),
             parse_rfc3339("t", "2026-11-30T09:00:00Z").unwrap()
         );
+    }
+
+    #[test]
+    fn our_times_sort_as_strings_in_time_order() {
+        let base = 1_764_493_200_000;
+        let written: Vec<String> = [800, 807, 0, 10, 999, 1_000]
+            .iter()
+            .map(|d| rfc3339(base + d))
+            .collect();
+        assert_eq!(written[0], "2025-11-30T09:00:00.800Z");
+        let mut sorted = written.clone();
+        sorted.sort();
+        let mut by_time = written.clone();
+        by_time.sort_by_key(|s| parse_rfc3339("t", s).unwrap());
+        assert_eq!(sorted, by_time);
     }
 
     #[test]
