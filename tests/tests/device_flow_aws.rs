@@ -2,8 +2,8 @@
 //! HTTP on loopback: the same cases as on the embedded backend.
 
 use mdm_tests::flow::{
-    audit, catalogue, devices, errors, idempotency, jwt_attacks, lifecycle, openapi, push,
-    security, tenancy, tokens,
+    audit, catalogue, devices, errors, groups, idempotency, jobs, jwt_attacks, lifecycle, openapi,
+    push, security, tenancy, tokens,
 };
 use mdm_tests::stack::Stack;
 

@@ -1,8 +1,8 @@
 //! The end-to-end flow suite against the embedded backend, over real HTTP on loopback.
 
 use mdm_tests::flow::{
-    audit, catalogue, devices, errors, idempotency, jwt_attacks, lifecycle, openapi, push,
-    security, tenancy, tokens,
+    audit, catalogue, devices, errors, groups, idempotency, jobs, jwt_attacks, lifecycle, openapi,
+    push, security, tenancy, tokens,
 };
 use mdm_tests::stack::Stack;
 

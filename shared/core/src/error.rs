@@ -98,6 +98,12 @@ pub enum Error {
         kind: &'static str,
         platform: &'static str,
     },
+    /// A group still holds devices; remove them before deleting it.
+    #[error("the group still holds {members} device(s); remove them first")]
+    GroupNotEmpty { members: i64 },
+    /// The device is already in as many groups as a device may be.
+    #[error("device {device} is already in {max} groups, the most a device may be in")]
+    TooManyGroups { device: String, max: usize },
     #[error("the service is busy, retry later")]
     Throttled,
     /// This caller sent more requests than its quota allows (refused before any store access).
@@ -138,6 +144,8 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::CommandClosed { .. } => "command_closed",
             Error::UnsupportedCommand { .. } => "unsupported_command",
+            Error::GroupNotEmpty { .. } => "group_not_empty",
+            Error::TooManyGroups { .. } => "too_many_groups",
             Error::Throttled => "throttled",
             Error::RateLimited { .. } => "rate_limited",
             Error::IdempotencyKeyReused => "idempotency_key_reused",

@@ -3,6 +3,7 @@
 
 pub mod device_routes;
 pub mod extract;
+pub mod group_routes;
 pub mod guard;
 pub mod idempotency;
 pub mod openapi;

@@ -44,7 +44,9 @@ impl From<Error> for Problem {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_)
             | Error::CommandClosed { .. }
-            | Error::IdempotencyKeyInProgress { .. } => StatusCode::CONFLICT,
+            | Error::IdempotencyKeyInProgress { .. }
+            | Error::GroupNotEmpty { .. }
+            | Error::TooManyGroups { .. } => StatusCode::CONFLICT,
             Error::IdempotencyKeyReused | Error::UnsupportedCommand { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

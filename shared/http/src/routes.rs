@@ -9,14 +9,14 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use mdm_core::Services;
 use mdm_core::domain::Role;
 use mdm_core::usecases::{ADMINS, AUDIT_READERS, COMMANDERS, READERS};
 
 use crate::guard::{Edge, guard};
 use crate::openapi::{self, Described};
-use crate::{device_routes as device, tenant_routes as tenant};
+use crate::{device_routes as device, group_routes as group, tenant_routes as tenant};
 
 /// The Lambda function (and API Gateway integration) that serves a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,6 +319,116 @@ pub static ROUTES: &[Route] = &[
         summary: "set a platform's push provider and credentials",
         idempotent: false,
         endpoint: endpoint!(put, tenant::set_push_config),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/groups",
+        function: Function::Commands,
+        caller: Caller::Tenant(COMMANDERS),
+        body_limit: KIB,
+        summary: "create a device group",
+        idempotent: true,
+        endpoint: endpoint!(post, group::create_group),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/groups",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "list the tenant's groups, oldest first",
+        idempotent: false,
+        endpoint: endpoint!(get, group::list_groups),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/groups/{group_id}",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "read a group",
+        idempotent: false,
+        endpoint: endpoint!(get, group::get_group),
+    },
+    Route {
+        method: Method::PUT,
+        path: "/v1/groups/{group_id}",
+        function: Function::Commands,
+        caller: Caller::Tenant(COMMANDERS),
+        body_limit: KIB,
+        summary: "rename a group",
+        idempotent: false,
+        endpoint: endpoint!(put, group::rename_group),
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/v1/groups/{group_id}",
+        function: Function::Commands,
+        caller: Caller::Tenant(COMMANDERS),
+        body_limit: 0,
+        summary: "delete an empty group",
+        idempotent: false,
+        endpoint: endpoint!(delete, group::delete_group),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/groups/{group_id}/devices",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "list a group's devices",
+        idempotent: false,
+        endpoint: endpoint!(get, group::list_members),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/groups/{group_id}/devices",
+        function: Function::Commands,
+        caller: Caller::Tenant(COMMANDERS),
+        body_limit: 8 * KIB,
+        summary: "add devices to a group (up to 100 per call)",
+        idempotent: false,
+        endpoint: endpoint!(post, group::add_members),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/groups/{group_id}/devices/remove",
+        function: Function::Commands,
+        caller: Caller::Tenant(COMMANDERS),
+        body_limit: 8 * KIB,
+        summary: "remove devices from a group (up to 100 per call)",
+        idempotent: false,
+        endpoint: endpoint!(post, group::remove_members),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/jobs",
+        function: Function::Commands,
+        caller: Caller::Tenant(COMMANDERS),
+        body_limit: 32 * KIB,
+        summary: "send one command to a list of devices, a group or the whole tenant",
+        idempotent: true,
+        endpoint: endpoint!(post, group::create_job),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/jobs",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "list the tenant's jobs with their progress, newest first",
+        idempotent: false,
+        endpoint: endpoint!(get, group::list_jobs),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/jobs/{job_id}",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "read a job and its progress",
+        idempotent: false,
+        endpoint: endpoint!(get, group::get_job),
     },
     Route {
         method: Method::GET,

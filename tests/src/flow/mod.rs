@@ -5,7 +5,9 @@ pub mod audit;
 pub mod catalogue;
 pub mod devices;
 pub mod errors;
+pub mod groups;
 pub mod idempotency;
+pub mod jobs;
 pub mod jwt_attacks;
 pub mod lifecycle;
 pub mod openapi;
@@ -63,6 +65,15 @@ macro_rules! every_backend_flow_cases {
             devices::a_full_inventory_report_is_read_back_and_bad_values_name_their_field,
             devices::unenroll_revokes_at_once_and_cancels_open_commands,
             devices::retire_refuses_an_enrolled_device_and_hides_a_retired_one,
+            groups::a_group_gathers_devices_and_the_fleet_listing_filters_by_it,
+            groups::a_group_with_members_cannot_be_deleted_and_an_empty_one_can,
+            groups::a_retired_device_leaves_its_groups,
+            groups::group_names_and_member_lists_are_checked,
+            jobs::a_group_job_reaches_each_member_and_counts_how_each_command_ended,
+            jobs::a_tenant_wide_job_reaches_every_enrolled_device_exactly_once,
+            jobs::a_cancelled_job_command_counts_as_cancelled_not_failed,
+            jobs::jobs_are_listed_newest_first_and_audited_once,
+            jobs::a_job_with_a_bad_target_is_refused_before_anything_is_queued,
         );
     };
 }

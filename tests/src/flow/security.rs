@@ -35,6 +35,12 @@ struct World {
     /// An enrollment token of acme and one of globex.
     a_token: String,
     b_token: String,
+    /// A group of each tenant, holding a1 and b1 (so deleting it is refused: the matrix keeps
+    /// it), and a job of each.
+    a_group: String,
+    b_group: String,
+    a_job: String,
+    b_job: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -96,6 +102,44 @@ async fn revoke(s: &Stack, tenant: &str, dev: &Dev, kind: &str) {
     assert_eq!(status, 401, "{kind} must revoke the credential");
 }
 
+/// Creates a group holding `device` and a job sending it a ring; returns their ids.
+async fn group_and_job(s: &Stack, tenant: &str, device: &str) -> (String, String) {
+    let admin = s.token(tenant, Role::Admin);
+    let (status, group) = s
+        .raw(
+            Method::POST,
+            "/v1/groups",
+            Some(&admin),
+            Some(json!({"name": "matrix"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{group}");
+    let group = group["id"].as_str().expect("group id").to_owned();
+    let (status, added) = s
+        .raw(
+            Method::POST,
+            &format!("/v1/groups/{group}/devices"),
+            Some(&admin),
+            Some(json!({"devices": [device]})),
+        )
+        .await;
+    assert_eq!(
+        (status, added["changed"].as_array().map(Vec::len)),
+        (200, Some(1)),
+        "{added}"
+    );
+    let (status, job) = s
+        .raw(
+            Method::POST,
+            "/v1/jobs",
+            Some(&admin),
+            Some(json!({"command": {"type": "ring"}, "target": {"kind": "group", "group": group}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{job}");
+    (group, job["id"].as_str().expect("job id").to_owned())
+}
+
 /// Creates an enrollment token and returns its id (the secret is not needed here).
 async fn token_id(s: &Stack, tenant: &str) -> String {
     let admin = s.token(tenant, Role::Admin);
@@ -125,7 +169,13 @@ async fn world(s: &Stack) -> World {
         b_cmd: String::new(),
         a_token: token_id(s, "acme").await,
         b_token: token_id(s, "globex").await,
+        a_group: String::new(),
+        b_group: String::new(),
+        a_job: String::new(),
+        b_job: String::new(),
     };
+    let (a_group, a_job) = group_and_job(s, "acme", &w.a1.id).await;
+    let (b_group, b_job) = group_and_job(s, "globex", &w.b1.id).await;
     revoke(s, "acme", &w.wiped, "wipe").await;
     revoke(s, "acme", &w.unenrolled, "enterprise_wipe").await;
     revoke(s, "globex", &w.b_gone, "enterprise_wipe").await;
@@ -139,6 +189,10 @@ async fn world(s: &Stack) -> World {
         a_cmd,
         b_cmd,
         a1_serial,
+        a_group,
+        b_group,
+        a_job,
+        b_job,
         ..w
     }
 }
@@ -169,10 +223,16 @@ impl World {
             (Objects::Globex, true) => (&self.b_gone.id, &self.b_cmd, &self.b_token),
             (Objects::Mixed, _) => (&self.a1.id, &self.b_cmd, &self.a_token),
         };
+        let (group, job) = match objects {
+            Objects::Globex => (&self.b_group, &self.b_job),
+            Objects::Acme | Objects::Mixed => (&self.a_group, &self.a_job),
+        };
         let path = template
             .replace("{device_id}", device)
             .replace("{command_id}", command)
             .replace("{token_id}", token)
+            .replace("{group_id}", group)
+            .replace("{job_id}", job)
             .replace("{platform}", "android");
         if template == "/v1/devices/lookup" {
             format!("{path}?serial={}", self.a1_serial)
@@ -190,12 +250,16 @@ impl World {
             self.unenrolled.id.as_str(),
             self.a_cmd.as_str(),
             self.a_token.as_str(),
+            self.a_group.as_str(),
+            self.a_job.as_str(),
         ];
         let globex = [
             self.b1.id.as_str(),
             self.b_cmd.as_str(),
             self.b_token.as_str(),
             self.b_gone.id.as_str(),
+            self.b_group.as_str(),
+            self.b_job.as_str(),
         ];
         let creds = [
             self.a1.cred.as_str(),
@@ -209,9 +273,11 @@ impl World {
         match who {
             Who::Acme(_) => out.extend(globex),
             Who::GlobexAdmin => out.extend(acme),
-            // A device sees its own id and commands only.
-            Who::DeviceA1 => out.extend(globex.iter().chain(&acme[1..4]).chain([&acme[5]])),
-            Who::SiblingA2 => out.extend(globex.iter().chain([&acme[0], &acme[4], &acme[5]])),
+            // A device sees its own id and commands only (a job's commands carry the job's id).
+            Who::DeviceA1 => out.extend(globex.iter().chain(&acme[1..4]).chain(&acme[5..7])),
+            Who::SiblingA2 => {
+                out.extend(globex.iter().chain([&acme[0], &acme[4]]).chain(&acme[5..]));
+            }
             Who::GlobexDevice => out.extend(acme),
             _ => {
                 out.extend(acme);
@@ -223,7 +289,15 @@ impl World {
 }
 
 fn uses_objects(path: &str) -> bool {
-    path.contains("{device_id}") || path.contains("{command_id}") || path.contains("{token_id}")
+    [
+        "{device_id}",
+        "{command_id}",
+        "{token_id}",
+        "{group_id}",
+        "{job_id}",
+    ]
+    .iter()
+    .any(|p| path.contains(p))
 }
 
 /// The answer the route table implies for a caller and the objects in the path.
@@ -284,6 +358,15 @@ async fn body_for(s: &Stack, route: &Route, n: u64) -> Option<Value> {
         ("POST", "/v1/devices/{device_id}/commands") => {
             Some(json!({"command": {"type": "ring", "duration_seconds": 5}}))
         }
+        ("POST" | "PUT", "/v1/groups" | "/v1/groups/{group_id}") => Some(json!({"name": "matrix"})),
+        // A device id nobody has: the answer names only what the caller sent.
+        ("POST", p) if p.starts_with("/v1/groups/{group_id}/devices") => {
+            Some(json!({"devices": ["MATRIX0"]}))
+        }
+        ("POST", "/v1/jobs") => Some(json!({
+            "command": {"type": "ring"},
+            "target": {"kind": "devices", "devices": ["MATRIX0"]},
+        })),
         ("PUT", "/v1/push-config/{platform}") => {
             Some(json!({"provider": "fcm", "credentials": {"project_id": "matrix"}}))
         }

@@ -88,6 +88,27 @@ id_type!(
     is_generated_id
 );
 
+id_type!(GroupId, "group_id", "^[0-9A-Za-z]{1,40}$", is_generated_id);
+id_type!(JobId, "job_id", "^[0-9A-Za-z]{1,40}$", is_generated_id);
+
+impl GroupId {
+    pub(crate) fn from_generated(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl JobId {
+    pub(crate) fn from_generated(s: String) -> Self {
+        Self(s)
+    }
+
+    /// Every command a job queues carries the job's id as its own: ids need only be unique
+    /// within a device, and a retried fan-out step then finds the command it already wrote.
+    pub fn command_id(&self) -> CommandId {
+        CommandId(self.0.clone())
+    }
+}
+
 impl DeviceId {
     pub(crate) fn from_generated(s: String) -> Self {
         Self(s)

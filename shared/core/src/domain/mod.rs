@@ -4,11 +4,15 @@ pub mod command;
 pub mod credential;
 pub mod device;
 pub mod directory;
+pub mod group;
 pub mod ids;
 pub mod inventory;
+pub mod job;
 pub mod time;
 
 pub use command::{CommandSpec, CommandStatus, ReportStatus, ResultReport};
 pub use credential::{DeviceCredential, EnrollmentSecret};
 pub use device::{CheckinRequest, DeviceState, EnrollRequest, Location};
-pub use ids::{CommandId, DeviceId, EnrollmentTokenId, Imei, Platform, Role, TenantId};
+pub use ids::{
+    CommandId, DeviceId, EnrollmentTokenId, GroupId, Imei, JobId, Platform, Role, TenantId,
+};

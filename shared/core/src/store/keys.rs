@@ -14,12 +14,16 @@
 //! | idempotency record   | `T#<t>#IDEM#<key hash>`| `IDEM`          |
 //! | directory entry      | `T#<t>#DIR#<shard>`    | `<device id>`   |
 //! | lookup index entry   | `T#<t>#IDX#<kind>#<value>` | `<device id>` |
+//! | group                | `T#<t>#GROUPS`         | `<group id>`    |
+//! | group member         | `T#<t>#G#<group id>`   | `<device id>`   |
+//! | job (hot: counters)  | `T#<t>#JOB#<job id>`   | `JOB`           |
+//! | job listing entry    | `T#<t>#JOBS`           | `<job id>`      |
 //!
 //! The device item and its open commands share the prefix `D`, so one query returns both: a
 //! fetch authenticates and lists pending work in a single request.
 
 use crate::domain::directory::{Identifier, shard_of};
-use crate::domain::{CommandId, DeviceId, EnrollmentTokenId, Platform, TenantId};
+use crate::domain::{CommandId, DeviceId, EnrollmentTokenId, GroupId, JobId, Platform, TenantId};
 use crate::ports::Key;
 
 pub const DEVICE_SK: &str = "D";
@@ -102,4 +106,38 @@ pub fn index_pk(t: &TenantId, id: &Identifier) -> String {
 
 pub fn index(t: &TenantId, id: &Identifier, d: &DeviceId) -> Key {
     Key::new(index_pk(t, id), d.as_str())
+}
+
+pub fn groups_pk(t: &TenantId) -> String {
+    format!("T#{t}#GROUPS")
+}
+
+pub fn group(t: &TenantId, g: &GroupId) -> Key {
+    Key::new(groups_pk(t), g.as_str())
+}
+
+/// A group's members in their own partition: a fan-out walks one group without reading any
+/// other device, and adding members never writes to the groups listing's partition but once.
+pub fn members_pk(t: &TenantId, g: &GroupId) -> String {
+    format!("T#{t}#G#{g}")
+}
+
+pub fn member(t: &TenantId, g: &GroupId, d: &DeviceId) -> Key {
+    Key::new(members_pk(t, g), d.as_str())
+}
+
+pub const JOB_SK: &str = "JOB";
+
+/// A job's counters in a partition of their own: every result of the job's commands adds to
+/// them, and a tenant-wide job's results must not crowd one shared partition.
+pub fn job(t: &TenantId, j: &JobId) -> Key {
+    Key::new(format!("T#{t}#JOB#{j}"), JOB_SK)
+}
+
+pub fn jobs_pk(t: &TenantId) -> String {
+    format!("T#{t}#JOBS")
+}
+
+pub fn job_entry(t: &TenantId, j: &JobId) -> Key {
+    Key::new(jobs_pk(t), j.as_str())
 }

@@ -30,6 +30,10 @@ pub mod attr {
     pub const IMSI: &str = "imsi";
     pub const PHONE_NUMBER: &str = "phone_number";
     pub const TTL: &str = crate::ports::table::TTL_ATTR;
+    pub const GROUPS: &str = "groups";
+    pub const GROUPS_VERSION: &str = "gv";
+    pub const MEMBERS: &str = "members";
+    pub const CURSOR: &str = "cursor";
 }
 
 pub fn to_item<T: Serialize>(key: Key, record: &T) -> Item {
@@ -121,6 +125,10 @@ pub struct DirectoryRecord {
     pub owner: Option<String>,
     #[serde(default)]
     pub groups: Vec<String>,
+    /// Bumped by every change to `groups`: membership changes read the list and write it back
+    /// on the condition that nobody changed it in between.
+    #[serde(default)]
+    pub gv: i64,
     #[serde(default)]
     pub compliance: Compliance,
     /// The SIM identifiers the lookup index holds for this device, so a SIM swap knows which
@@ -176,6 +184,10 @@ pub struct CommandRecord {
     pub result: Option<StoredResult>,
     #[serde(default)]
     pub history: Vec<HistoryEntry>,
+    /// The job that queued this command (its id is then the job's): its transitions count
+    /// towards the job's progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
 }
 
 /// An enrollment token as stored (its secret only as a hash).
@@ -241,4 +253,51 @@ pub struct IdempotencyRecord {
     pub body: Option<String>,
     /// DynamoDB TTL (seconds): the key is forgotten a day after first use.
     pub ttl: i64,
+}
+
+/// A device group as listed (its members live in their own partition).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupRecord {
+    pub name: String,
+    pub created_at: i64,
+    pub created_by: String,
+    pub updated_at: i64,
+    /// Kept by the same transactions that add and remove members.
+    #[serde(default)]
+    pub members: i64,
+}
+
+/// A group member: the device id is its sort key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberRecord {
+    pub added_at: i64,
+}
+
+/// A job: its command, its target, how far the fan-out has come and its counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub id: String,
+    pub spec: CommandSpec,
+    pub target: crate::domain::job::JobTarget,
+    pub created_at: i64,
+    pub created_by: String,
+    /// Every command of the job expires at this time.
+    pub deadline: i64,
+    /// Where the next fan-out step starts (its meaning depends on the target); a step runs
+    /// only when its message names this position, so a repeated message does nothing twice.
+    pub cursor: String,
+    /// Where the step before the current one started: a repeat of that step's message only
+    /// re-sends what the step sends after it commits (a crash may have lost those sends).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
+    #[serde(default)]
+    pub fanned_out: bool,
+    #[serde(flatten)]
+    pub progress: crate::domain::job::JobProgress,
+}
+
+/// A job's entry in the tenant's job listing: what it is, not how far it came.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobEntryRecord {
+    pub created_at: i64,
 }

@@ -32,14 +32,7 @@ pub async fn queue(
 ) -> Result<CommandView, Error> {
     require_role(who, COMMANDERS, "queue commands")?;
     req.command.validate()?;
-    let s = &svc.settings;
-    let ttl = req.ttl_seconds.unwrap_or(s.default_command_ttl_secs);
-    if !(60..=s.max_command_ttl_secs).contains(&ttl) {
-        return Err(Error::invalid_field(
-            "ttl_seconds",
-            format!("must be between 60 and {}", s.max_command_ttl_secs),
-        ));
-    }
+    let ttl = command_ttl(svc, req.ttl_seconds)?;
     let now = svc.now();
     let id = CommandId::from_generated(svc.ids.id(now));
     let record = CommandRecord {
@@ -58,41 +51,18 @@ pub async fn queue(
             status: CommandStatus::Queued,
             detail: None,
         }],
+        job: None,
     };
     let tenant = &who.tenant;
-    // The platform check rides on the write's condition, so a supported command costs no read;
-    // only a refused write reads the device to say why.
-    let platforms = req
-        .command
-        .platforms()
-        .into_iter()
-        .map(|p| p.as_str().into())
-        .collect();
-    let written = svc
-        .table
-        .transact(vec![
-            WriteOp::Update {
-                key: keys::device(tenant, device),
-                update: Update::new().add(attr::PENDING, 1),
-                cond: Some(Cond::And(vec![
-                    Cond::Exists,
-                    Cond::eq(attr::STATE, DeviceState::Enrolled.as_str()),
-                    Cond::In(attr::PLATFORM.to_owned(), platforms),
-                ])),
-            },
-            WriteOp::Put {
-                item: to_item(keys::open_command(tenant, device, &id), &record),
-                cond: Some(Cond::NotExists),
-            },
-            audit::entry(
-                svc,
-                who,
-                "command.queue",
-                format!("device/{device}/command/{id}"),
-                Some(json!({"type": req.command.kind()})),
-            ),
-        ])
-        .await;
+    let mut ops = queue_writes(tenant, device, &record);
+    ops.push(audit::entry(
+        svc,
+        who,
+        "command.queue",
+        format!("device/{device}/command/{id}"),
+        Some(json!({"type": req.command.kind()})),
+    ));
+    let written = svc.table.transact(ops).await;
     match written {
         Ok(()) => {}
         Err(StoreError::Precondition { index: Some(0) }) => {
@@ -100,17 +70,82 @@ pub async fn queue(
         }
         Err(e) => return Err(e.into()),
     }
-    // The command is stored: if the wake-up cannot be queued the device still gets it at its
-    // next check-in, so this failure is logged rather than returned.
-    let wake = WakeMessage {
-        tenant: tenant.to_string(),
-        device: device.to_string(),
-        command: id.to_string(),
-    };
-    if let Err(e) = svc.wake_queue.send_batch(vec![wake.encode()]).await {
-        tracing::warn!(error = %e, command = %id, "wake-up not queued; the device gets the command at its next check-in");
-    }
+    send_wakes(svc, tenant, &[(device.clone(), id)]).await;
     Ok(CommandView::new(device.as_str(), &record))
+}
+
+/// How long a command may wait for its device: the caller's choice within the settings'
+/// bounds, or the default.
+pub(crate) fn command_ttl(svc: &Services, ttl_seconds: Option<i64>) -> Result<i64, Error> {
+    let s = &svc.settings;
+    let ttl = ttl_seconds.unwrap_or(s.default_command_ttl_secs);
+    if !(60..=s.max_command_ttl_secs).contains(&ttl) {
+        return Err(Error::invalid_field(
+            "ttl_seconds",
+            format!("must be between 60 and {}", s.max_command_ttl_secs),
+        ));
+    }
+    Ok(ttl)
+}
+
+/// The writes that queue a command: the device's pending count, on the condition that the
+/// device is enrolled and of a platform that can carry the command (so a supported command
+/// costs no read; only a refused write reads the device to say why), and the open command.
+/// A refusal fails at index 0, an existing open command at index 1.
+pub(crate) fn queue_writes(
+    tenant: &crate::domain::TenantId,
+    device: &DeviceId,
+    record: &CommandRecord,
+) -> Vec<WriteOp> {
+    let id = CommandId::from_generated(record.id.clone());
+    let platforms = record
+        .spec
+        .platforms()
+        .into_iter()
+        .map(|p| p.as_str().into())
+        .collect();
+    vec![
+        WriteOp::Update {
+            key: keys::device(tenant, device),
+            update: Update::new().add(attr::PENDING, 1),
+            cond: Some(Cond::And(vec![
+                Cond::Exists,
+                Cond::eq(attr::STATE, DeviceState::Enrolled.as_str()),
+                Cond::In(attr::PLATFORM.to_owned(), platforms),
+            ])),
+        },
+        WriteOp::Put {
+            item: to_item(keys::open_command(tenant, device, &id), record),
+            cond: Some(Cond::NotExists),
+        },
+    ]
+}
+
+/// Hands the wake-ups for stored commands to the queue. The commands are stored: if a wake-up
+/// cannot be queued the device still gets its command at its next check-in, so this failure
+/// is logged rather than returned.
+pub(crate) async fn send_wakes(
+    svc: &Services,
+    tenant: &crate::domain::TenantId,
+    commands: &[(DeviceId, CommandId)],
+) {
+    if commands.is_empty() {
+        return;
+    }
+    let bodies = commands
+        .iter()
+        .map(|(device, command)| {
+            WakeMessage {
+                tenant: tenant.to_string(),
+                device: device.to_string(),
+                command: command.to_string(),
+            }
+            .encode()
+        })
+        .collect();
+    if let Err(e) = svc.wake_queue.send_batch(bodies).await {
+        tracing::warn!(error = %e, commands = commands.len(), "wake-ups not queued; the devices get their commands at their next check-in");
+    }
 }
 
 /// Explains why a device could not take a command: unknown, of a platform that cannot carry

@@ -2,7 +2,7 @@
 //! (revoke the credential, cancel open work) and retire (hide it, drop its lookup entries).
 
 use super::views::DeviceView;
-use super::{ADMINS, COMMANDERS, READERS, audit, directory, lifecycle, require_role};
+use super::{ADMINS, COMMANDERS, READERS, audit, directory, groups, lifecycle, require_role};
 use crate::domain::directory::Identifier;
 use crate::domain::{CommandStatus, DeviceId, DeviceState};
 use crate::error::{Error, StoreError};
@@ -174,10 +174,19 @@ pub async fn retire(
                 ],
             )),
         },
-        directory::set_state(t, device, DeviceState::Retired),
         audit::entry(svc, who, "device.retire", format!("device/{device}"), None),
     ];
     ops.extend(ids.iter().map(|id| directory::delete_index(t, id, device)));
+    // A retired device leaves its groups: no job or listing reaches it through them again.
+    match &entry {
+        Some(entry) if !entry.groups.is_empty() => ops.extend(groups::leave_all(
+            t,
+            device,
+            entry,
+            Update::new().set(attr::STATE, DeviceState::Retired.as_str()),
+        )),
+        _ => ops.push(directory::set_state(t, device, DeviceState::Retired)),
+    }
     match svc.table.transact(ops).await {
         Ok(()) => {}
         // Retired by a concurrent call: the same outcome.

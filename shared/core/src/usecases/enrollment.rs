@@ -194,6 +194,7 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
         ownership: Ownership::default(),
         owner: None,
         groups: Vec::new(),
+        gv: 0,
         compliance: Compliance::default(),
         imsi: req.imsi.clone(),
         phone_number: req.phone_number.clone(),

@@ -1,7 +1,7 @@
 //! Command state transitions, each one conditional on the state it starts from, so concurrent
 //! actors (the push consumer, the device, an admin, expiry) can never both win.
 
-use crate::domain::{CommandId, CommandStatus, DeviceId, TenantId};
+use crate::domain::{CommandId, CommandStatus, DeviceId, JobId, TenantId};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Update, WriteOp};
 use crate::services::Services;
@@ -65,15 +65,51 @@ pub async fn advance(
         .set("updated_at", now)
         .append(attr::HISTORY, history(now, next, detail));
     let id = CommandId::parse(&rec.id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let item = svc
-        .table
-        .update(
-            &keys::open_command(tenant, device, &id),
-            update,
-            Some(Cond::eq(attr::STATUS, rec.status.as_str())),
-        )
+    let key = keys::open_command(tenant, device, &id);
+    let cond = Some(Cond::eq(attr::STATUS, rec.status.as_str()));
+    let Some(counted) = job_counts(tenant, rec, next) else {
+        let item = svc.table.update(&key, update, cond).await?;
+        return from_item(&item);
+    };
+    // A job's command counts its first delivery in the job in the same transaction.
+    let mut after = to_item(key.clone(), rec);
+    update.apply(&mut after.attrs);
+    svc.table
+        .transact(vec![WriteOp::Update { key, update, cond }, counted])
         .await?;
-    from_item(&item)
+    from_item(&after)
+}
+
+/// What a transition adds to its job's counts, when the command belongs to a job: the first
+/// time the device gets it (`delivered`) and how it ended. Each transition is conditional on
+/// the state it starts from, so each count is added exactly once.
+fn job_counts(tenant: &TenantId, rec: &CommandRecord, next: CommandStatus) -> Option<WriteOp> {
+    use CommandStatus::*;
+    let job = JobId::parse(rec.job.as_deref()?).ok()?;
+    let mut update = Update::new();
+    let mut counted = false;
+    if matches!(rec.status, Queued | PushSent)
+        && matches!(next, Fetched | NotNow | Acknowledged | Error)
+    {
+        update = update.add("delivered", 1);
+        counted = true;
+    }
+    let ended = match next {
+        Acknowledged => Some("acknowledged"),
+        Error => Some("errored"),
+        Expired => Some("expired"),
+        Cancelled => Some("cancelled"),
+        _ => None,
+    };
+    if let Some(counter) = ended {
+        update = update.add(counter, 1);
+        counted = true;
+    }
+    counted.then(|| WriteOp::Update {
+        key: keys::job(tenant, &job),
+        update,
+        cond: None,
+    })
 }
 
 /// Closes an open command for good: deletes the open item, writes the closed one and releases
@@ -122,6 +158,7 @@ pub async fn close(
         },
     ];
     ops.extend(extra_ops);
+    ops.extend(job_counts(tenant, rec, last));
     svc.table.transact(ops).await?;
     Ok(closed)
 }

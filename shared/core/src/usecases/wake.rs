@@ -1,5 +1,6 @@
 //! The wake consumer: for each queued command, push a wake-up to its device and record the
-//! provider's message id. It runs behind the queue (SQS on AWS, the embedded queue locally).
+//! provider's message id. It runs behind the queue (SQS on AWS, the embedded queue locally),
+//! which also carries the fan-out steps of jobs (`jobs::JobStep`); those are handed on.
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +63,9 @@ pub enum Outcome {
 
 /// Handles one message body. Safe to run twice: a command already woken is not pushed again.
 pub async fn handle(svc: &Services, body: &str) -> Outcome {
+    if let Some((tenant, job, at)) = super::jobs::JobStep::decode(body) {
+        return super::jobs::step(svc, &tenant, &job, &at).await;
+    }
     let (tenant, device, command) = match WakeMessage::decode(body) {
         Ok(ids) => ids,
         Err(reason) => return Outcome::Dropped(reason),

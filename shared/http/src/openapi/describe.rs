@@ -23,6 +23,15 @@ impl<T: Serialize> IntoResponse for Created<T> {
     }
 }
 
+/// A `204 No Content` answer: the action is done and there is nothing left to show.
+pub struct NoContent;
+
+impl IntoResponse for NoContent {
+    fn into_response(self) -> Response {
+        StatusCode::NO_CONTENT.into_response()
+    }
+}
+
 /// What one handler takes and gives, as JSON Schemas. Request schemas are drawn with the
 /// deserialising contract (defaults make fields optional), answers with the serialising one.
 pub struct Described {
@@ -144,6 +153,13 @@ impl<T: JsonSchema> DescribeAnswer for Created<T> {
     fn describe(d: &mut Described) {
         d.status = 201;
         d.answer = Some(d.answers.subschema_for::<T>());
+    }
+}
+
+impl DescribeAnswer for NoContent {
+    fn describe(d: &mut Described) {
+        d.status = 204;
+        d.answer = None;
     }
 }
 

@@ -7,11 +7,11 @@ pub mod describe;
 use std::sync::OnceLock;
 
 use axum::Json;
-use mdm_core::domain::{CommandId, DeviceId, EnrollmentTokenId, Platform};
+use mdm_core::domain::{CommandId, DeviceId, EnrollmentTokenId, GroupId, JobId, Platform};
 use schemars::Schema;
 use serde_json::{Map, Value, json};
 
-pub use describe::{Created, Described};
+pub use describe::{Created, Described, NoContent};
 
 use crate::routes::{Caller, ROUTES, Route};
 
@@ -46,6 +46,8 @@ fn build() -> Value {
     d.answers.subschema_for::<DeviceId>();
     d.answers.subschema_for::<CommandId>();
     d.answers.subschema_for::<EnrollmentTokenId>();
+    d.answers.subschema_for::<GroupId>();
+    d.answers.subschema_for::<JobId>();
     d.answers.subschema_for::<Platform>();
     let mut schemas = d.requests.take_definitions(true);
     // A type may read differently in the two directions (a field with a default is optional
@@ -142,6 +144,8 @@ fn path_param_schema(name: &str) -> Value {
         "device_id" => "DeviceId",
         "command_id" => "CommandId",
         "token_id" => "EnrollmentTokenId",
+        "group_id" => "GroupId",
+        "job_id" => "JobId",
         "platform" => "Platform",
         _ => return json!({"type": "string"}),
     };
