@@ -104,6 +104,9 @@ pub enum Error {
     /// The device is already in as many groups as a device may be.
     #[error("device {device} is already in {max} groups, the most a device may be in")]
     TooManyGroups { device: String, max: usize },
+    /// A policy still assigned somewhere; unassign it before deleting it.
+    #[error("the policy is still assigned to a device, a group or the tenant; unassign it first")]
+    PolicyInUse,
     #[error("the service is busy, retry later")]
     Throttled,
     /// This caller sent more requests than its quota allows (refused before any store access).
@@ -146,6 +149,7 @@ impl Error {
             Error::UnsupportedCommand { .. } => "unsupported_command",
             Error::GroupNotEmpty { .. } => "group_not_empty",
             Error::TooManyGroups { .. } => "too_many_groups",
+            Error::PolicyInUse => "policy_in_use",
             Error::Throttled => "throttled",
             Error::RateLimited { .. } => "rate_limited",
             Error::IdempotencyKeyReused => "idempotency_key_reused",

@@ -25,10 +25,10 @@ type Svc = State<Arc<Services>>;
 pub(crate) struct PageParams {
     /// The `next_cursor` of the previous page.
     #[serde(default)]
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
     #[serde(default)]
     #[schemars(range(min = 1, max = 200))]
-    limit: Option<usize>,
+    pub(crate) limit: Option<usize>,
 }
 
 fn group_id(raw: &str) -> Result<GroupId, mdm_core::Error> {

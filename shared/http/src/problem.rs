@@ -46,7 +46,8 @@ impl From<Error> for Problem {
             | Error::CommandClosed { .. }
             | Error::IdempotencyKeyInProgress { .. }
             | Error::GroupNotEmpty { .. }
-            | Error::TooManyGroups { .. } => StatusCode::CONFLICT,
+            | Error::TooManyGroups { .. }
+            | Error::PolicyInUse => StatusCode::CONFLICT,
             Error::IdempotencyKeyReused | Error::UnsupportedCommand { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

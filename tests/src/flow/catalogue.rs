@@ -154,6 +154,7 @@ pub async fn every_kind_is_queued_pulled_and_acknowledged_on_each_platform_that_
             json!({"type": "install_app", "app_id": "com.example.mail", "version": "2.1"}),
             json!({"type": "remove_app", "app_id": "com.example.mail"}),
             json!({"type": "refresh_inventory"}),
+            json!({"type": "apply_policy"}),
         ];
         let queued = queue_supported(s, &plain, platform, &rest, &mut covered).await;
         run_and_expect_acknowledged(s, &plain, &queued).await;
@@ -174,7 +175,7 @@ pub async fn every_kind_is_queued_pulled_and_acknowledged_on_each_platform_that_
     }
     assert_eq!(
         covered.len(),
-        17,
+        18,
         "every kind ran on some platform: {covered:?}"
     );
 }

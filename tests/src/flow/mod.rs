@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod jwt_attacks;
 pub mod lifecycle;
 pub mod openapi;
+pub mod policies;
 pub mod push;
 pub mod security;
 pub mod tenancy;
@@ -74,6 +75,10 @@ macro_rules! every_backend_flow_cases {
             jobs::a_cancelled_job_command_counts_as_cancelled_not_failed,
             jobs::jobs_are_listed_newest_first_and_audited_once,
             jobs::a_job_with_a_bad_target_is_refused_before_anything_is_queued,
+            policies::a_device_s_policy_is_its_own_then_its_groups_by_priority_then_the_tenant_default,
+            policies::a_device_gets_its_policy_on_check_in_until_it_reports_applying_it,
+            policies::a_policy_in_use_cannot_be_deleted_and_a_bad_document_names_its_field,
+            policies::apply_policy_makes_the_agent_check_in_and_apply_at_once,
         );
     };
 }

@@ -41,6 +41,9 @@ struct World {
     b_group: String,
     a_job: String,
     b_job: String,
+    /// A policy of each tenant, its default (so deleting it is refused: the matrix keeps it).
+    a_policy: String,
+    b_policy: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -140,6 +143,31 @@ async fn group_and_job(s: &Stack, tenant: &str, device: &str) -> (String, String
     (group, job["id"].as_str().expect("job id").to_owned())
 }
 
+/// Creates a policy and makes it the tenant's default; returns its id.
+async fn default_policy(s: &Stack, tenant: &str) -> String {
+    let admin = s.token(tenant, Role::Admin);
+    let (status, policy) = s
+        .raw(
+            Method::POST,
+            "/v1/policies",
+            Some(&admin),
+            Some(json!({"name": "matrix", "document": {"restrictions": {"nfc_disabled": true}}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{policy}");
+    let id = policy["id"].as_str().expect("policy id").to_owned();
+    let (status, set) = s
+        .raw(
+            Method::PUT,
+            "/v1/default-policy",
+            Some(&admin),
+            Some(json!({"policy_id": id})),
+        )
+        .await;
+    assert_eq!(status, 200, "{set}");
+    id
+}
+
 /// Creates an enrollment token and returns its id (the secret is not needed here).
 async fn token_id(s: &Stack, tenant: &str) -> String {
     let admin = s.token(tenant, Role::Admin);
@@ -173,6 +201,8 @@ async fn world(s: &Stack) -> World {
         b_group: String::new(),
         a_job: String::new(),
         b_job: String::new(),
+        a_policy: default_policy(s, "acme").await,
+        b_policy: default_policy(s, "globex").await,
     };
     let (a_group, a_job) = group_and_job(s, "acme", &w.a1.id).await;
     let (b_group, b_job) = group_and_job(s, "globex", &w.b1.id).await;
@@ -223,9 +253,9 @@ impl World {
             (Objects::Globex, true) => (&self.b_gone.id, &self.b_cmd, &self.b_token),
             (Objects::Mixed, _) => (&self.a1.id, &self.b_cmd, &self.a_token),
         };
-        let (group, job) = match objects {
-            Objects::Globex => (&self.b_group, &self.b_job),
-            Objects::Acme | Objects::Mixed => (&self.a_group, &self.a_job),
+        let (group, job, policy) = match objects {
+            Objects::Globex => (&self.b_group, &self.b_job, &self.b_policy),
+            Objects::Acme | Objects::Mixed => (&self.a_group, &self.a_job, &self.a_policy),
         };
         let path = template
             .replace("{device_id}", device)
@@ -233,6 +263,7 @@ impl World {
             .replace("{token_id}", token)
             .replace("{group_id}", group)
             .replace("{job_id}", job)
+            .replace("{policy_id}", policy)
             .replace("{platform}", "android");
         if template == "/v1/devices/lookup" {
             format!("{path}?serial={}", self.a1_serial)
@@ -252,6 +283,7 @@ impl World {
             self.a_token.as_str(),
             self.a_group.as_str(),
             self.a_job.as_str(),
+            self.a_policy.as_str(),
         ];
         let globex = [
             self.b1.id.as_str(),
@@ -260,6 +292,7 @@ impl World {
             self.b_gone.id.as_str(),
             self.b_group.as_str(),
             self.b_job.as_str(),
+            self.b_policy.as_str(),
         ];
         let creds = [
             self.a1.cred.as_str(),
@@ -274,7 +307,13 @@ impl World {
             Who::Acme(_) => out.extend(globex),
             Who::GlobexAdmin => out.extend(acme),
             // A device sees its own id and commands only (a job's commands carry the job's id).
-            Who::DeviceA1 => out.extend(globex.iter().chain(&acme[1..4]).chain(&acme[5..7])),
+            Who::DeviceA1 => out.extend(
+                globex
+                    .iter()
+                    .chain(&acme[1..4])
+                    .chain(&acme[5..7])
+                    .chain(&acme[8..]),
+            ),
             Who::SiblingA2 => {
                 out.extend(globex.iter().chain([&acme[0], &acme[4]]).chain(&acme[5..]));
             }
@@ -295,6 +334,7 @@ fn uses_objects(path: &str) -> bool {
         "{token_id}",
         "{group_id}",
         "{job_id}",
+        "{policy_id}",
     ]
     .iter()
     .any(|p| path.contains(p))
@@ -338,7 +378,21 @@ fn expected(route: &Route, who: Who, objects: Objects) -> Expect {
 }
 
 /// A valid body for each route, so that a refusal is about the caller, not the body.
-async fn body_for(s: &Stack, route: &Route, n: u64) -> Option<Value> {
+async fn body_for(
+    s: &Stack,
+    w: &World,
+    route: &Route,
+    who: Who,
+    objects: Objects,
+    n: u64,
+) -> Option<Value> {
+    // A policy of the tenant whose objects (or, without objects, whose caller) the call is about.
+    let policy =
+        if objects == Objects::Globex || (who == Who::GlobexAdmin && !uses_objects(route.path)) {
+            &w.b_policy
+        } else {
+            &w.a_policy
+        };
     match (route.method.as_str(), route.path) {
         ("POST", "/v1/enroll") => {
             let token = s.enrollment_token("acme", 1).await;
@@ -362,6 +416,16 @@ async fn body_for(s: &Stack, route: &Route, n: u64) -> Option<Value> {
         // A device id nobody has: the answer names only what the caller sent.
         ("POST", p) if p.starts_with("/v1/groups/{group_id}/devices") => {
             Some(json!({"devices": ["MATRIX0"]}))
+        }
+        ("POST", "/v1/policies") | ("PUT", "/v1/policies/{policy_id}") => Some(json!({
+            "name": "matrix",
+            "document": {"restrictions": {"nfc_disabled": true}},
+        })),
+        ("PUT", "/v1/devices/{device_id}/policy" | "/v1/default-policy") => {
+            Some(json!({ "policy_id": policy }))
+        }
+        ("PUT", "/v1/groups/{group_id}/policy") => {
+            Some(json!({"policy_id": policy, "priority": 1}))
         }
         ("POST", "/v1/jobs") => Some(json!({
             "command": {"type": "ring"},
@@ -413,7 +477,7 @@ pub async fn no_caller_reaches_anything_the_route_table_does_not_grant(s: &Stack
             for who in EVERYONE {
                 cases += 1;
                 let path = w.path(route.path, objects);
-                let body = body_for(s, route, cases).await;
+                let body = body_for(s, &w, route, who, objects, cases).await;
                 let bearer = w.bearer(s, who);
                 let (status, text) = call(
                     &client,

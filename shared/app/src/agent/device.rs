@@ -25,6 +25,8 @@ pub struct SimDevice {
     pub kiosk_apps: Option<Vec<String>>,
     pub corporate_access_blocked: bool,
     pub reboots: u32,
+    /// The policy the device enforces and its version, as a check-in reply gave them.
+    pub policy: Option<(String, Value)>,
 }
 
 impl SimDevice {
@@ -39,6 +41,25 @@ impl SimDevice {
             "imei": imei_for(index),
             "push_token": push_token,
         })
+    }
+
+    /// Enforces the policy a check-in reply carries, if any; true when it brought one.
+    pub fn apply_policy_from(&mut self, reply: &Value) -> bool {
+        match (
+            reply["policy"]["version"].as_str(),
+            reply["policy"].get("document"),
+        ) {
+            (Some(version), Some(document)) => {
+                self.policy = Some((version.to_owned(), document.clone()));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The version of the policy the device enforces, for its next check-in.
+    pub fn policy_version(&self) -> Option<&str> {
+        self.policy.as_ref().map(|(v, _)| v.as_str())
     }
 
     /// Carries out a command and returns the result to report.
@@ -124,6 +145,8 @@ impl SimDevice {
                 self.kiosk_apps = None;
                 json!({"status": "acknowledged"})
             }
+            // The agent checks in right after answering, which brings the policy if it changed.
+            "apply_policy" => json!({"status": "acknowledged"}),
             other => {
                 json!({"status": "error", "error": {"code": "unsupported", "message": format!("{other} is not supported")}})
             }

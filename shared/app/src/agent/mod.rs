@@ -217,11 +217,13 @@ pub async fn session(
         let d = device.lock().await;
         (d.index, d.credential.clone())
     };
-    let reply = api.checkin(&credential, &client::checkin_body(80)).await?;
+    let reply = checkin_applying_policy(api, device, &credential).await?;
     if reply["pending_commands"].as_i64().unwrap_or(0) == 0 {
         return Ok(());
     }
+    let mut apply_policy = false;
     for command in api.pending(&credential).await? {
+        apply_policy |= command["type"] == "apply_policy";
         let result = device.lock().await.execute(&command);
         let id = command["id"].as_str().unwrap_or_default().to_owned();
         api.report(&credential, &id, &result).await?;
@@ -235,5 +237,36 @@ pub async fn session(
             break;
         }
     }
+    if apply_policy && !device.lock().await.gone {
+        checkin_applying_policy(api, device, &credential).await?;
+    }
     Ok(())
+}
+
+/// A check-in that reports the policy version the device enforces; when the reply brings a
+/// new policy the device enforces it and checks in again to say so.
+async fn checkin_applying_policy(
+    api: &Api,
+    device: &Mutex<SimDevice>,
+    credential: &str,
+) -> Result<serde_json::Value, CallError> {
+    let body = |version: Option<&str>| {
+        let mut body = client::checkin_body(80);
+        if let Some(v) = version {
+            body["policy_version"] = v.into();
+        }
+        body
+    };
+    let version = device.lock().await.policy_version().map(str::to_owned);
+    let reply = api.checkin(credential, &body(version.as_deref())).await?;
+    let applied = {
+        let mut d = device.lock().await;
+        d.apply_policy_from(&reply)
+            .then(|| d.policy_version().map(str::to_owned))
+            .flatten()
+    };
+    match applied {
+        Some(v) => api.checkin(credential, &body(Some(&v))).await,
+        None => Ok(reply),
+    }
 }

@@ -84,6 +84,9 @@ pub enum CommandSpec {
         emergency_dialer: bool,
     },
     ExitKiosk {},
+    /// Check in at once to receive and apply the device's effective policy (it otherwise
+    /// arrives with the next scheduled check-in).
+    ApplyPolicy {},
 }
 
 fn default_ring_seconds() -> u32 {
@@ -118,6 +121,7 @@ impl CommandSpec {
             CommandSpec::StopLostMode {} => "stop_lost_mode",
             CommandSpec::EnterKiosk { .. } => "enter_kiosk",
             CommandSpec::ExitKiosk {} => "exit_kiosk",
+            CommandSpec::ApplyPolicy {} => "apply_policy",
         }
     }
 
@@ -156,6 +160,8 @@ impl CommandSpec {
             | CommandSpec::UnblockCorporateAccess { .. } => (true, true),
             // RestartDevice (supervised devices).
             CommandSpec::Reboot {} => (true, true),
+            // The agent checks in; Apple devices get the policy's profiles by InstallProfile.
+            CommandSpec::ApplyPolicy {} => (true, true),
             // EnableLostMode {Message, PhoneNumber, Footnote} and DisableLostMode (supervised).
             CommandSpec::StartLostMode { .. } | CommandSpec::StopLostMode {} => (true, true),
             // On iOS a kiosk is Single App Mode: one app, set by a configuration profile, which
@@ -268,7 +274,8 @@ impl CommandSpec {
             | CommandSpec::RefreshInventory {}
             | CommandSpec::Reboot {}
             | CommandSpec::StopLostMode {}
-            | CommandSpec::ExitKiosk {} => {}
+            | CommandSpec::ExitKiosk {}
+            | CommandSpec::ApplyPolicy {} => {}
         }
         Ok(())
     }
@@ -682,6 +689,7 @@ mod tests {
             r#"{"type":"stop_lost_mode"}"#,
             r#"{"type":"enter_kiosk","apps":["com.x.y"]}"#,
             r#"{"type":"exit_kiosk"}"#,
+            r#"{"type":"apply_policy"}"#,
         ]
         .iter()
         .map(|j| parse(j).unwrap())

@@ -144,6 +144,9 @@ pub struct CheckinRequest {
     /// A rotated PushMagic (Apple MDM), sent with the token it belongs to.
     #[serde(default)]
     pub push_magic: Option<String>,
+    /// The version of the policy the device has applied (as it was sent in a check-in reply).
+    #[serde(default)]
+    pub policy_version: Option<String>,
 }
 
 impl CheckinRequest {
@@ -161,6 +164,14 @@ impl CheckinRequest {
         }
         if let Some(v) = &self.os_version {
             short_text("os_version", v, 50)?;
+        }
+        if let Some(v) = &self.policy_version
+            && (v.is_empty() || v.len() > 64 || !v.bytes().all(|b| b.is_ascii_alphanumeric()))
+        {
+            return Err(Error::invalid_field(
+                "policy_version",
+                "must be a version a check-in reply gave",
+            ));
         }
         if let Some(l) = &self.location {
             l.validate()?;

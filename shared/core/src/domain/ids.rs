@@ -90,6 +90,18 @@ id_type!(
 
 id_type!(GroupId, "group_id", "^[0-9A-Za-z]{1,40}$", is_generated_id);
 id_type!(JobId, "job_id", "^[0-9A-Za-z]{1,40}$", is_generated_id);
+id_type!(
+    PolicyId,
+    "policy_id",
+    "^[0-9A-Za-z]{1,40}$",
+    is_generated_id
+);
+
+impl PolicyId {
+    pub(crate) fn from_generated(s: String) -> Self {
+        Self(s)
+    }
+}
 
 impl GroupId {
     pub(crate) fn from_generated(s: String) -> Self {

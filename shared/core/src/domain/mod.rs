@@ -8,11 +8,13 @@ pub mod group;
 pub mod ids;
 pub mod inventory;
 pub mod job;
+pub mod policy;
 pub mod time;
 
 pub use command::{CommandSpec, CommandStatus, ReportStatus, ResultReport};
 pub use credential::{DeviceCredential, EnrollmentSecret};
 pub use device::{CheckinRequest, DeviceState, EnrollRequest, Location};
 pub use ids::{
-    CommandId, DeviceId, EnrollmentTokenId, GroupId, Imei, JobId, Platform, Role, TenantId,
+    CommandId, DeviceId, EnrollmentTokenId, GroupId, Imei, JobId, Platform, PolicyId, Role,
+    TenantId,
 };

@@ -18,12 +18,19 @@
 //! | group member         | `T#<t>#G#<group id>`   | `<device id>`   |
 //! | job (hot: counters)  | `T#<t>#JOB#<job id>`   | `JOB`           |
 //! | job listing entry    | `T#<t>#JOBS`           | `<job id>`      |
+//! | policy (current)     | `T#<t>#POLICIES`       | `<policy id>`   |
+//! | policy version       | `T#<t>#POL#<policy id>`| `V#<version>`   |
+//! | policy assignment    | `T#<t>#POL#<policy id>`| `USE#D#<d>`, `USE#G#<g>`, `USE#TENANT` |
+//! | tenant default policy| `T#<t>`                | `DEFAULT_POLICY` |
+//! | effective policy     | `T#<t>#D#<d>`          | `P`             |
 //!
 //! The device item and its open commands share the prefix `D`, so one query returns both: a
 //! fetch authenticates and lists pending work in a single request.
 
 use crate::domain::directory::{Identifier, shard_of};
-use crate::domain::{CommandId, DeviceId, EnrollmentTokenId, GroupId, JobId, Platform, TenantId};
+use crate::domain::{
+    CommandId, DeviceId, EnrollmentTokenId, GroupId, JobId, Platform, PolicyId, TenantId,
+};
 use crate::ports::Key;
 
 pub const DEVICE_SK: &str = "D";
@@ -140,4 +147,40 @@ pub fn jobs_pk(t: &TenantId) -> String {
 
 pub fn job_entry(t: &TenantId, j: &JobId) -> Key {
     Key::new(jobs_pk(t), j.as_str())
+}
+
+pub fn policies_pk(t: &TenantId) -> String {
+    format!("T#{t}#POLICIES")
+}
+
+pub fn policy(t: &TenantId, p: &PolicyId) -> Key {
+    Key::new(policies_pk(t), p.as_str())
+}
+
+/// A policy's versions and where it is assigned, in a partition of its own: an update reads
+/// its assignments with one query.
+pub fn policy_pk(t: &TenantId, p: &PolicyId) -> String {
+    format!("T#{t}#POL#{p}")
+}
+
+pub fn policy_version(t: &TenantId, p: &PolicyId, version: i64) -> Key {
+    Key::new(policy_pk(t, p), format!("V#{version:06}"))
+}
+
+pub const POLICY_USE_PREFIX: &str = "USE#";
+
+/// Where a policy is assigned: `D#<device>`, `G#<group>` or `TENANT`.
+pub fn policy_use(t: &TenantId, p: &PolicyId, scope: &str) -> Key {
+    Key::new(policy_pk(t, p), format!("{POLICY_USE_PREFIX}{scope}"))
+}
+
+pub fn default_policy(t: &TenantId) -> Key {
+    Key::new(format!("T#{t}"), "DEFAULT_POLICY")
+}
+
+pub const EFFECTIVE_POLICY_SK: &str = "P";
+
+/// The policy a device receives, merged from its assignments, beside its other items.
+pub fn effective_policy(t: &TenantId, d: &DeviceId) -> Key {
+    Key::new(device_pk(t, d), EFFECTIVE_POLICY_SK)
 }

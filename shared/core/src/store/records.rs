@@ -34,6 +34,9 @@ pub mod attr {
     pub const GROUPS_VERSION: &str = "gv";
     pub const MEMBERS: &str = "members";
     pub const CURSOR: &str = "cursor";
+    pub const POLICY: &str = "policy";
+    pub const POLICY_VERSION: &str = "pv";
+    pub const POLICY_APPLIED: &str = "pa";
 }
 
 pub fn to_item<T: Serialize>(key: Key, record: &T) -> Item {
@@ -85,6 +88,12 @@ pub struct DeviceRecord {
     /// answer carries it, so the check-in knows without a read whether the directory is due.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dir: Option<i64>,
+    /// The version of the device's effective policy (none: no policy applies), and the
+    /// version the device last said it applied: a check-in carries the policy while they differ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pv: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pa: Option<String>,
 }
 
 /// The device's static inventory, written at enrolment and on inventory reports, never on an
@@ -129,6 +138,9 @@ pub struct DirectoryRecord {
     /// on the condition that nobody changed it in between.
     #[serde(default)]
     pub gv: i64,
+    /// The policy assigned to this device itself (it takes precedence over its groups').
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
     #[serde(default)]
     pub compliance: Compliance,
     /// The SIM identifiers the lookup index holds for this device, so a SIM swap knows which
@@ -265,6 +277,11 @@ pub struct GroupRecord {
     /// Kept by the same transactions that add and remove members.
     #[serde(default)]
     pub members: i64,
+    /// The policy assigned to the group's members, and its priority among their groups'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(default)]
+    pub priority: i64,
 }
 
 /// A group member: the device id is its sort key.
@@ -300,4 +317,50 @@ pub struct JobRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobEntryRecord {
     pub created_at: i64,
+}
+
+/// A policy's current version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyRecord {
+    pub name: String,
+    pub version: i64,
+    pub document: crate::domain::policy::PolicyDocument,
+    pub created_at: i64,
+    pub created_by: String,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+
+/// One version of a policy, kept as it was written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyVersionRecord {
+    pub document: crate::domain::policy::PolicyDocument,
+    pub at: i64,
+    pub by: String,
+}
+
+/// An assignment of a policy (its scope is the sort key), or the tenant's default policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyUseRecord {
+    pub policy: String,
+    pub at: i64,
+    pub by: String,
+}
+
+/// Which assigned policy a device's effective policy took sections from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PolicySource {
+    pub policy: String,
+    pub version: i64,
+    /// `device`, `group:<id>` or `tenant`.
+    pub via: String,
+}
+
+/// The policy a device receives: its assignments merged by precedence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EffectivePolicyRecord {
+    pub version: String,
+    pub document: crate::domain::policy::PolicyDocument,
+    pub sources: Vec<PolicySource>,
+    pub computed_at: i64,
 }

@@ -1,6 +1,7 @@
 //! Device check-in: one conditional write of the device's small item and no read. The condition
 //! enforces that the credential is still valid; the returned item says whether work is pending,
-//! and whether the directory is due its (at most hourly) refresh.
+//! whether the directory is due its (at most hourly) refresh, and whether the device's
+//! effective policy must be sent (only then is it read).
 
 use serde::Serialize;
 
@@ -16,6 +17,10 @@ pub struct CheckinReply {
     /// Fetch commands now when this is above zero.
     pub pending_commands: i64,
     pub checkin_interval_seconds: i64,
+    /// The device's effective policy, present only while it differs from the version the
+    /// device last reported applying (`policy_version`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<super::policies::PolicyDelivery>,
 }
 
 /// The condition every device call relies on: the item exists, the credential matches and the
@@ -48,6 +53,9 @@ pub async fn checkin(
     if let Some(v) = &req.os_version {
         update = update.set("os_version", v.as_str());
     }
+    if let Some(v) = &req.policy_version {
+        update = update.set(attr::POLICY_APPLIED, v.as_str());
+    }
     if let Some(l) = &req.location {
         update = update
             .set("location", serde_json::to_value(l).unwrap_or_default())
@@ -79,8 +87,10 @@ pub async fn checkin(
     if super::directory::is_due(&device, now) {
         super::directory::refresh_after_checkin(svc, cred, &device, now).await;
     }
+    let policy = super::policies::delivery(svc, &cred.tenant, &cred.device, &device).await?;
     Ok(CheckinReply {
         pending_commands: device.pending.max(0),
         checkin_interval_seconds: svc.settings.checkin_interval_secs,
+        policy,
     })
 }

@@ -182,6 +182,8 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
         location_at: None,
         locked: None,
         dir: Some(refresh_mark(now, &req.os_version)),
+        pv: None,
+        pa: None,
     };
     let entry = DirectoryRecord {
         platform: req.platform,
@@ -195,6 +197,7 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
         owner: None,
         groups: Vec::new(),
         gv: 0,
+        policy: None,
         compliance: Compliance::default(),
         imsi: req.imsi.clone(),
         phone_number: req.phone_number.clone(),
@@ -256,10 +259,32 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
         }
         Err(e) => return Err(e.into()),
     }
+    // A new device has no group or policy of its own: only the tenant's default applies. The
+    // device is enrolled whatever happens here (a failed enrolment would be retried as a new
+    // device), so a failure is logged; the next policy change reaches the device anyway.
+    if let Err(e) = default_policy_at_enrolment(svc, &tenant, &device).await {
+        tracing::warn!(error = %e, %device, "the default policy was not applied at enrolment");
+    }
     Ok(Enrolled {
         tenant: tenant.to_string(),
         device_id: device.to_string(),
         device_credential: credential.encode(),
         checkin_interval_seconds: svc.settings.checkin_interval_secs,
     })
+}
+
+async fn default_policy_at_enrolment(
+    svc: &Services,
+    tenant: &crate::domain::TenantId,
+    device: &DeviceId,
+) -> Result<(), Error> {
+    if svc
+        .table
+        .get(&keys::default_policy(tenant), false)
+        .await?
+        .is_some()
+    {
+        super::policies::recompute(svc, tenant, device).await?;
+    }
+    Ok(())
 }

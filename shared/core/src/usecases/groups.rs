@@ -32,6 +32,10 @@ pub struct GroupView {
     pub name: String,
     /// Devices in the group now.
     pub members: i64,
+    /// The policy assigned to the group's members, if any, and its priority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_id: Option<String>,
+    pub priority: i64,
     pub created_at: String,
     pub created_by: String,
     pub updated_at: String,
@@ -43,6 +47,8 @@ impl GroupView {
             id: id.to_owned(),
             name: r.name.clone(),
             members: r.members,
+            policy_id: r.policy.clone(),
+            priority: r.priority,
             created_at: rfc3339(r.created_at),
             created_by: r.created_by.clone(),
             updated_at: rfc3339(r.updated_at),
@@ -84,6 +90,8 @@ pub async fn create(
         created_by: who.subject.clone(),
         updated_at: now,
         members: 0,
+        policy: None,
+        priority: 0,
     };
     svc.table
         .transact(vec![
@@ -270,11 +278,17 @@ pub async fn change_members(
 ) -> Result<MembershipChange, Error> {
     require_role(who, COMMANDERS, "manage groups")?;
     req.validate()?;
-    load(svc, &who.tenant, g, true).await?;
+    let group = load(svc, &who.tenant, g, true).await?;
     let mut out = MembershipChange::default();
     for device in &req.devices {
         match change_one(svc, &who.tenant, g, device, change).await {
-            Ok(true) => out.changed.push(device.to_string()),
+            Ok(true) => {
+                // Joining or leaving a group with a policy changes the device's policy.
+                if group.policy.is_some() {
+                    super::policies::recompute(svc, &who.tenant, device).await?;
+                }
+                out.changed.push(device.to_string());
+            }
             Ok(false) => out.unchanged.push(device.to_string()),
             Err(Outcome::Refused(code, detail)) => out.refused.push(Refused {
                 device: device.to_string(),

@@ -353,7 +353,7 @@ async fn queue_one(
 /// The devices of one step starting at `at`, and where the step after it starts (None: this
 /// is the last). A tenant-wide job reaches enrolled devices only; a listed or group target
 /// reaches every device it names (those not enrolled are counted as not queued).
-async fn batch(
+pub(crate) async fn batch(
     svc: &Services,
     t: &TenantId,
     target: &JobTarget,

@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod inventory;
 pub mod jobs;
 pub mod lifecycle;
+pub mod policies;
 pub mod push_config;
 pub mod results;
 pub mod views;

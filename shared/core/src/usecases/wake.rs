@@ -1,6 +1,7 @@
 //! The wake consumer: for each queued command, push a wake-up to its device and record the
 //! provider's message id. It runs behind the queue (SQS on AWS, the embedded queue locally),
-//! which also carries the fan-out steps of jobs (`jobs::JobStep`); those are handed on.
+//! which also carries the fan-out steps of jobs (`jobs::JobStep`) and of policy refreshes
+//! (`policies::PolicyRefresh`); those are handed on.
 
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +66,9 @@ pub enum Outcome {
 pub async fn handle(svc: &Services, body: &str) -> Outcome {
     if let Some((tenant, job, at)) = super::jobs::JobStep::decode(body) {
         return super::jobs::step(svc, &tenant, &job, &at).await;
+    }
+    if let Some((tenant, target, at)) = super::policies::PolicyRefresh::decode(body) {
+        return super::policies::refresh_step(svc, &tenant, &target, &at).await;
     }
     let (tenant, device, command) = match WakeMessage::decode(body) {
         Ok(ids) => ids,

@@ -7,7 +7,9 @@ pub mod describe;
 use std::sync::OnceLock;
 
 use axum::Json;
-use mdm_core::domain::{CommandId, DeviceId, EnrollmentTokenId, GroupId, JobId, Platform};
+use mdm_core::domain::{
+    CommandId, DeviceId, EnrollmentTokenId, GroupId, JobId, Platform, PolicyId,
+};
 use schemars::Schema;
 use serde_json::{Map, Value, json};
 
@@ -48,6 +50,7 @@ fn build() -> Value {
     d.answers.subschema_for::<EnrollmentTokenId>();
     d.answers.subschema_for::<GroupId>();
     d.answers.subschema_for::<JobId>();
+    d.answers.subschema_for::<PolicyId>();
     d.answers.subschema_for::<Platform>();
     let mut schemas = d.requests.take_definitions(true);
     // A type may read differently in the two directions (a field with a default is optional
@@ -146,6 +149,7 @@ fn path_param_schema(name: &str) -> Value {
         "token_id" => "EnrollmentTokenId",
         "group_id" => "GroupId",
         "job_id" => "JobId",
+        "policy_id" => "PolicyId",
         "platform" => "Platform",
         _ => return json!({"type": "string"}),
     };

@@ -1,0 +1,786 @@
+//! Policies: versioned documents assigned to devices, groups or the whole tenant, and the
+//! effective policy each device receives. A device's effective policy is computed when one of
+//! its inputs changes (never on check-in) and stored beside it with its version on the
+//! device's item, so a check-in knows without a read whether the device must be sent it.
+//!
+//! Precedence, highest first: the policy assigned to the device itself; then its groups'
+//! policies by descending priority (equal priorities by group id); then the tenant's default.
+//! Each section of the document (passcode, restrictions, wifi, …) comes whole from the
+//! highest-precedence policy that sets it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::views::Listing;
+use super::wake::Outcome;
+use super::{ADMINS, READERS, audit, jobs, require_role};
+use crate::domain::device::short_text;
+use crate::domain::job::JobTarget;
+use crate::domain::policy::PolicyDocument;
+use crate::domain::time::rfc3339;
+use crate::domain::{DeviceId, DeviceState, GroupId, PolicyId, TenantId};
+use crate::error::{Error, StoreError};
+use crate::ports::{Cond, Principal, Query, Update, WriteOp};
+use crate::services::Services;
+use crate::store::keys;
+use crate::store::records::{
+    DeviceRecord, DirectoryRecord, EffectivePolicyRecord, GroupRecord, PolicyRecord, PolicySource,
+    PolicyUseRecord, PolicyVersionRecord, attr, from_item, to_item,
+};
+
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRequest {
+    /// 1 to 100 printable characters.
+    pub name: String,
+    pub document: PolicyDocument,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PolicyView {
+    pub id: String,
+    pub name: String,
+    /// 1 at creation, +1 at every update.
+    pub version: i64,
+    pub document: PolicyDocument,
+    pub created_at: String,
+    pub created_by: String,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+impl PolicyView {
+    fn new(id: &str, r: &PolicyRecord) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: r.name.clone(),
+            version: r.version,
+            document: r.document.clone(),
+            created_at: rfc3339(r.created_at),
+            created_by: r.created_by.clone(),
+            updated_at: rfc3339(r.updated_at),
+            updated_by: r.updated_by.clone(),
+        }
+    }
+}
+
+/// Assigns a policy to a device or as the tenant's default.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    pub policy_id: PolicyId,
+}
+
+/// Assigns a policy to a group's members.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignGroupRequest {
+    pub policy_id: PolicyId,
+    /// Among a device's groups, the policy of the group with the highest priority wins
+    /// (-1000 to 1000, default 0).
+    #[serde(default)]
+    #[schemars(range(min = -1000, max = 1000))]
+    pub priority: i64,
+}
+
+/// A device's effective policy as admins read it.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct EffectivePolicyView {
+    /// None when no policy applies to the device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<PolicyDocument>,
+    /// The assigned policies, highest precedence first, that sections were taken from.
+    pub sources: Vec<PolicySource>,
+    /// The version the device last reported it applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied_version: Option<String>,
+    /// Whether the device applied its effective policy (true when none applies).
+    pub up_to_date: bool,
+}
+
+/// The tenant's default policy.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct DefaultPolicyView {
+    /// None when the tenant has no default policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_id: Option<String>,
+}
+
+pub async fn get_default(svc: &Services, who: &Principal) -> Result<DefaultPolicyView, Error> {
+    require_role(who, READERS, "read policies")?;
+    let policy_id = match svc
+        .table
+        .get(&keys::default_policy(&who.tenant), false)
+        .await?
+    {
+        Some(item) => Some(from_item::<PolicyUseRecord>(&item)?.policy),
+        None => None,
+    };
+    Ok(DefaultPolicyView { policy_id })
+}
+
+/// What a check-in carries when the device's effective policy is not the one it applied.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PolicyDelivery {
+    /// Report it back as `policy_version` once applied.
+    pub version: String,
+    pub document: PolicyDocument,
+}
+
+fn validate(req: &PolicyRequest) -> Result<(), Error> {
+    short_text("name", &req.name, 100)?;
+    req.document.validate()
+}
+
+pub async fn create(
+    svc: &Services,
+    who: &Principal,
+    req: PolicyRequest,
+) -> Result<PolicyView, Error> {
+    require_role(who, ADMINS, "manage policies")?;
+    validate(&req)?;
+    let now = svc.now();
+    let id = PolicyId::from_generated(svc.ids.id(now));
+    let t = &who.tenant;
+    let record = PolicyRecord {
+        name: req.name.clone(),
+        version: 1,
+        document: req.document.clone(),
+        created_at: now,
+        created_by: who.subject.clone(),
+        updated_at: now,
+        updated_by: who.subject.clone(),
+    };
+    svc.table
+        .transact(vec![
+            WriteOp::Put {
+                item: to_item(keys::policy(t, &id), &record),
+                cond: Some(Cond::NotExists),
+            },
+            version_put(t, &id, &record),
+            audit::entry(
+                svc,
+                who,
+                "policy.create",
+                format!("policy/{id}"),
+                Some(json!({"name": req.name, "version": 1})),
+            ),
+        ])
+        .await?;
+    Ok(PolicyView::new(id.as_str(), &record))
+}
+
+fn version_put(t: &TenantId, id: &PolicyId, r: &PolicyRecord) -> WriteOp {
+    WriteOp::Put {
+        item: to_item(
+            keys::policy_version(t, id, r.version),
+            &PolicyVersionRecord {
+                document: r.document.clone(),
+                at: r.updated_at,
+                by: r.updated_by.clone(),
+            },
+        ),
+        cond: Some(Cond::NotExists),
+    }
+}
+
+async fn load(
+    svc: &Services,
+    t: &TenantId,
+    id: &PolicyId,
+    consistent: bool,
+) -> Result<Option<PolicyRecord>, Error> {
+    match svc.table.get(&keys::policy(t, id), consistent).await? {
+        Some(item) => Ok(Some(from_item(&item)?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn get(svc: &Services, who: &Principal, id: &PolicyId) -> Result<PolicyView, Error> {
+    require_role(who, READERS, "read policies")?;
+    match load(svc, &who.tenant, id, false).await? {
+        Some(r) => Ok(PolicyView::new(id.as_str(), &r)),
+        None => Err(Error::NotFound("policy")),
+    }
+}
+
+/// The tenant's policies in id order (oldest first).
+pub async fn list(
+    svc: &Services,
+    who: &Principal,
+    cursor: Option<&str>,
+    limit: usize,
+) -> Result<Listing<PolicyView>, Error> {
+    require_role(who, READERS, "read policies")?;
+    let mut q = Query::prefix(keys::policies_pk(&who.tenant), "");
+    q.cursor = cursor
+        .map(|c| {
+            PolicyId::parse(c)
+                .map(|p| p.to_string())
+                .map_err(|_| Error::invalid_field("cursor", "not a cursor this listing returned"))
+        })
+        .transpose()?;
+    q.limit = limit.clamp(1, 100);
+    let page = svc.table.query(q).await?;
+    let items = page
+        .items
+        .iter()
+        .map(|i| Ok(PolicyView::new(&i.key.sk, &from_item(i)?)))
+        .collect::<Result<_, StoreError>>()?;
+    Ok(Listing {
+        items,
+        next_cursor: page.cursor,
+    })
+}
+
+/// Writes a new version, then refreshes every device the policy reaches (through the queue
+/// for groups and the tenant default).
+pub async fn update(
+    svc: &Services,
+    who: &Principal,
+    id: &PolicyId,
+    req: PolicyRequest,
+) -> Result<PolicyView, Error> {
+    require_role(who, ADMINS, "manage policies")?;
+    validate(&req)?;
+    let t = &who.tenant;
+    let Some(current) = load(svc, t, id, true).await? else {
+        return Err(Error::NotFound("policy"));
+    };
+    let now = svc.now();
+    let next = PolicyRecord {
+        name: req.name.clone(),
+        version: current.version + 1,
+        document: req.document.clone(),
+        updated_at: now,
+        updated_by: who.subject.clone(),
+        ..current.clone()
+    };
+    let written = svc
+        .table
+        .transact(vec![
+            WriteOp::Put {
+                item: to_item(keys::policy(t, id), &next),
+                cond: Some(Cond::eq("version", current.version)),
+            },
+            version_put(t, id, &next),
+            audit::entry(
+                svc,
+                who,
+                "policy.update",
+                format!("policy/{id}"),
+                Some(json!({"name": req.name, "version": next.version})),
+            ),
+        ])
+        .await;
+    match written {
+        Ok(()) => {}
+        Err(StoreError::Precondition { .. }) => {
+            return Err(Error::Conflict(
+                "the policy was changed concurrently; read it and retry".into(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    refresh_uses(svc, t, id).await?;
+    Ok(PolicyView::new(id.as_str(), &next))
+}
+
+/// Deletes a policy assigned nowhere; an assigned one is refused (`policy_in_use`).
+pub async fn delete(svc: &Services, who: &Principal, id: &PolicyId) -> Result<(), Error> {
+    require_role(who, ADMINS, "manage policies")?;
+    let t = &who.tenant;
+    let mut q = Query::prefix(keys::policy_pk(t, id), keys::POLICY_USE_PREFIX);
+    q.limit = 1;
+    q.consistent = true;
+    if !svc.table.query(q).await?.items.is_empty() {
+        return Err(Error::PolicyInUse);
+    }
+    let written = svc
+        .table
+        .transact(vec![
+            WriteOp::Delete {
+                key: keys::policy(t, id),
+                cond: Some(Cond::Exists),
+            },
+            audit::entry(svc, who, "policy.delete", format!("policy/{id}"), None),
+        ])
+        .await;
+    match written {
+        Ok(()) => Ok(()),
+        Err(StoreError::Precondition { index: Some(0) }) => Err(Error::NotFound("policy")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sends a refresh for each place the policy is assigned.
+async fn refresh_uses(svc: &Services, t: &TenantId, id: &PolicyId) -> Result<(), Error> {
+    let mut cursor = None;
+    loop {
+        let mut q = Query::prefix(keys::policy_pk(t, id), keys::POLICY_USE_PREFIX);
+        q.cursor = cursor;
+        q.consistent = true;
+        let page = svc.table.query(q).await?;
+        let mut scopes = Vec::new();
+        for item in &page.items {
+            let scope = item.key.sk.trim_start_matches(keys::POLICY_USE_PREFIX);
+            match scope.strip_prefix("D#").map(DeviceId::parse) {
+                Some(Ok(d)) => {
+                    recompute(svc, t, &d).await?;
+                }
+                Some(Err(_)) => {}
+                None => scopes.push(scope.to_owned()),
+            }
+        }
+        for scope in scopes {
+            start_refresh(svc, t, &scope).await?;
+        }
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Assigns a policy to a device (replacing any other) and recomputes its effective policy.
+pub async fn assign_device(
+    svc: &Services,
+    who: &Principal,
+    d: &DeviceId,
+    req: Option<AssignRequest>,
+) -> Result<EffectivePolicyView, Error> {
+    require_role(who, ADMINS, "assign policies")?;
+    let t = &who.tenant;
+    let Some(item) = svc.table.get(&keys::directory(t, d), true).await? else {
+        return Err(Error::NotFound("device"));
+    };
+    let entry: DirectoryRecord = from_item(&item)?;
+    let scope = format!("D#{d}");
+    let old = entry
+        .policy
+        .as_deref()
+        .and_then(|p| PolicyId::parse(p).ok());
+    let new = req.map(|r| r.policy_id);
+    let mut ops = vec![WriteOp::Update {
+        key: keys::directory(t, d),
+        update: match &new {
+            Some(p) => Update::new().set(attr::POLICY, p.as_str()),
+            None => Update::new().remove(attr::POLICY),
+        },
+        cond: Some(match &old {
+            Some(p) => Cond::eq(attr::POLICY, p.as_str()),
+            None => Cond::And(vec![Cond::Exists, Cond::Absent(attr::POLICY.into())]),
+        }),
+    }];
+    ops.extend(use_ops(svc, who, t, old.as_ref(), new.as_ref(), &scope));
+    ops.push(audit::entry(
+        svc,
+        who,
+        if new.is_some() {
+            "policy.assign"
+        } else {
+            "policy.unassign"
+        },
+        format!("device/{d}"),
+        Some(json!({"policy": new, "previous": old})),
+    ));
+    write_assignment(svc, ops).await?;
+    recompute(svc, t, d).await?;
+    effective_view(svc, t, d).await
+}
+
+/// Assigns a policy to a group's members (or takes it away) and refreshes them through the queue.
+pub async fn assign_group(
+    svc: &Services,
+    who: &Principal,
+    g: &GroupId,
+    req: Option<AssignGroupRequest>,
+) -> Result<(), Error> {
+    require_role(who, ADMINS, "assign policies")?;
+    let t = &who.tenant;
+    let Some(item) = svc.table.get(&keys::group(t, g), true).await? else {
+        return Err(Error::NotFound("group"));
+    };
+    let group: GroupRecord = from_item(&item)?;
+    if let Some(r) = &req
+        && !(-1000..=1000).contains(&r.priority)
+    {
+        return Err(Error::invalid_field("priority", "must be -1000 to 1000"));
+    }
+    let old = group
+        .policy
+        .as_deref()
+        .and_then(|p| PolicyId::parse(p).ok());
+    let new = req.as_ref().map(|r| r.policy_id.clone());
+    let scope = format!("G#{g}");
+    let mut ops = vec![WriteOp::Update {
+        key: keys::group(t, g),
+        update: match &req {
+            Some(r) => Update::new()
+                .set(attr::POLICY, r.policy_id.as_str())
+                .set("priority", r.priority),
+            None => Update::new().remove(attr::POLICY).set("priority", 0),
+        },
+        cond: Some(match &old {
+            Some(p) => Cond::eq(attr::POLICY, p.as_str()),
+            None => Cond::And(vec![Cond::Exists, Cond::Absent(attr::POLICY.into())]),
+        }),
+    }];
+    ops.extend(use_ops(svc, who, t, old.as_ref(), new.as_ref(), &scope));
+    ops.push(audit::entry(
+        svc,
+        who,
+        if new.is_some() {
+            "policy.assign"
+        } else {
+            "policy.unassign"
+        },
+        format!("group/{g}"),
+        Some(json!({"policy": new, "previous": old, "priority": req.map(|r| r.priority)})),
+    ));
+    write_assignment(svc, ops).await?;
+    start_refresh(svc, t, &scope).await
+}
+
+/// Sets or clears the tenant's default policy and refreshes every enrolled device through the queue.
+pub async fn assign_default(
+    svc: &Services,
+    who: &Principal,
+    req: Option<AssignRequest>,
+) -> Result<(), Error> {
+    require_role(who, ADMINS, "assign policies")?;
+    let t = &who.tenant;
+    let old = match svc.table.get(&keys::default_policy(t), true).await? {
+        Some(item) => PolicyId::parse(&from_item::<PolicyUseRecord>(&item)?.policy).ok(),
+        None => None,
+    };
+    let new = req.map(|r| r.policy_id);
+    let mut ops = vec![match &new {
+        Some(p) => WriteOp::Put {
+            item: to_item(
+                keys::default_policy(t),
+                &PolicyUseRecord {
+                    policy: p.to_string(),
+                    at: svc.now(),
+                    by: who.subject.clone(),
+                },
+            ),
+            cond: Some(match &old {
+                Some(o) => Cond::eq(attr::POLICY, o.as_str()),
+                None => Cond::NotExists,
+            }),
+        },
+        None => WriteOp::Delete {
+            key: keys::default_policy(t),
+            cond: old.as_ref().map(|o| Cond::eq(attr::POLICY, o.as_str())),
+        },
+    }];
+    ops.extend(use_ops(svc, who, t, old.as_ref(), new.as_ref(), "TENANT"));
+    ops.push(audit::entry(
+        svc,
+        who,
+        if new.is_some() {
+            "policy.assign"
+        } else {
+            "policy.unassign"
+        },
+        "tenant".into(),
+        Some(json!({"policy": new, "previous": old})),
+    ));
+    write_assignment(svc, ops).await?;
+    start_refresh(svc, t, "TENANT").await
+}
+
+/// The assignment index's writes: the new policy must exist (checked in the transaction) and
+/// records its use; the old one's use goes.
+fn use_ops(
+    svc: &Services,
+    who: &Principal,
+    t: &TenantId,
+    old: Option<&PolicyId>,
+    new: Option<&PolicyId>,
+    scope: &str,
+) -> Vec<WriteOp> {
+    let mut ops = Vec::new();
+    if let Some(o) = old
+        && Some(o) != new
+    {
+        ops.push(WriteOp::Delete {
+            key: keys::policy_use(t, o, scope),
+            cond: None,
+        });
+    }
+    if let Some(n) = new {
+        ops.push(WriteOp::Check {
+            key: keys::policy(t, n),
+            cond: Cond::Exists,
+        });
+        ops.push(WriteOp::Put {
+            item: to_item(
+                keys::policy_use(t, n, scope),
+                &PolicyUseRecord {
+                    policy: n.to_string(),
+                    at: svc.now(),
+                    by: who.subject.clone(),
+                },
+            ),
+            cond: None,
+        });
+    }
+    ops
+}
+
+async fn write_assignment(svc: &Services, ops: Vec<WriteOp>) -> Result<(), Error> {
+    let check = ops
+        .iter()
+        .position(|op| matches!(op, WriteOp::Check { .. }));
+    match svc.table.transact(ops).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::Precondition { index }) if index.is_some() && index == check => {
+            Err(Error::NotFound("policy"))
+        }
+        Err(StoreError::Precondition { .. }) => Err(Error::Conflict(
+            "the assignment changed concurrently; retry".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The queue message that refreshes the effective policy of a group's members or of every
+/// enrolled device, a step at a time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRefresh {
+    pub tenant: String,
+    /// `G#<group id>` or `TENANT`.
+    pub refresh: String,
+    pub at: String,
+}
+
+impl PolicyRefresh {
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The tenant, the target and the cursor a refresh message names; None when the body is
+    /// not one.
+    pub fn decode(body: &str) -> Option<(TenantId, JobTarget, String)> {
+        let m: PolicyRefresh = serde_json::from_str(body).ok()?;
+        let tenant = TenantId::parse(&m.tenant).ok()?;
+        let target = match m.refresh.strip_prefix("G#") {
+            Some(g) => JobTarget::Group {
+                group: GroupId::parse(g).ok()?,
+            },
+            None if m.refresh == "TENANT" => JobTarget::Tenant {},
+            None => return None,
+        };
+        Some((tenant, target, m.at))
+    }
+}
+
+async fn start_refresh(svc: &Services, t: &TenantId, scope: &str) -> Result<(), Error> {
+    let msg = PolicyRefresh {
+        tenant: t.to_string(),
+        refresh: scope.to_owned(),
+        at: String::new(),
+    };
+    svc.wake_queue.send_batch(vec![msg.encode()]).await?;
+    Ok(())
+}
+
+/// One refresh step, run by the queue consumer: recomputes a batch of devices and queues the
+/// next step. Recomputing is idempotent, so a repeated step only costs its reads.
+pub async fn refresh_step(svc: &Services, t: &TenantId, target: &JobTarget, at: &str) -> Outcome {
+    let run = async {
+        let (devices, next) = jobs::batch(svc, t, target, at).await?;
+        for d in &devices {
+            recompute(svc, t, d).await?;
+        }
+        if let Some(next) = next {
+            let scope = match target {
+                JobTarget::Group { group } => format!("G#{group}"),
+                _ => "TENANT".to_owned(),
+            };
+            let msg = PolicyRefresh {
+                tenant: t.to_string(),
+                refresh: scope,
+                at: next,
+            };
+            svc.wake_queue.send_batch(vec![msg.encode()]).await?;
+        }
+        Ok::<(), Error>(())
+    };
+    match run.await {
+        Ok(()) => Outcome::Done,
+        Err(e) if e.is_retryable() => Outcome::Retry(e.to_string()),
+        Err(e) => Outcome::Dropped(e.to_string()),
+    }
+}
+
+/// Computes a device's effective policy from its assignments and stores it with its version
+/// on the device item, when it changed. A retired or unknown device is left alone.
+pub async fn recompute(svc: &Services, t: &TenantId, d: &DeviceId) -> Result<(), Error> {
+    let Some(item) = svc.table.get(&keys::directory(t, d), true).await? else {
+        return Ok(());
+    };
+    let entry: DirectoryRecord = from_item(&item)?;
+    if entry.state == DeviceState::Retired {
+        return Ok(());
+    }
+    // The assigned policies, highest precedence first.
+    let mut assigned: Vec<(String, String)> = Vec::new();
+    if let Some(p) = &entry.policy {
+        assigned.push((p.clone(), "device".into()));
+    }
+    let mut by_group = Vec::new();
+    for g in &entry.groups {
+        let Ok(gid) = GroupId::parse(g) else { continue };
+        if let Some(item) = svc.table.get(&keys::group(t, &gid), true).await? {
+            let group: GroupRecord = from_item(&item)?;
+            if let Some(p) = group.policy {
+                by_group.push((group.priority, g.clone(), p));
+            }
+        }
+    }
+    by_group.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    assigned.extend(
+        by_group
+            .into_iter()
+            .map(|(_, g, p)| (p, format!("group:{g}"))),
+    );
+    if let Some(item) = svc.table.get(&keys::default_policy(t), true).await? {
+        assigned.push((from_item::<PolicyUseRecord>(&item)?.policy, "tenant".into()));
+    }
+    let mut docs = Vec::new();
+    let mut sources = Vec::new();
+    for (p, via) in assigned {
+        let Ok(pid) = PolicyId::parse(&p) else {
+            continue;
+        };
+        // A policy deleted since it was assigned contributes nothing.
+        if let Some(policy) = load(svc, t, &pid, true).await? {
+            sources.push(PolicySource {
+                policy: p,
+                version: policy.version,
+                via,
+            });
+            docs.push(policy.document);
+        }
+    }
+    let hot_key = keys::device(t, d);
+    let Some(hot) = svc.table.get(&hot_key, true).await? else {
+        return Ok(());
+    };
+    let hot: DeviceRecord = from_item(&hot)?;
+    if docs.is_empty() {
+        if hot.pv.is_none() {
+            return Ok(());
+        }
+        svc.table
+            .transact(vec![
+                WriteOp::Update {
+                    key: hot_key,
+                    update: Update::new().remove(attr::POLICY_VERSION),
+                    cond: Some(Cond::Exists),
+                },
+                WriteOp::Delete {
+                    key: keys::effective_policy(t, d),
+                    cond: None,
+                },
+            ])
+            .await?;
+        return Ok(());
+    }
+    let document = PolicyDocument::merge(docs.iter());
+    let version = document.fingerprint();
+    let stored_sources = match svc.table.get(&keys::effective_policy(t, d), true).await? {
+        Some(item) => Some(from_item::<EffectivePolicyRecord>(&item)?.sources),
+        None => None,
+    };
+    if hot.pv.as_deref() == Some(version.as_str()) && stored_sources.as_ref() == Some(&sources) {
+        return Ok(());
+    }
+    let record = EffectivePolicyRecord {
+        version: version.clone(),
+        document,
+        sources,
+        computed_at: svc.now(),
+    };
+    svc.table
+        .transact(vec![
+            WriteOp::Update {
+                key: hot_key,
+                update: Update::new().set(attr::POLICY_VERSION, version.as_str()),
+                cond: Some(Cond::Exists),
+            },
+            WriteOp::Put {
+                item: to_item(keys::effective_policy(t, d), &record),
+                cond: None,
+            },
+        ])
+        .await?;
+    Ok(())
+}
+
+async fn effective_view(
+    svc: &Services,
+    t: &TenantId,
+    d: &DeviceId,
+) -> Result<EffectivePolicyView, Error> {
+    let Some(hot) = svc.table.get(&keys::device(t, d), true).await? else {
+        return Err(Error::NotFound("device"));
+    };
+    let hot: DeviceRecord = from_item(&hot)?;
+    let effective = match (
+        &hot.pv,
+        svc.table.get(&keys::effective_policy(t, d), true).await?,
+    ) {
+        (Some(_), Some(item)) => Some(from_item::<EffectivePolicyRecord>(&item)?),
+        _ => None,
+    };
+    Ok(EffectivePolicyView {
+        up_to_date: hot.pv.is_none() || hot.pv == hot.pa,
+        version: effective.as_ref().map(|e| e.version.clone()),
+        sources: effective
+            .as_ref()
+            .map(|e| e.sources.clone())
+            .unwrap_or_default(),
+        document: effective.map(|e| e.document),
+        applied_version: hot.pa,
+    })
+}
+
+/// A device's effective policy, where it came from and whether the device applied it.
+pub async fn effective(
+    svc: &Services,
+    who: &Principal,
+    d: &DeviceId,
+) -> Result<EffectivePolicyView, Error> {
+    require_role(who, READERS, "read devices")?;
+    effective_view(svc, &who.tenant, d).await
+}
+
+/// For a check-in whose device item says its effective policy is not the one it applied: the
+/// policy to send (one read, only then).
+pub async fn delivery(
+    svc: &Services,
+    t: &TenantId,
+    d: &DeviceId,
+    hot: &DeviceRecord,
+) -> Result<Option<PolicyDelivery>, Error> {
+    if hot.pv.is_none() || hot.pv == hot.pa {
+        return Ok(None);
+    }
+    match svc.table.get(&keys::effective_policy(t, d), true).await? {
+        Some(item) => {
+            let e: EffectivePolicyRecord = from_item(&item)?;
+            Ok(Some(PolicyDelivery {
+                version: e.version,
+                document: e.document,
+            }))
+        }
+        None => Ok(None),
+    }
+}

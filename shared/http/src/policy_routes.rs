@@ -1,0 +1,157 @@
+//! Routes for policies (the commands function): the documents, where they are assigned and
+//! what each device ends up with. `routes.rs` says which path and method each handler serves.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use mdm_core::Services;
+use mdm_core::domain::{DeviceId, GroupId, PolicyId};
+use mdm_core::usecases::groups::{self, GroupView};
+use mdm_core::usecases::policies::{
+    self, AssignGroupRequest, AssignRequest, DefaultPolicyView, EffectivePolicyView, PolicyRequest,
+    PolicyView,
+};
+use mdm_core::usecases::views::Listing;
+
+use crate::extract::{JsonBody, QueryParams, Tenant, path_id};
+use crate::group_routes::PageParams;
+use crate::openapi::{Created, NoContent};
+use crate::problem::ApiResult;
+
+type Svc = State<Arc<Services>>;
+
+fn policy_id(raw: &str) -> Result<PolicyId, mdm_core::Error> {
+    path_id(raw, PolicyId::parse, "policy")
+}
+
+fn device_id(raw: &str) -> Result<DeviceId, mdm_core::Error> {
+    path_id(raw, DeviceId::parse, "device")
+}
+
+fn group_id(raw: &str) -> Result<GroupId, mdm_core::Error> {
+    path_id(raw, GroupId::parse, "group")
+}
+
+pub(crate) async fn create_policy(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    JsonBody(req): JsonBody<PolicyRequest>,
+) -> ApiResult<Created<PolicyView>> {
+    Ok(Created(policies::create(&svc, &who, req).await?))
+}
+
+pub(crate) async fn list_policies(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    QueryParams(p): QueryParams<PageParams>,
+) -> ApiResult<Json<Listing<PolicyView>>> {
+    let limit = p.limit.unwrap_or(50);
+    Ok(Json(
+        policies::list(&svc, &who, p.cursor.as_deref(), limit).await?,
+    ))
+}
+
+pub(crate) async fn get_policy(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(p): Path<String>,
+) -> ApiResult<Json<PolicyView>> {
+    Ok(Json(policies::get(&svc, &who, &policy_id(&p)?).await?))
+}
+
+pub(crate) async fn update_policy(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(p): Path<String>,
+    JsonBody(req): JsonBody<PolicyRequest>,
+) -> ApiResult<Json<PolicyView>> {
+    Ok(Json(
+        policies::update(&svc, &who, &policy_id(&p)?, req).await?,
+    ))
+}
+
+pub(crate) async fn delete_policy(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(p): Path<String>,
+) -> ApiResult<NoContent> {
+    policies::delete(&svc, &who, &policy_id(&p)?).await?;
+    Ok(NoContent)
+}
+
+pub(crate) async fn device_policy(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(d): Path<String>,
+) -> ApiResult<Json<EffectivePolicyView>> {
+    Ok(Json(
+        policies::effective(&svc, &who, &device_id(&d)?).await?,
+    ))
+}
+
+pub(crate) async fn assign_device_policy(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(d): Path<String>,
+    JsonBody(req): JsonBody<AssignRequest>,
+) -> ApiResult<Json<EffectivePolicyView>> {
+    Ok(Json(
+        policies::assign_device(&svc, &who, &device_id(&d)?, Some(req)).await?,
+    ))
+}
+
+pub(crate) async fn unassign_device_policy(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(d): Path<String>,
+) -> ApiResult<Json<EffectivePolicyView>> {
+    Ok(Json(
+        policies::assign_device(&svc, &who, &device_id(&d)?, None).await?,
+    ))
+}
+
+pub(crate) async fn assign_group_policy(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(g): Path<String>,
+    JsonBody(req): JsonBody<AssignGroupRequest>,
+) -> ApiResult<Json<GroupView>> {
+    let g = group_id(&g)?;
+    policies::assign_group(&svc, &who, &g, Some(req)).await?;
+    Ok(Json(groups::get(&svc, &who, &g).await?))
+}
+
+pub(crate) async fn unassign_group_policy(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(g): Path<String>,
+) -> ApiResult<Json<GroupView>> {
+    let g = group_id(&g)?;
+    policies::assign_group(&svc, &who, &g, None).await?;
+    Ok(Json(groups::get(&svc, &who, &g).await?))
+}
+
+pub(crate) async fn default_policy(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+) -> ApiResult<Json<DefaultPolicyView>> {
+    Ok(Json(policies::get_default(&svc, &who).await?))
+}
+
+pub(crate) async fn set_default_policy(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    JsonBody(req): JsonBody<AssignRequest>,
+) -> ApiResult<Json<DefaultPolicyView>> {
+    policies::assign_default(&svc, &who, Some(req)).await?;
+    Ok(Json(policies::get_default(&svc, &who).await?))
+}
+
+pub(crate) async fn clear_default_policy(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+) -> ApiResult<Json<DefaultPolicyView>> {
+    policies::assign_default(&svc, &who, None).await?;
+    Ok(Json(policies::get_default(&svc, &who).await?))
+}
