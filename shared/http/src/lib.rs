@@ -6,6 +6,7 @@ pub mod extract;
 pub mod guard;
 pub mod idempotency;
 pub mod openapi;
+pub mod platform_routes;
 pub mod problem;
 pub mod rate_limit;
 pub mod routes;

@@ -6,9 +6,11 @@ pub mod device;
 pub mod directory;
 pub mod ids;
 pub mod inventory;
+pub mod tenant;
 pub mod time;
 
 pub use command::{CommandSpec, CommandStatus, ReportStatus, ResultReport};
 pub use credential::{DeviceCredential, EnrollmentSecret};
 pub use device::{CheckinRequest, DeviceState, EnrollRequest, Location};
 pub use ids::{CommandId, DeviceId, EnrollmentTokenId, Imei, Platform, Role, TenantId};
+pub use tenant::{TenantLimits, TenantStatus};

@@ -8,9 +8,8 @@ use time::macros::format_description;
 /// The fixed width is what lets a client compare two of our times as strings: the variable
 /// width of the well-known format made ".8Z" sort after ".807Z".
 pub fn rfc3339(ms: i64) -> String {
-    let fixed = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
+    let fixed =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|t| t.format(&fixed).ok())

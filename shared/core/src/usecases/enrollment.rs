@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{ADMINS, audit, directory, require_role};
+use super::{ADMINS, audit, directory, require_role, tenants};
 use crate::domain::directory::{Compliance, Identifier, Ownership, refresh_mark};
 use crate::domain::time::rfc3339;
 use crate::domain::{
@@ -160,8 +160,9 @@ fn identifiers(req: &EnrollRequest) -> Vec<Identifier> {
 pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Error> {
     let token = EnrollmentSecret::parse(&req.enrollment_token)?;
     req.validate()?;
-    let now = svc.now();
     let tenant = token.tenant.clone();
+    let admitted = tenants::admit(svc, &tenant).await?;
+    let now = svc.now();
     let device = DeviceId::from_generated(svc.ids.id(now));
     let credential = DeviceCredential::new(tenant.clone(), device.clone(), svc.ids.secret());
     let record = DeviceRecord {
@@ -182,6 +183,7 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
         location_at: None,
         locked: None,
         dir: Some(refresh_mark(now, &req.os_version)),
+        counted: admitted.registered,
     };
     let entry = DirectoryRecord {
         platform: req.platform,
@@ -247,11 +249,28 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
             .iter()
             .map(|id| directory::put_index(&tenant, id, &device, now)),
     );
+    // A registered tenant counts its devices on its own item, so the limit is one condition
+    // and never a scan. Unregistered tenants have no item to count on and no limit.
+    let counter = ops.len();
+    if admitted.registered {
+        let room = match admitted.max_devices {
+            Some(max) => Cond::Num(attr::DEVICES.into(), Cmp::Lt, max),
+            None => Cond::Exists,
+        };
+        ops.push(WriteOp::Update {
+            key: keys::tenant(&tenant),
+            update: Update::new().add(attr::DEVICES, 1),
+            cond: Some(room),
+        });
+    }
     let result = svc.table.transact(ops).await;
     match result {
         Ok(()) => {}
         Err(StoreError::Precondition { index: Some(0) }) => {
             return Err(Error::EnrollmentTokenInvalid);
+        }
+        Err(StoreError::Precondition { index: Some(i) }) if i == counter => {
+            return Err(Error::DeviceLimitReached);
         }
         Err(e) => return Err(e.into()),
     }

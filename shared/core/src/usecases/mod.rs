@@ -14,6 +14,8 @@ pub mod inventory;
 pub mod lifecycle;
 pub mod push_config;
 pub mod results;
+pub mod settings;
+pub mod tenants;
 pub mod views;
 pub mod wake;
 
