@@ -3,7 +3,7 @@
 
 use mdm_tests::flow::{
     audit, catalogue, devices, errors, idempotency, jwt_attacks, lifecycle, openapi, push,
-    security, tenancy, tokens,
+    security, tenancy, tenants, tokens,
 };
 use mdm_tests::stack::Stack;
 

@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod push;
 pub mod security;
 pub mod tenancy;
+pub mod tenants;
 pub mod tokens;
 
 /// Calls `$m!` with every flow case that holds on every backend, so each backend's test file
@@ -63,6 +64,12 @@ macro_rules! every_backend_flow_cases {
             devices::a_full_inventory_report_is_read_back_and_bad_values_name_their_field,
             devices::unenroll_revokes_at_once_and_cancels_open_commands,
             devices::retire_refuses_an_enrolled_device_and_hides_a_retired_one,
+            tenants::a_platform_operator_registers_lists_reads_and_limits_tenants,
+            tenants::a_suspended_tenant_s_devices_and_users_are_refused_with_tenant_suspended,
+            tenants::a_tenant_at_its_device_limit_refuses_another_enrolment,
+            tenants::tenant_roles_cannot_manage_tenants,
+            tenants::a_tenant_that_was_never_registered_is_served_without_limits,
+            tenants::an_admin_sets_the_tenant_settings_and_a_bad_time_zone_names_its_field,
         );
     };
 }
