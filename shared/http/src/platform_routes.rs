@@ -83,3 +83,11 @@ pub(crate) async fn set_tenant_limits(
         tenants::set_limits(&svc, &who, &tenant_id(&t)?, limits).await?,
     ))
 }
+
+pub(crate) async fn delete_tenant(
+    State(svc): Svc,
+    Platform(who): Platform,
+    Path(t): Path<String>,
+) -> ApiResult<Json<TenantView>> {
+    Ok(Json(tenants::delete(&svc, &who, &tenant_id(&t)?).await?))
+}

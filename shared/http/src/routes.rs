@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use mdm_core::Services;
 use mdm_core::domain::Role;
 use mdm_core::usecases::{ADMINS, AUDIT_READERS, COMMANDERS, READERS};
@@ -401,6 +401,16 @@ pub static ROUTES: &[Route] = &[
         summary: "set a tenant's limits (max_devices)",
         idempotent: false,
         endpoint: endpoint!(put, platform::set_tenant_limits),
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/v1/tenants/{tenant_id}",
+        function: Function::Commands,
+        caller: Caller::Platform,
+        body_limit: 0,
+        summary: "delete a tenant: refused at once, its data removed in batches through the queue",
+        idempotent: false,
+        endpoint: endpoint!(delete, platform::delete_tenant),
     },
     Route {
         method: Method::GET,

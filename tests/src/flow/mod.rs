@@ -70,6 +70,7 @@ macro_rules! every_backend_flow_cases {
             tenants::tenant_roles_cannot_manage_tenants,
             tenants::a_tenant_that_was_never_registered_is_served_without_limits,
             tenants::an_admin_sets_the_tenant_settings_and_a_bad_time_zone_names_its_field,
+            tenants::a_deleted_tenant_is_refused_at_once_and_ends_deleted_for_good,
         );
     };
 }

@@ -386,3 +386,67 @@ pub async fn an_admin_sets_the_tenant_settings_and_a_bad_time_zone_names_its_fie
     let (_, read) = s.raw(Method::GET, "/v1/settings", Some(&admin), None).await;
     assert_eq!(read["name"], "Acme Corp", "nothing refused was stored");
 }
+
+/// Deleting a tenant refuses its users, devices and enrolments at once (`tenant_suspended`);
+/// its data is then removed through the queue until it is a `deleted` tombstone that can be
+/// neither resumed nor registered again. Other tenants are untouched.
+pub async fn a_deleted_tenant_is_refused_at_once_and_ends_deleted_for_good(s: &Stack) {
+    register(s, "doomed", None).await;
+    let (device, cred) = s.enroll_sink_device("doomed", 110).await;
+    s.queue("doomed", &device, json!({"type": "locate"})).await;
+    let token = s.enrollment_token("doomed", 5).await;
+    let (other, _) = s.enroll_sink_device("acme", 111).await;
+
+    let (status, body) = as_operator(s, Method::DELETE, "/v1/tenants/doomed", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(["deleting", "deleted"].contains(&body["status"].as_str().unwrap_or_default()));
+    let admin = s.token("doomed", Role::Admin);
+    let (status, answer) = s.raw(Method::GET, "/v1/devices", Some(&admin), None).await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (403, Some("tenant_suspended"))
+    );
+    let (status, answer) = s
+        .raw(Method::GET, "/v1/device/commands", Some(&cred), None)
+        .await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (403, Some("tenant_suspended"))
+    );
+    let body = mdm_app::agent::SimDevice::enrollment_body(112, &token, "android", "sink:112");
+    let (status, answer) = s.raw(Method::POST, "/v1/enroll", None, Some(body)).await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (403, Some("tenant_suspended"))
+    );
+
+    let mut last = Value::Null;
+    for _ in 0..400 {
+        let (_, read) = as_operator(s, Method::GET, "/v1/tenants/doomed", None).await;
+        if read["status"] == "deleted" {
+            last = read;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(last["status"], "deleted", "the purge never finished");
+    for (method, path) in [
+        (Method::POST, "/v1/tenants/doomed/resume"),
+        (Method::POST, "/v1/tenants/doomed/suspend"),
+    ] {
+        let (status, answer) = as_operator(s, method, path, None).await;
+        assert_eq!(
+            (status, answer["code"].as_str()),
+            (409, Some("conflict")),
+            "{path}"
+        );
+    }
+    let again = json!({"id": "doomed", "name": "Doomed again"});
+    let (status, _) = as_operator(s, Method::POST, "/v1/tenants", Some(again)).await;
+    assert_eq!(status, 409);
+    let (status, answer) = as_operator(s, Method::DELETE, "/v1/tenants/doomed", None).await;
+    assert_eq!((status, answer["status"].as_str()), (200, Some("deleted")));
+    let (status, _) = s.raw(Method::GET, "/v1/devices", Some(&admin), None).await;
+    assert_eq!(status, 403);
+    assert_eq!(s.device("acme", &other).await["id"], other.as_str());
+}

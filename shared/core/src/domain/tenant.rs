@@ -15,6 +15,9 @@ pub enum TenantStatus {
     Suspended,
     /// Refused everywhere, for good: its data is being removed.
     Deleting,
+    /// Refused everywhere; its data is gone and only this status remains, so the id is never
+    /// served (nor registered) again.
+    Deleted,
 }
 
 impl TenantStatus {
@@ -23,6 +26,7 @@ impl TenantStatus {
             TenantStatus::Active => "active",
             TenantStatus::Suspended => "suspended",
             TenantStatus::Deleting => "deleting",
+            TenantStatus::Deleted => "deleted",
         }
     }
 }

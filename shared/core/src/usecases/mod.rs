@@ -12,6 +12,7 @@ pub mod fetch;
 pub mod idempotency;
 pub mod inventory;
 pub mod lifecycle;
+pub mod purge;
 pub mod push_config;
 pub mod results;
 pub mod settings;

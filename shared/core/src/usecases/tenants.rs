@@ -278,7 +278,7 @@ pub async fn get(svc: &Services, _who: &Operator, t: &TenantId) -> Result<Tenant
 }
 
 /// Moves a registered tenant from `from` to `to`. Doing it again changes nothing and is not
-/// audited twice; a deleting tenant moves no more.
+/// audited twice; a deleting or deleted tenant moves no more.
 async fn transition(
     svc: &Services,
     who: &Operator,
@@ -405,4 +405,46 @@ pub async fn set_limits(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Marks a registered tenant `deleting` (refused from then on, like a suspended one) and queues
+/// the removal of its data in batches (`purge`); the tenant ends as a `deleted` tombstone.
+/// Asking again while it is deleting queues the removal again, which is harmless and recovers
+/// from a send that failed after the mark.
+pub async fn delete(svc: &Services, who: &Operator, t: &TenantId) -> Result<TenantView, Error> {
+    let deleting = TenantStatus::Deleting.as_str();
+    let written = svc
+        .table
+        .transact(vec![
+            WriteOp::Update {
+                key: keys::tenant(t),
+                update: Update::new()
+                    .set(attr::STATUS, deleting)
+                    .set(attr::UPDATED_AT, svc.now()),
+                cond: Some(Cond::In(
+                    attr::STATUS.into(),
+                    vec![
+                        TenantStatus::Active.as_str().into(),
+                        TenantStatus::Suspended.as_str().into(),
+                    ],
+                )),
+            },
+            WriteOp::Update {
+                key: keys::platform_tenant(t),
+                update: Update::new().set(attr::STATUS, deleting),
+                cond: Some(Cond::Exists),
+            },
+            entry(svc, who, t, "tenant.delete", json!({})),
+        ])
+        .await;
+    match written {
+        Ok(()) | Err(StoreError::Precondition { .. }) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let view = get(svc, who, t).await?;
+    if view.status == TenantStatus::Deleting {
+        let first = super::purge::PurgeMessage::first(t);
+        svc.wake_queue.send_batch(vec![first.encode()]).await?;
+    }
+    Ok(view)
 }

@@ -1,9 +1,12 @@
 //! The wake consumer: for each queued command, push a wake-up to its device and record the
-//! provider's message id. It runs behind the queue (SQS on AWS, the embedded queue locally).
+//! provider's message id. It runs behind the queue (SQS on AWS, the embedded queue locally),
+//! which also carries the batches of a deleted tenant's purge (`purge.rs`): the one consumer
+//! tells the two kinds apart (`Job::decode`).
 
 use serde::{Deserialize, Serialize};
 
 use super::lifecycle;
+use super::purge::PurgeMessage;
 use crate::domain::{CommandId, CommandStatus, DeviceId, DeviceState, TenantId};
 use crate::error::{Error, PushError, StoreError};
 use crate::ports::{PushTarget, Update};
@@ -60,10 +63,40 @@ pub enum Outcome {
     Retry(String),
 }
 
-/// Handles one message body. Safe to run twice: a command already woken is not pushed again.
+/// One message of the queue, of either kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    Wake(TenantId, DeviceId, CommandId),
+    Purge(TenantId, PurgeMessage),
+}
+
+impl Job {
+    /// A body is a wake message or a purge batch: their fields are disjoint and both refuse
+    /// unknown ones, so at most one decoding succeeds. A body that is neither gets the wake
+    /// message's reason (by far the common kind), which never quotes the body.
+    pub fn decode(body: &str) -> Result<Job, String> {
+        match WakeMessage::decode(body) {
+            Ok((t, d, c)) => Ok(Job::Wake(t, d, c)),
+            Err(reason) => match PurgeMessage::decode(body) {
+                Ok((t, m)) => Ok(Job::Purge(t, m)),
+                Err(_) => Err(reason),
+            },
+        }
+    }
+}
+
+/// Handles one message body. Safe to run twice: a command already woken is not pushed again,
+/// and a purge batch already done removes nothing more.
 pub async fn handle(svc: &Services, body: &str) -> Outcome {
-    let (tenant, device, command) = match WakeMessage::decode(body) {
-        Ok(ids) => ids,
+    let (tenant, device, command) = match Job::decode(body) {
+        Ok(Job::Wake(t, d, c)) => (t, d, c),
+        Ok(Job::Purge(tenant, msg)) => {
+            return match super::purge::step(svc, &tenant, &msg).await {
+                Ok(()) => Outcome::Done,
+                Err(e) if e.is_retryable() => Outcome::Retry(e.to_string()),
+                Err(e) => Outcome::Dropped(e.to_string()),
+            };
+        }
         Err(reason) => return Outcome::Dropped(reason),
     };
     match wake(svc, &tenant, &device, &command).await {
@@ -188,6 +221,30 @@ mod tests {
             (t.as_str(), d.as_str(), c.as_str()),
             ("acme", "01DEV", "01CMD")
         );
+    }
+
+    #[test]
+    fn each_kind_of_message_decodes_as_itself_and_never_as_the_other() {
+        let wake = WakeMessage {
+            tenant: "acme".into(),
+            device: "01DEV".into(),
+            command: "01CMD".into(),
+        };
+        assert!(matches!(Job::decode(&wake.encode()), Ok(Job::Wake(..))));
+        let purge = PurgeMessage::first(&TenantId::parse("acme").unwrap());
+        assert_eq!(
+            Job::decode(&purge.encode()),
+            Ok(Job::Purge(TenantId::parse("acme").unwrap(), purge))
+        );
+        for mixed in [
+            r#"{"tenant":"acme","device":"d","command":"c","purge":"acme"}"#,
+            r#"{"purge":"acme","stage":"devices","shard":16}"#,
+            r#"{"purge":"acme","stage":"tokens","shard":3}"#,
+            r#"{"purge":"acme","stage":"everything"}"#,
+            r#"{"purge":"Not A Tenant","stage":"audit"}"#,
+        ] {
+            assert!(Job::decode(mixed).is_err(), "{mixed}");
+        }
     }
 
     #[test]
