@@ -1,11 +1,13 @@
 //! The per-process view of a tenant's state, on an injected clock: a suspension is felt at once
 //! by the process that made it and within a minute by every other one, which keeps serving
-//! from what it read until then (the price of not reading the tenant on every request).
+//! from what it read until then (the price of not reading the tenant on every request), except
+//! for enrolments, whose own transaction checks the tenant's status.
 
 use mdm_core::Error;
 use mdm_core::Services;
-use mdm_core::domain::{TenantId, TenantStatus};
+use mdm_core::domain::{EnrollRequest, TenantId, TenantStatus};
 use mdm_core::ports::Operator;
+use mdm_core::usecases::enrollment;
 use mdm_core::usecases::tenants::{self, CreateTenant, STATE_TTL_MS};
 
 const START_MS: i64 = 1_800_000_000_000;
@@ -62,4 +64,42 @@ async fn a_tenant_that_was_never_registered_is_admitted_without_a_limit() {
     assert!(!state.registered);
     assert_eq!(state.max_devices, None);
     assert_eq!(state.status, TenantStatus::Active);
+}
+
+#[tokio::test]
+async fn an_enrolment_in_a_process_that_has_not_seen_the_suspension_is_refused_all_the_same() {
+    let (app, _clock) = mdm_tests::direct::app_on_clock(START_MS);
+    let here = &app.services;
+    let elsewhere = Services {
+        tenant_states: Default::default(),
+        ..(**here).clone()
+    };
+    let t = TenantId::parse("initech").unwrap();
+    let req = CreateTenant {
+        id: t.clone(),
+        name: "Initech".into(),
+        limits: Default::default(),
+    };
+    tenants::create(here, &operator(), req).await.unwrap();
+    let admin = mdm_tests::direct::admin_of("initech");
+    let token = enrollment::create_token(here, &admin, Default::default())
+        .await
+        .unwrap()
+        .token;
+    assert!(tenants::admit(&elsewhere, &t).await.is_ok());
+    tenants::suspend(here, &operator(), &t).await.unwrap();
+
+    let body = mdm_app::agent::SimDevice::enrollment_body(1, &token, "android", "sink:x");
+    let req: EnrollRequest = serde_json::from_value(body).unwrap();
+    assert_eq!(
+        enrollment::enroll(&elsewhere, req).await.map(|_| ()),
+        Err(Error::TenantSuspended)
+    );
+    // The refusal taught that process the new state.
+    assert_eq!(
+        tenants::admit(&elsewhere, &t).await,
+        Err(Error::TenantSuspended)
+    );
+    let view = tenants::get(here, &operator(), &t).await.unwrap();
+    assert_eq!(view.devices, Some(0), "nothing was enrolled");
 }

@@ -9,6 +9,7 @@ use crate::domain::directory::{Compliance, Identifier, Ownership, refresh_mark};
 use crate::domain::time::rfc3339;
 use crate::domain::{
     DeviceCredential, DeviceId, DeviceState, EnrollRequest, EnrollmentSecret, EnrollmentTokenId,
+    TenantStatus,
 };
 use crate::error::{Error, StoreError};
 use crate::ports::{Cmp, Cond, Principal, Update, WriteOp};
@@ -250,12 +251,15 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
             .map(|id| directory::put_index(&tenant, id, &device, now)),
     );
     // A registered tenant counts its devices on its own item, so the limit is one condition
-    // and never a scan. Unregistered tenants have no item to count on and no limit.
+    // and never a scan. The same condition requires the tenant to be active, so an enrolment
+    // in a process that has not yet seen a suspension or deletion fails all the same.
+    // Unregistered tenants have no item to count on and no limit.
     let counter = ops.len();
     if admitted.registered {
+        let active = Cond::eq(attr::STATUS, TenantStatus::Active.as_str());
         let room = match admitted.max_devices {
-            Some(max) => Cond::Num(attr::DEVICES.into(), Cmp::Lt, max),
-            None => Cond::Exists,
+            Some(max) => Cond::And(vec![active, Cond::Num(attr::DEVICES.into(), Cmp::Lt, max)]),
+            None => active,
         };
         ops.push(WriteOp::Update {
             key: keys::tenant(&tenant),
@@ -270,7 +274,10 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
             return Err(Error::EnrollmentTokenInvalid);
         }
         Err(StoreError::Precondition { index: Some(i) }) if i == counter => {
-            return Err(Error::DeviceLimitReached);
+            return Err(match tenants::state_now(svc, &tenant).await?.status {
+                TenantStatus::Active => Error::DeviceLimitReached,
+                _ => Error::TenantSuspended,
+            });
         }
         Err(e) => return Err(e.into()),
     }

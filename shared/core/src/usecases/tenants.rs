@@ -94,6 +94,15 @@ pub async fn state(svc: &Services, tenant: &TenantId) -> Result<TenantState, Err
     Ok(s)
 }
 
+/// The tenant's state read now (consistently), remembered for the next requests: for the
+/// rare answer that must not rest on what the cache says, such as a refused enrolment.
+pub async fn state_now(svc: &Services, tenant: &TenantId) -> Result<TenantState, Error> {
+    let record = load(svc, tenant, true).await?;
+    let s = TenantState::of(record.as_ref());
+    svc.tenant_states.remember(tenant, svc.now(), s);
+    Ok(s)
+}
+
 /// Admits a request of the tenant (a user's, a device's or an enrolment): refused with
 /// `tenant_suspended` unless the tenant is active.
 pub async fn admit(svc: &Services, tenant: &TenantId) -> Result<TenantState, Error> {
