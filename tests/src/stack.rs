@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use mdm_app::agent::{Api, CallError};
-use mdm_core::auth::{DevClaims, mint_hs256};
+use mdm_core::auth::{DevClaims, mint_hs256, mint_platform_hs256};
 use mdm_core::domain::{Role, TenantId};
 use mdm_embedded::LocalPusher;
 use reqwest::Method;
@@ -91,6 +91,18 @@ impl Stack {
             },
         )
         .expect("mint token")
+    }
+
+    /// The platform operator's token (role `platform_operator`, no tenant claim).
+    pub fn platform_token(&self) -> String {
+        mint_platform_hs256(
+            TEST_SECRET.as_bytes(),
+            "mdm-dev",
+            "mdm",
+            "ops@platform",
+            600,
+        )
+        .expect("mint platform token")
     }
 
     /// A raw call returning status and JSON body, for asserting on errors.

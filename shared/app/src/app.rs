@@ -56,6 +56,7 @@ impl Parts {
             ids: self.ids,
             verifier: self.verifier,
             settings,
+            tenant_states: Default::default(),
         })
     }
 }

@@ -88,6 +88,12 @@ pub enum Error {
     Forbidden(String),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The tenant is suspended or being deleted: nobody of it is served.
+    #[error("the tenant is suspended")]
+    TenantSuspended,
+    /// The tenant has as many devices as its limit allows; nothing was enrolled.
+    #[error("the tenant has reached its device limit")]
+    DeviceLimitReached,
     #[error("{0}")]
     Conflict(String),
     #[error("the command is already {status}")]
@@ -144,6 +150,8 @@ impl Error {
             Error::EnrollmentTokenInvalid => "enrollment_token_invalid",
             Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "not_found",
+            Error::TenantSuspended => "tenant_suspended",
+            Error::DeviceLimitReached => "device_limit_reached",
             Error::Conflict(_) => "conflict",
             Error::CommandClosed { .. } => "command_closed",
             Error::UnsupportedCommand { .. } => "unsupported_command",

@@ -83,6 +83,8 @@ pub struct Services {
     pub ids: Arc<dyn IdGen>,
     pub verifier: Arc<dyn TokenVerifier>,
     pub settings: Settings,
+    /// What this process last read of each tenant's status and limits (at most a minute old).
+    pub tenant_states: Arc<crate::usecases::tenants::TenantStates>,
 }
 
 impl Services {

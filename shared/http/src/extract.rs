@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use mdm_core::Error;
 use mdm_core::Services;
 use mdm_core::domain::DeviceCredential;
-use mdm_core::ports::Principal;
+use mdm_core::ports::{Operator, Principal};
 use serde::de::DeserializeOwned;
 
 use crate::problem::Problem;
@@ -126,6 +126,25 @@ impl FromRequestParts<Arc<Services>> for Tenant {
             ))
         })?;
         Ok(Tenant(svc.verifier.verify(token).await?))
+    }
+}
+
+/// The platform operator, proven by a verified JWT with the platform role.
+pub struct Platform(pub Operator);
+
+impl FromRequestParts<Arc<Services>> for Platform {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, svc: &Arc<Services>) -> Result<Self, Problem> {
+        if let Some(who) = parts.extensions.remove::<Operator>() {
+            return Ok(Platform(who));
+        }
+        let token = bearer(parts).ok_or_else(|| {
+            Problem::from(Error::Unauthenticated(
+                "send Authorization: Bearer <token>".into(),
+            ))
+        })?;
+        Ok(Platform(svc.verifier.verify_platform(token).await?))
     }
 }
 

@@ -1,7 +1,8 @@
 //! What runs in front of every handler, in this order: find out who calls (device credential,
-//! verified JWT or the enrollment token's tenant), apply that caller's rate limit, then honour an
-//! Idempotency-Key where the route takes one. Rate limits come first so that a limited request
-//! never reads or writes the store.
+//! verified JWT or the enrollment token's tenant), apply that caller's rate limit, refuse the
+//! callers of a suspended tenant, then honour an Idempotency-Key where the route takes one.
+//! Rate limits come first so that a limited request never reads or writes the store. (The
+//! enrolment's tenant is admitted by the enrolment itself, which needs its limits too.)
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use mdm_core::domain::{DeviceCredential, EnrollmentSecret, TenantId};
 use mdm_core::usecases::idempotency::IdempotencyKey;
+use mdm_core::usecases::tenants;
 use mdm_core::{Error, Services};
 
 use crate::extract::bearer;
@@ -71,6 +73,7 @@ async fn guarded(
             // A malformed credential is refused by the handler without touching the store.
             if let Some(cred) = bearer(&parts).and_then(|b| DeviceCredential::parse(b).ok()) {
                 edge.limiter.device(&cred)?;
+                tenants::admit(&edge.svc, &cred.tenant).await?;
             }
             (None, Payload::take(body, route).await?)
         }
@@ -80,10 +83,20 @@ async fn guarded(
             })?;
             let who = edge.svc.verifier.verify(token).await?;
             edge.limiter.tenant(&who.tenant)?;
+            tenants::admit(&edge.svc, &who.tenant).await?;
             let tenant = who.tenant.clone();
             // The `Tenant` extractor takes it from here instead of verifying again.
             parts.extensions.insert(who);
             (Some(tenant), Payload::take(body, route).await?)
+        }
+        Caller::Platform => {
+            let token = bearer(&parts).ok_or_else(|| {
+                Error::Unauthenticated("send Authorization: Bearer <token>".into())
+            })?;
+            // One operator's few calls: no quota of their own, and no tenant to scope keys by.
+            let who = edge.svc.verifier.verify_platform(token).await?;
+            parts.extensions.insert(who);
+            (None, Payload::take(body, route).await?)
         }
         // The API's description: no credential, no store, nothing to limit per caller.
         Caller::Public => (None, Payload::take(body, route).await?),

@@ -7,6 +7,7 @@ pub mod group_routes;
 pub mod guard;
 pub mod idempotency;
 pub mod openapi;
+pub mod platform_routes;
 pub mod policy_routes;
 pub mod problem;
 pub mod rate_limit;

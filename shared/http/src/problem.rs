@@ -40,9 +40,12 @@ impl From<Error> for Problem {
         let status = match &e {
             Error::Invalid(_) | Error::InvalidField { .. } => StatusCode::BAD_REQUEST,
             Error::Unauthenticated(_) | Error::DeviceCredentialInvalid => StatusCode::UNAUTHORIZED,
-            Error::EnrollmentTokenInvalid | Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::EnrollmentTokenInvalid | Error::Forbidden(_) | Error::TenantSuspended => {
+                StatusCode::FORBIDDEN
+            }
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_)
+            | Error::DeviceLimitReached
             | Error::CommandClosed { .. }
             | Error::IdempotencyKeyInProgress { .. }
             | Error::GroupNotEmpty { .. }

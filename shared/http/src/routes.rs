@@ -17,8 +17,8 @@ use mdm_core::usecases::{ADMINS, AUDIT_READERS, COMMANDERS, READERS};
 use crate::guard::{Edge, guard};
 use crate::openapi::{self, Described};
 use crate::{
-    device_routes as device, group_routes as group, policy_routes as policy,
-    tenant_routes as tenant,
+    device_routes as device, group_routes as group, platform_routes as platform,
+    policy_routes as policy, tenant_routes as tenant,
 };
 
 /// The Lambda function (and API Gateway integration) that serves a route.
@@ -58,6 +58,8 @@ pub enum Caller {
     Device,
     /// A tenant user's JWT as the bearer, with one of these roles.
     Tenant(&'static [Role]),
+    /// The platform operator's JWT as the bearer (role `platform_operator`, no tenant).
+    Platform,
     /// Anyone: only the API's own description.
     Public,
 }
@@ -562,6 +564,96 @@ pub static ROUTES: &[Route] = &[
         summary: "clear the tenant's default policy",
         idempotent: false,
         endpoint: endpoint!(delete, policy::clear_default_policy),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/settings",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "read the tenant's settings (name, time zone)",
+        idempotent: false,
+        endpoint: endpoint!(get, tenant::get_settings),
+    },
+    Route {
+        method: Method::PUT,
+        path: "/v1/settings",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 4 * KIB,
+        summary: "set the tenant's settings (name, IANA time zone)",
+        idempotent: false,
+        endpoint: endpoint!(put, tenant::set_settings),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants",
+        function: Function::Commands,
+        caller: Caller::Platform,
+        body_limit: 4 * KIB,
+        summary: "register a tenant (or adopt one that predates registration)",
+        idempotent: false,
+        endpoint: endpoint!(post, platform::create_tenant),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants",
+        function: Function::Commands,
+        caller: Caller::Platform,
+        body_limit: 0,
+        summary: "list the registered tenants in id order",
+        idempotent: false,
+        endpoint: endpoint!(get, platform::list_tenants),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}",
+        function: Function::Commands,
+        caller: Caller::Platform,
+        body_limit: 0,
+        summary: "read a registered tenant, its limits and device count",
+        idempotent: false,
+        endpoint: endpoint!(get, platform::get_tenant),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/suspend",
+        function: Function::Commands,
+        caller: Caller::Platform,
+        body_limit: 0,
+        summary: "suspend a tenant: its users, devices and enrolments are refused",
+        idempotent: false,
+        endpoint: endpoint!(post, platform::suspend_tenant),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/resume",
+        function: Function::Commands,
+        caller: Caller::Platform,
+        body_limit: 0,
+        summary: "resume a suspended tenant",
+        idempotent: false,
+        endpoint: endpoint!(post, platform::resume_tenant),
+    },
+    Route {
+        method: Method::PUT,
+        path: "/v1/tenants/{tenant_id}/limits",
+        function: Function::Commands,
+        caller: Caller::Platform,
+        body_limit: 4 * KIB,
+        summary: "set a tenant's limits (max_devices)",
+        idempotent: false,
+        endpoint: endpoint!(put, platform::set_tenant_limits),
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/v1/tenants/{tenant_id}",
+        function: Function::Commands,
+        caller: Caller::Platform,
+        body_limit: 0,
+        summary: "delete a tenant: refused at once, its data removed in batches through the queue",
+        idempotent: false,
+        endpoint: endpoint!(delete, platform::delete_tenant),
     },
     Route {
         method: Method::GET,

@@ -1,5 +1,5 @@
-//! Routes tenant users call with a JWT: enrollment tokens, devices, commands and the audit log
-//! (the commands function). `routes.rs` says which path and method each handler serves.
+//! Routes tenant users call with a JWT: enrollment tokens, devices, commands, the audit log and
+//! the tenant's settings (the commands function). `routes.rs` says which path and method each handler serves.
 
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use mdm_core::domain::{CommandId, DeviceId, EnrollmentTokenId, Platform};
 use mdm_core::usecases::views::{CommandView, DeviceSummary, DeviceView, Listing};
 use mdm_core::usecases::{
     READERS, audit, commands, devices, directory, enrollment, enrollment_tokens, push_config,
-    require_role,
+    require_role, settings,
 };
 use serde::Deserialize;
 
@@ -329,4 +329,19 @@ pub(crate) async fn set_push_config(
 ) -> ApiResult<Json<push_config::PushConfigView>> {
     let platform = Platform::parse(&platform).ok_or(mdm_core::Error::NotFound("platform"))?;
     Ok(Json(push_config::set(&svc, &who, platform, req).await?))
+}
+
+pub(crate) async fn get_settings(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+) -> ApiResult<Json<settings::SettingsView>> {
+    Ok(Json(settings::get(&svc, &who).await?))
+}
+
+pub(crate) async fn set_settings(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    JsonBody(req): JsonBody<settings::SetSettings>,
+) -> ApiResult<Json<settings::SettingsView>> {
+    Ok(Json(settings::set(&svc, &who, req).await?))
 }

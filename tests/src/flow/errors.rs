@@ -204,6 +204,7 @@ pub async fn every_route_refuses_a_body_over_its_own_cap(s: &Stack) {
     let (device, cred) = s.enroll_sink_device("acme", 80).await;
     let command = s.queue("acme", &device, json!({"type": "locate"})).await;
     let admin = s.token("acme", mdm_core::domain::Role::Admin);
+    let operator = s.platform_token();
     let client = reqwest::Client::new();
     let mut checked = 0;
     for route in mdm_http::ROUTES.iter().filter(|r| r.body_limit > 0) {
@@ -211,9 +212,11 @@ pub async fn every_route_refuses_a_body_over_its_own_cap(s: &Stack) {
             .path
             .replace("{device_id}", &device)
             .replace("{command_id}", &command)
-            .replace("{platform}", "android");
+            .replace("{platform}", "android")
+            .replace("{tenant_id}", "acme");
         let bearer = match route.caller {
             mdm_http::routes::Caller::Tenant(_) => Some(admin.as_str()),
+            mdm_http::routes::Caller::Platform => Some(operator.as_str()),
             mdm_http::routes::Caller::Device => Some(cred.as_str()),
             mdm_http::routes::Caller::EnrollmentToken | mdm_http::routes::Caller::Public => None,
         };

@@ -15,6 +15,7 @@ pub mod policies;
 pub mod push;
 pub mod security;
 pub mod tenancy;
+pub mod tenants;
 pub mod tokens;
 
 /// Calls `$m!` with every flow case that holds on every backend, so each backend's test file
@@ -79,6 +80,13 @@ macro_rules! every_backend_flow_cases {
             policies::a_device_gets_its_policy_on_check_in_until_it_reports_applying_it,
             policies::a_policy_in_use_cannot_be_deleted_and_a_bad_document_names_its_field,
             policies::apply_policy_makes_the_agent_check_in_and_apply_at_once,
+            tenants::a_platform_operator_registers_lists_reads_and_limits_tenants,
+            tenants::a_suspended_tenant_s_devices_and_users_are_refused_with_tenant_suspended,
+            tenants::a_tenant_at_its_device_limit_refuses_another_enrolment,
+            tenants::tenant_roles_cannot_manage_tenants,
+            tenants::a_tenant_that_was_never_registered_is_served_without_limits,
+            tenants::an_admin_sets_the_tenant_settings_and_a_bad_time_zone_names_its_field,
+            tenants::a_deleted_tenant_is_refused_at_once_and_ends_deleted_for_good,
         );
     };
 }

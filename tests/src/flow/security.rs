@@ -1,8 +1,10 @@
 //! The security matrix, generated from the route table: every route, with its path filled with
 //! one tenant's objects, another tenant's, and a mix, is called by every kind of caller (no
-//! credential, garbage, each role of the tenant, another tenant's admin, the device, a sibling
-//! device, another tenant's device, a device revoked by wipe and one revoked by enterprise wipe
-//! (unenrolment)), and every path with every method it does not serve. Each answer must be the
+//! credential, garbage, each role of the tenant, another tenant's admin, the platform operator,
+//! the device, a sibling device, another tenant's device, a device revoked by wipe and one
+//! revoked by enterprise wipe (unenrolment)), and every path with every method it does not
+//! serve. Platform routes act on a tenant of their own (`MATRIX_TENANT`), so suspending it
+//! leaves acme and globex served for the routes that come after. Each answer must be the
 //! expected refusal or, when allowed, carry nothing of anyone else's.
 
 use mdm_core::domain::Role;
@@ -52,6 +54,7 @@ enum Who {
     Garbage,
     Acme(Role),
     GlobexAdmin,
+    Platform,
     DeviceA1,
     SiblingA2,
     GlobexDevice,
@@ -59,7 +62,10 @@ enum Who {
     Unenrolled,
 }
 
-const EVERYONE: [Who; 12] = [
+/// The tenant the platform routes register, suspend, resume and limit.
+const MATRIX_TENANT: &str = "initech";
+
+const EVERYONE: [Who; 13] = [
     Who::Nobody,
     Who::Garbage,
     Who::Acme(Role::Admin),
@@ -67,6 +73,7 @@ const EVERYONE: [Who; 12] = [
     Who::Acme(Role::Auditor),
     Who::Acme(Role::User),
     Who::GlobexAdmin,
+    Who::Platform,
     Who::DeviceA1,
     Who::SiblingA2,
     Who::GlobexDevice,
@@ -206,6 +213,15 @@ async fn world(s: &Stack) -> World {
     };
     let (a_group, a_job) = group_and_job(s, "acme", &w.a1.id).await;
     let (b_group, b_job) = group_and_job(s, "globex", &w.b1.id).await;
+    let (status, body) = s
+        .raw(
+            Method::POST,
+            "/v1/tenants",
+            Some(&s.platform_token()),
+            Some(json!({"id": MATRIX_TENANT, "name": "Initech"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     revoke(s, "acme", &w.wiped, "wipe").await;
     revoke(s, "acme", &w.unenrolled, "enterprise_wipe").await;
     revoke(s, "globex", &w.b_gone, "enterprise_wipe").await;
@@ -234,6 +250,7 @@ impl World {
             Who::Garbage => Some("not-a-credential".into()),
             Who::Acme(role) => Some(s.token("acme", role)),
             Who::GlobexAdmin => Some(s.token("globex", Role::Admin)),
+            Who::Platform => Some(s.platform_token()),
             Who::DeviceA1 => Some(self.a1.cred.clone()),
             Who::SiblingA2 => Some(self.a2.cred.clone()),
             Who::GlobexDevice => Some(self.b1.cred.clone()),
@@ -264,7 +281,8 @@ impl World {
             .replace("{group_id}", group)
             .replace("{job_id}", job)
             .replace("{policy_id}", policy)
-            .replace("{platform}", "android");
+            .replace("{platform}", "android")
+            .replace("{tenant_id}", MATRIX_TENANT);
         if template == "/v1/devices/lookup" {
             format!("{path}?serial={}", self.a1_serial)
         } else {
@@ -352,6 +370,13 @@ fn expected(route: &Route, who: Who, objects: Objects) -> Expect {
             Who::Acme(_) if own_tenant(Objects::Acme) => Expect::Allowed,
             Who::GlobexAdmin if own_tenant(Objects::Globex) => Expect::Allowed,
             Who::Acme(_) | Who::GlobexAdmin => Expect::Status(404),
+            // A valid token, of the wrong kind.
+            Who::Platform => Expect::Status(403),
+            _ => Expect::Status(401),
+        },
+        Caller::Platform => match who {
+            Who::Platform => Expect::Allowed,
+            Who::Acme(_) | Who::GlobexAdmin => Expect::Status(403),
             _ => Expect::Status(401),
         },
         Caller::Device => {
@@ -431,6 +456,9 @@ async fn body_for(
             "command": {"type": "ring"},
             "target": {"kind": "devices", "devices": ["MATRIX0"]},
         })),
+        ("PUT", "/v1/settings") => Some(json!({"name": "Acme", "time_zone": "Europe/Paris"})),
+        ("POST", "/v1/tenants") => Some(json!({"id": MATRIX_TENANT, "name": "Initech"})),
+        ("PUT", "/v1/tenants/{tenant_id}/limits") => Some(json!({"max_devices": 100})),
         ("PUT", "/v1/push-config/{platform}") => {
             Some(json!({"provider": "fcm", "credentials": {"project_id": "matrix"}}))
         }

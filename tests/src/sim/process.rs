@@ -112,6 +112,7 @@ impl Machine {
             ids: self.ids.clone(),
             verifier: verifier::jwt(&cfg, verifier::hs256(TEST_SECRET)).expect("verifier"),
             settings: Settings::default(),
+            tenant_states: Default::default(),
         };
         Process {
             svc: Arc::new(svc),

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use mdm_app::{App, AppConfig};
-use mdm_core::auth::{DevClaims, mint_hs256};
+use mdm_core::auth::{DevClaims, mint_hs256, mint_platform_hs256};
 use mdm_core::domain::{Role, TenantId};
+use mdm_core::ports::PLATFORM_OPERATOR;
 
 #[derive(Parser)]
 #[command(version, about = "Run the MDM locally, or mint a dev token for it")]
@@ -25,11 +26,12 @@ enum Command {
         #[arg(long, env = "MDM_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
     },
-    /// Print a tenant-user JWT signed with this data directory's dev key.
+    /// Print a tenant-user JWT (or, with --role platform_operator and no --tenant, the platform
+    /// operator's) signed with this data directory's dev key.
     Token {
         #[arg(long)]
-        tenant: String,
-        /// admin, operator, auditor or user.
+        tenant: Option<String>,
+        /// admin, operator, auditor, user, or platform_operator.
         #[arg(long, default_value = "admin")]
         role: String,
         /// The user's subject (defaults to <role>@<tenant>).
@@ -54,7 +56,7 @@ async fn main() -> std::process::ExitCode {
             role,
             sub,
             ttl_secs,
-        }) => token(&cli.config, &tenant, &role, sub, ttl_secs),
+        }) => token(&cli.config, tenant.as_deref(), &role, sub, ttl_secs),
         Some(Command::Serve { listen }) => serve(&cli.config, listen).await,
         None => {
             serve(
@@ -75,7 +77,7 @@ async fn main() -> std::process::ExitCode {
 
 fn token(
     cfg: &AppConfig,
-    tenant: &str,
+    tenant: Option<&str>,
     role: &str,
     sub: Option<String>,
     ttl_secs: u64,
@@ -83,12 +85,30 @@ fn token(
     if cfg.jwks_file.is_some() {
         return Err("tokens for a JWKS issuer come from that issuer, not from mdm-dev".into());
     }
-    let tenant = TenantId::parse(tenant).map_err(|e| format!("--tenant: {e}"))?;
-    let role = Role::parse(role).ok_or("--role must be admin, operator, auditor or user")?;
     let secret = match &cfg.dev_jwt_secret {
         Some(s) => s.clone(),
         None => mdm_app::dev_key::load_or_create(&cfg.data_dir).map_err(|e| e.to_string())?,
     };
+    if role == PLATFORM_OPERATOR {
+        if tenant.is_some() {
+            return Err("a platform_operator token names no --tenant".into());
+        }
+        let sub = sub.unwrap_or_else(|| "ops@platform".into());
+        let token = mint_platform_hs256(
+            secret.as_bytes(),
+            &cfg.jwt_issuer,
+            &cfg.jwt_audience,
+            &sub,
+            ttl_secs,
+        )
+        .map_err(|e| e.to_string())?;
+        println!("{token}");
+        return Ok(());
+    }
+    let tenant = TenantId::parse(tenant.ok_or("--tenant is required for tenant roles")?)
+        .map_err(|e| format!("--tenant: {e}"))?;
+    let role = Role::parse(role)
+        .ok_or("--role must be admin, operator, auditor, user or platform_operator")?;
     let claims = DevClaims {
         iss: cfg.jwt_issuer.clone(),
         aud: cfg.jwt_audience.clone(),

@@ -25,7 +25,8 @@ struct WireClaims<'a> {
     iss: &'a str,
     aud: &'a str,
     sub: &'a str,
-    tenant: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant: Option<&'a str>,
     role: &'a str,
     iat: u64,
     nbf: u64,
@@ -36,6 +37,46 @@ struct WireClaims<'a> {
 /// for `ttl_secs`. Refuses the secrets that `JwtVerifier` would refuse, so a minted token
 /// never fails later for a reason that could have been caught here.
 pub fn mint_hs256(secret: &[u8], claims: &DevClaims) -> Result<String, Error> {
+    sign(
+        secret,
+        &claims.iss,
+        &claims.aud,
+        &claims.sub,
+        Some(claims.tenant.as_str()),
+        claims.role.as_str(),
+        claims.ttl_secs,
+    )
+}
+
+/// Signs a platform operator's token (role `platform_operator`, no tenant claim) with the dev
+/// `secret`, valid from now for `ttl_secs`.
+pub fn mint_platform_hs256(
+    secret: &[u8],
+    iss: &str,
+    aud: &str,
+    sub: &str,
+    ttl_secs: u64,
+) -> Result<String, Error> {
+    sign(
+        secret,
+        iss,
+        aud,
+        sub,
+        None,
+        crate::ports::PLATFORM_OPERATOR,
+        ttl_secs,
+    )
+}
+
+fn sign(
+    secret: &[u8],
+    iss: &str,
+    aud: &str,
+    sub: &str,
+    tenant: Option<&str>,
+    role: &str,
+    ttl_secs: u64,
+) -> Result<String, Error> {
     if secret.len() < MIN_HS256_SECRET_BYTES {
         return Err(Error::Invalid(format!(
             "the HS256 dev secret must be at least {MIN_HS256_SECRET_BYTES} bytes"
@@ -43,14 +84,14 @@ pub fn mint_hs256(secret: &[u8], claims: &DevClaims) -> Result<String, Error> {
     }
     let now = jsonwebtoken::get_current_timestamp();
     let wire = WireClaims {
-        iss: &claims.iss,
-        aud: &claims.aud,
-        sub: &claims.sub,
-        tenant: claims.tenant.as_str(),
-        role: claims.role.as_str(),
+        iss,
+        aud,
+        sub,
+        tenant,
+        role,
         iat: now,
         nbf: now,
-        exp: now.saturating_add(claims.ttl_secs),
+        exp: now.saturating_add(ttl_secs),
     };
     let key = EncodingKey::from_secret(secret)
         .map_err(|e| Error::Internal(format!("unusable HS256 dev secret: {e}")))?;

@@ -13,7 +13,7 @@ use super::header::{screen, unauthenticated};
 use super::keys::{KeyRing, PinnedKey, key_ring};
 use super::{DEFAULT_LEEWAY_SECS, JwtConfig, KeySource, MAX_LEEWAY_SECS};
 use crate::error::Error;
-use crate::ports::{Principal, TokenVerifier};
+use crate::ports::{Identity, TokenVerifier};
 
 /// Verifies tenant users' bearer tokens against one issuer and audience.
 pub struct JwtVerifier {
@@ -106,19 +106,19 @@ impl JwtVerifier {
         Ok(pinned)
     }
 
-    fn verify_sync(&self, token: &str) -> Result<Principal, Error> {
+    fn verify_sync(&self, token: &str) -> Result<Identity, Error> {
         let header = screen(token)?;
         let pinned = self.pick_key(&header.alg, header.kid.as_deref())?;
         let data =
             jsonwebtoken::decode::<TenantClaims>(token, &pinned.key, self.validation(pinned.alg))
                 .map_err(|e| refusal(e.kind()))?;
-        data.claims.into_principal()
+        data.claims.into_identity()
     }
 }
 
 #[async_trait]
 impl TokenVerifier for JwtVerifier {
-    async fn verify(&self, bearer: &str) -> Result<Principal, Error> {
+    async fn identify(&self, bearer: &str) -> Result<Identity, Error> {
         // A signature check is tens of microseconds: cheaper inline than a blocking-pool hop.
         self.verify_sync(bearer)
     }

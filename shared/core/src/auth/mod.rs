@@ -12,7 +12,7 @@ mod test_support;
 
 use std::path::Path;
 
-pub use dev::{DevClaims, mint_hs256};
+pub use dev::{DevClaims, mint_hs256, mint_platform_hs256};
 pub use jsonwebtoken::jwk::JwkSet;
 pub use jwt::JwtVerifier;
 

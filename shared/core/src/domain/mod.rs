@@ -9,6 +9,7 @@ pub mod ids;
 pub mod inventory;
 pub mod job;
 pub mod policy;
+pub mod tenant;
 pub mod time;
 
 pub use command::{CommandSpec, CommandStatus, ReportStatus, ResultReport};
@@ -18,3 +19,4 @@ pub use ids::{
     CommandId, DeviceId, EnrollmentTokenId, GroupId, Imei, JobId, Platform, PolicyId, Role,
     TenantId,
 };
+pub use tenant::{TenantLimits, TenantStatus};

@@ -9,7 +9,7 @@ pub mod queue;
 pub mod secrets;
 pub mod table;
 
-pub use auth::{Principal, TokenVerifier};
+pub use auth::{Identity, Operator, PLATFORM_OPERATOR, Principal, TokenVerifier};
 pub use clock::{Clock, ManualClock, Millis, SystemClock};
 pub use ids::{IdGen, SeqIds, UlidIds};
 pub use push::{PushReceipt, PushTarget, Pusher};

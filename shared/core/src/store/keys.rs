@@ -1,5 +1,7 @@
 //! The single-table key layout. Every partition key starts with the tenant, and each device's
-//! hot data lives in its own partition so no per-device write touches a tenant-wide one.
+//! hot data lives in its own partition so no per-device write touches a tenant-wide one. The
+//! one exception is the platform's list of registered tenants, which belongs to no tenant and
+//! is written only by the platform operator's tenant lifecycle (never by a tenant's traffic).
 //!
 //! | item                 | pk                     | sk              |
 //! |----------------------|------------------------|-----------------|
@@ -23,6 +25,12 @@
 //! | policy assignment    | `T#<t>#POL#<policy id>`| `USE#D#<d>`, `USE#G#<g>`, `USE#TENANT` |
 //! | tenant default policy| `T#<t>`                | `DEFAULT_POLICY` |
 //! | effective policy     | `T#<t>#D#<d>`          | `P`             |
+//! | registered tenant    | `PLATFORM#TENANTS`     | `<t>`           |
+//!
+//! The tenant item holds the tenant's status, limits, device counter and settings; it also
+//! appears, with only `created_at`, when a tenant that was never registered creates its first
+//! enrollment token. Its device counter is written once per enrolment and retirement, never by
+//! a check-in.
 //!
 //! The device item and its open commands share the prefix `D`, so one query returns both: a
 //! fetch authenticates and lists pending work in a single request.
@@ -40,6 +48,14 @@ pub const INVENTORY_SK: &str = "I";
 
 pub fn tenant(t: &TenantId) -> Key {
     Key::new(format!("T#{t}"), "TENANT")
+}
+
+/// The platform's list of registered tenants: one partition, read only by the platform
+/// operator's listing (a few thousand tenants at most, paged).
+pub const PLATFORM_TENANTS_PK: &str = "PLATFORM#TENANTS";
+
+pub fn platform_tenant(t: &TenantId) -> Key {
+    Key::new(PLATFORM_TENANTS_PK, t.as_str())
 }
 
 pub const PUSH_PREFIX: &str = "PUSH#";

@@ -37,6 +37,13 @@ pub mod attr {
     pub const POLICY: &str = "policy";
     pub const POLICY_VERSION: &str = "pv";
     pub const POLICY_APPLIED: &str = "pa";
+    pub const NAME: &str = "name";
+    pub const MAX_DEVICES: &str = "max_devices";
+    /// The tenant's device counter: enrolled and not yet retired, since it was registered.
+    pub const DEVICES: &str = "devices";
+    pub const TIME_ZONE: &str = "time_zone";
+    pub const CREATED_AT: &str = "created_at";
+    pub const UPDATED_AT: &str = "updated_at";
 }
 
 pub fn to_item<T: Serialize>(key: Key, record: &T) -> Item {
@@ -94,6 +101,42 @@ pub struct DeviceRecord {
     pub pv: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pa: Option<String>,
+    /// Counted in its tenant's device counter at enrolment, so retiring it gives the place
+    /// back (devices of tenants registered later were never counted and give nothing back).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub counted: bool,
+}
+
+/// The tenant item. Every field is optional because tenants that predate registration have
+/// an item with only `created_at` (or none at all): such a tenant is active and unlimited.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TenantRecord {
+    #[serde(default)]
+    pub created_at: i64,
+    /// Absent for a tenant the platform operator never registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::domain::TenantStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_devices: Option<i64>,
+    #[serde(default)]
+    pub devices: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<i64>,
+}
+
+/// A registered tenant's entry in the platform's list: a copy of what the listing shows, kept
+/// in step by the lifecycle's transactions (the device counter stays on the tenant item only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlatformTenantRecord {
+    pub status: crate::domain::TenantStatus,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_devices: Option<i64>,
+    pub created_at: i64,
 }
 
 /// The device's static inventory, written at enrolment and on inventory reports, never on an

@@ -187,6 +187,17 @@ pub async fn retire(
         )),
         _ => ops.push(directory::set_state(t, device, DeviceState::Retired)),
     }
+    // A device counted at enrolment gives its place under the tenant's limit back.
+    let hot = svc.table.get(&keys::device(t, device), true).await?;
+    if let Some(hot) = hot
+        && from_item::<DeviceRecord>(&hot)?.counted
+    {
+        ops.push(WriteOp::Update {
+            key: keys::tenant(t),
+            update: Update::new().add(attr::DEVICES, -1),
+            cond: Some(Cond::Exists),
+        });
+    }
     match svc.table.transact(ops).await {
         Ok(()) => {}
         // Retired by a concurrent call: the same outcome.

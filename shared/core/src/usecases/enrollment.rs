@@ -4,11 +4,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{ADMINS, audit, directory, require_role};
+use super::{ADMINS, audit, directory, require_role, tenants};
 use crate::domain::directory::{Compliance, Identifier, Ownership, refresh_mark};
 use crate::domain::time::rfc3339;
 use crate::domain::{
     DeviceCredential, DeviceId, DeviceState, EnrollRequest, EnrollmentSecret, EnrollmentTokenId,
+    TenantStatus,
 };
 use crate::error::{Error, StoreError};
 use crate::ports::{Cmp, Cond, Principal, Update, WriteOp};
@@ -160,8 +161,9 @@ fn identifiers(req: &EnrollRequest) -> Vec<Identifier> {
 pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Error> {
     let token = EnrollmentSecret::parse(&req.enrollment_token)?;
     req.validate()?;
-    let now = svc.now();
     let tenant = token.tenant.clone();
+    let admitted = tenants::admit(svc, &tenant).await?;
+    let now = svc.now();
     let device = DeviceId::from_generated(svc.ids.id(now));
     let credential = DeviceCredential::new(tenant.clone(), device.clone(), svc.ids.secret());
     let record = DeviceRecord {
@@ -184,6 +186,7 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
         dir: Some(refresh_mark(now, &req.os_version)),
         pv: None,
         pa: None,
+        counted: admitted.registered,
     };
     let entry = DirectoryRecord {
         platform: req.platform,
@@ -251,11 +254,34 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
             .iter()
             .map(|id| directory::put_index(&tenant, id, &device, now)),
     );
+    // A registered tenant counts its devices on its own item, so the limit is one condition
+    // and never a scan. The same condition requires the tenant to be active, so an enrolment
+    // in a process that has not yet seen a suspension or deletion fails all the same.
+    // Unregistered tenants have no item to count on and no limit.
+    let counter = ops.len();
+    if admitted.registered {
+        let active = Cond::eq(attr::STATUS, TenantStatus::Active.as_str());
+        let room = match admitted.max_devices {
+            Some(max) => Cond::And(vec![active, Cond::Num(attr::DEVICES.into(), Cmp::Lt, max)]),
+            None => active,
+        };
+        ops.push(WriteOp::Update {
+            key: keys::tenant(&tenant),
+            update: Update::new().add(attr::DEVICES, 1),
+            cond: Some(room),
+        });
+    }
     let result = svc.table.transact(ops).await;
     match result {
         Ok(()) => {}
         Err(StoreError::Precondition { index: Some(0) }) => {
             return Err(Error::EnrollmentTokenInvalid);
+        }
+        Err(StoreError::Precondition { index: Some(i) }) if i == counter => {
+            return Err(match tenants::state_now(svc, &tenant).await?.status {
+                TenantStatus::Active => Error::DeviceLimitReached,
+                _ => Error::TenantSuspended,
+            });
         }
         Err(e) => return Err(e.into()),
     }

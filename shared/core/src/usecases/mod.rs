@@ -15,8 +15,11 @@ pub mod inventory;
 pub mod jobs;
 pub mod lifecycle;
 pub mod policies;
+pub mod purge;
 pub mod push_config;
 pub mod results;
+pub mod settings;
+pub mod tenants;
 pub mod views;
 pub mod wake;
 

@@ -560,6 +560,19 @@ pub struct PolicyRefresh {
 }
 
 impl PolicyRefresh {
+    /// The step of a refresh of `target` (a group or the tenant) starting at `at`.
+    pub fn for_target(t: &TenantId, target: &JobTarget, at: String) -> Self {
+        let refresh = match target {
+            JobTarget::Group { group } => format!("G#{group}"),
+            _ => "TENANT".to_owned(),
+        };
+        Self {
+            tenant: t.to_string(),
+            refresh,
+            at,
+        }
+    }
+
     pub fn encode(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
@@ -599,15 +612,7 @@ pub async fn refresh_step(svc: &Services, t: &TenantId, target: &JobTarget, at: 
             recompute(svc, t, d).await?;
         }
         if let Some(next) = next {
-            let scope = match target {
-                JobTarget::Group { group } => format!("G#{group}"),
-                _ => "TENANT".to_owned(),
-            };
-            let msg = PolicyRefresh {
-                tenant: t.to_string(),
-                refresh: scope,
-                at: next,
-            };
+            let msg = PolicyRefresh::for_target(t, target, next);
             svc.wake_queue.send_batch(vec![msg.encode()]).await?;
         }
         Ok::<(), Error>(())

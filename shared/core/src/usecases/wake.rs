@@ -1,12 +1,15 @@
 //! The wake consumer: for each queued command, push a wake-up to its device and record the
 //! provider's message id. It runs behind the queue (SQS on AWS, the embedded queue locally),
-//! which also carries the fan-out steps of jobs (`jobs::JobStep`) and of policy refreshes
-//! (`policies::PolicyRefresh`); those are handed on.
+//! which also carries the fan-out steps of jobs (`jobs::JobStep`), of policy refreshes
+//! (`policies::PolicyRefresh`) and the batches of a deleted tenant's purge (`purge.rs`): the
+//! one consumer tells the kinds apart (`Message::decode`) and hands the others on.
 
 use serde::{Deserialize, Serialize};
 
 use super::lifecycle;
-use crate::domain::{CommandId, CommandStatus, DeviceId, DeviceState, TenantId};
+use super::purge::PurgeMessage;
+use crate::domain::job::JobTarget;
+use crate::domain::{CommandId, CommandStatus, DeviceId, DeviceState, JobId, TenantId};
 use crate::error::{Error, PushError, StoreError};
 use crate::ports::{PushTarget, Update};
 use crate::services::Services;
@@ -62,16 +65,55 @@ pub enum Outcome {
     Retry(String),
 }
 
-/// Handles one message body. Safe to run twice: a command already woken is not pushed again.
+/// One message of the queue, of any kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    Wake(TenantId, DeviceId, CommandId),
+    Purge(TenantId, PurgeMessage),
+    JobStep(TenantId, JobId, String),
+    PolicyRefresh(TenantId, JobTarget, String),
+}
+
+impl Message {
+    /// The kinds' fields differ and each refuses unknown ones, so at most one decoding
+    /// succeeds. A body that is none of them gets the wake message's reason (by far the
+    /// common kind), which never quotes the body.
+    pub fn decode(body: &str) -> Result<Message, String> {
+        if let Some((t, j, at)) = super::jobs::JobStep::decode(body) {
+            return Ok(Message::JobStep(t, j, at));
+        }
+        if let Some((t, target, at)) = super::policies::PolicyRefresh::decode(body) {
+            return Ok(Message::PolicyRefresh(t, target, at));
+        }
+        match WakeMessage::decode(body) {
+            Ok((t, d, c)) => Ok(Message::Wake(t, d, c)),
+            Err(reason) => match PurgeMessage::decode(body) {
+                Ok((t, m)) => Ok(Message::Purge(t, m)),
+                Err(_) => Err(reason),
+            },
+        }
+    }
+}
+
+/// Handles one message body. Safe to run twice: a command already woken is not pushed again,
+/// a fan-out or refresh step already done does nothing more, and a purge batch already done
+/// removes nothing more.
 pub async fn handle(svc: &Services, body: &str) -> Outcome {
-    if let Some((tenant, job, at)) = super::jobs::JobStep::decode(body) {
-        return super::jobs::step(svc, &tenant, &job, &at).await;
-    }
-    if let Some((tenant, target, at)) = super::policies::PolicyRefresh::decode(body) {
-        return super::policies::refresh_step(svc, &tenant, &target, &at).await;
-    }
-    let (tenant, device, command) = match WakeMessage::decode(body) {
-        Ok(ids) => ids,
+    let (tenant, device, command) = match Message::decode(body) {
+        Ok(Message::Wake(t, d, c)) => (t, d, c),
+        Ok(Message::JobStep(tenant, job, at)) => {
+            return super::jobs::step(svc, &tenant, &job, &at).await;
+        }
+        Ok(Message::PolicyRefresh(tenant, target, at)) => {
+            return super::policies::refresh_step(svc, &tenant, &target, &at).await;
+        }
+        Ok(Message::Purge(tenant, msg)) => {
+            return match super::purge::step(svc, &tenant, &msg).await {
+                Ok(()) => Outcome::Done,
+                Err(e) if e.is_retryable() => Outcome::Retry(e.to_string()),
+                Err(e) => Outcome::Dropped(e.to_string()),
+            };
+        }
         Err(reason) => return Outcome::Dropped(reason),
     };
     match wake(svc, &tenant, &device, &command).await {
@@ -196,6 +238,33 @@ mod tests {
             (t.as_str(), d.as_str(), c.as_str()),
             ("acme", "01DEV", "01CMD")
         );
+    }
+
+    #[test]
+    fn each_kind_of_message_decodes_as_itself_and_never_as_the_other() {
+        let wake = WakeMessage {
+            tenant: "acme".into(),
+            device: "01DEV".into(),
+            command: "01CMD".into(),
+        };
+        assert!(matches!(
+            Message::decode(&wake.encode()),
+            Ok(Message::Wake(..))
+        ));
+        let purge = PurgeMessage::first(&TenantId::parse("acme").unwrap());
+        assert_eq!(
+            Message::decode(&purge.encode()),
+            Ok(Message::Purge(TenantId::parse("acme").unwrap(), purge))
+        );
+        for mixed in [
+            r#"{"tenant":"acme","device":"d","command":"c","purge":"acme"}"#,
+            r#"{"purge":"acme","stage":"devices","shard":16}"#,
+            r#"{"purge":"acme","stage":"tokens","shard":3}"#,
+            r#"{"purge":"acme","stage":"everything"}"#,
+            r#"{"purge":"Not A Tenant","stage":"audit"}"#,
+        ] {
+            assert!(Message::decode(mixed).is_err(), "{mixed}");
+        }
     }
 
     #[test]

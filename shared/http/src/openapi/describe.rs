@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
 use serde::Serialize;
 
-use crate::extract::{Device, JsonBody, QueryParams, ServerUrl, Tenant};
+use crate::extract::{Device, JsonBody, Platform, QueryParams, ServerUrl, Tenant};
 use crate::problem::Problem;
 
 /// A `201 Created` answer; a type of its own so the status is known without calling.
@@ -81,6 +81,7 @@ pub trait DescribeArg {
 
 impl<T> DescribeArg for State<T> {}
 impl DescribeArg for Tenant {}
+impl DescribeArg for Platform {}
 impl DescribeArg for Device {}
 impl DescribeArg for ServerUrl {}
 impl<T> DescribeArg for Path<T> {}

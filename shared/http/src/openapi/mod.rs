@@ -100,6 +100,12 @@ fn build() -> Value {
             "schemas": schemas,
             "securitySchemes": {
                 "tenantJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "platformJwt": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "role platform_operator and no tenant claim",
+                },
                 "deviceCredential": {
                     "type": "http",
                     "scheme": "bearer",
@@ -201,6 +207,7 @@ fn operation(
     }
     match route.caller {
         Caller::Tenant(_) => errors.extend([401, 403, 429]),
+        Caller::Platform => errors.extend([401, 403]),
         Caller::Device => errors.extend([401, 429]),
         Caller::EnrollmentToken => errors.extend([403, 429]),
         Caller::Public => {}
@@ -235,6 +242,10 @@ fn operation(
         Caller::Tenant(roles) => {
             op["security"] = json!([{"tenantJwt": []}]);
             op["x-roles"] = roles.iter().map(|r| r.as_str()).collect();
+        }
+        Caller::Platform => {
+            op["security"] = json!([{"platformJwt": []}]);
+            op["x-roles"] = json!(["platform_operator"]);
         }
         Caller::Device => op["security"] = json!([{"deviceCredential": []}]),
         // The enrolment token travels in the body; the document is public.
@@ -324,6 +335,10 @@ mod tests {
                 Caller::Tenant(roles) => {
                     assert_eq!(op["security"], json!([{"tenantJwt": []}]));
                     assert_eq!(op["x-roles"].as_array().unwrap().len(), roles.len());
+                }
+                Caller::Platform => {
+                    assert_eq!(op["security"], json!([{"platformJwt": []}]));
+                    assert_eq!(op["x-roles"], json!(["platform_operator"]));
                 }
                 Caller::Device => assert_eq!(op["security"], json!([{"deviceCredential": []}])),
                 Caller::EnrollmentToken | Caller::Public => assert_eq!(op["security"], json!([])),

@@ -1,0 +1,286 @@
+//! Removal of a deleted tenant's data, in small batches through the queue: each message removes
+//! one page (devices of one directory shard, enrollment tokens, groups with their members, jobs,
+//! policies with their versions and assignments, audit entries) and sends the message for the
+//! next, so no request is large and a crash only repeats one page. The tenant
+//! item stays as a `deleted` tombstone, so the tenant's tokens are never served again.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::directory::{DIRECTORY_SHARDS, Identifier};
+use crate::domain::{DeviceId, GroupId, JobId, PolicyId, TenantId, TenantStatus};
+use crate::error::Error;
+use crate::ports::{Cond, Query, Update, WriteOp};
+use crate::services::Services;
+use crate::store::keys;
+use crate::store::records::{DirectoryRecord, InventoryRecord, attr, from_item};
+
+/// Devices removed by one message (each is a handful of deletes).
+pub const DEVICES_PER_BATCH: usize = 10;
+/// Tokens or audit entries removed by one message.
+const ITEMS_PER_BATCH: usize = 100;
+/// Groups, jobs or policies removed by one message (each with a partition of its own).
+const OWNERS_PER_BATCH: usize = 10;
+
+/// What is being removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// The devices of directory shard `shard`, with their commands, inventory and index entries.
+    Devices,
+    Tokens,
+    /// Groups, each with its member partition.
+    Groups,
+    /// Jobs, each with its counters item.
+    Jobs,
+    /// Policies, each with its versions and assignments.
+    Policies,
+    Audit,
+    /// The push settings, then the tombstone.
+    Finish,
+}
+
+/// The queue message of one purge batch. Its field names are disjoint from a wake message's,
+/// and both refuse unknown fields, so a body decodes as at most one of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurgeMessage {
+    /// The tenant being deleted.
+    pub purge: String,
+    pub stage: Stage,
+    #[serde(default)]
+    pub shard: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+impl PurgeMessage {
+    pub fn first(tenant: &TenantId) -> Self {
+        Self {
+            purge: tenant.to_string(),
+            stage: Stage::Devices,
+            shard: 0,
+            cursor: None,
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Decodes a body; like the wake message's, the reason never quotes the untrusted body.
+    pub fn decode(body: &str) -> Result<(TenantId, Self), String> {
+        let msg: PurgeMessage = serde_json::from_str(body).map_err(|e| {
+            format!(
+                "malformed purge message: {:?} error at line {} column {}",
+                e.classify(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        if msg.shard >= DIRECTORY_SHARDS || (msg.stage != Stage::Devices && msg.shard != 0) {
+            return Err("purge message with an invalid shard".into());
+        }
+        match TenantId::parse(&msg.purge) {
+            Ok(t) => Ok((t, msg)),
+            Err(_) => Err("purge message with an invalid tenant".into()),
+        }
+    }
+
+    /// The message after this one, given where this page ended; None when all is removed.
+    fn next(&self, cursor: Option<String>) -> Option<Self> {
+        let at = |stage, shard| {
+            Some(Self {
+                purge: self.purge.clone(),
+                stage,
+                shard,
+                cursor: None,
+            })
+        };
+        if cursor.is_some() {
+            return Some(Self {
+                cursor,
+                ..self.clone()
+            });
+        }
+        match self.stage {
+            Stage::Devices if self.shard + 1 < DIRECTORY_SHARDS => {
+                at(Stage::Devices, self.shard + 1)
+            }
+            Stage::Devices => at(Stage::Tokens, 0),
+            Stage::Tokens => at(Stage::Groups, 0),
+            Stage::Groups => at(Stage::Jobs, 0),
+            Stage::Jobs => at(Stage::Policies, 0),
+            Stage::Policies => at(Stage::Audit, 0),
+            Stage::Audit => at(Stage::Finish, 0),
+            Stage::Finish => None,
+        }
+    }
+}
+
+/// Removes one batch and queues the next. Safe to run twice: every delete is unconditional
+/// and a page already removed reads back empty.
+pub async fn step(svc: &Services, tenant: &TenantId, msg: &PurgeMessage) -> Result<(), Error> {
+    // Only a tenant marked for deletion is ever purged, whatever a message says.
+    let Some(record) = super::tenants::load(svc, tenant, true).await? else {
+        return Ok(());
+    };
+    if record.status != Some(TenantStatus::Deleting) {
+        return Ok(());
+    }
+    let cursor = match msg.stage {
+        Stage::Devices => devices(svc, tenant, msg.shard, msg.cursor.clone()).await?,
+        Stage::Tokens => {
+            let pk = keys::enrollment_tokens_pk(tenant);
+            delete_page(svc, &pk, "", msg.cursor.clone()).await?
+        }
+        Stage::Groups => {
+            let pk = keys::groups_pk(tenant);
+            delete_owners(svc, &pk, msg.cursor.clone(), |g| {
+                GroupId::parse(g).ok().map(|g| keys::members_pk(tenant, &g))
+            })
+            .await?
+        }
+        Stage::Jobs => {
+            let pk = keys::jobs_pk(tenant);
+            delete_owners(svc, &pk, msg.cursor.clone(), |j| {
+                JobId::parse(j).ok().map(|j| keys::job(tenant, &j).pk)
+            })
+            .await?
+        }
+        Stage::Policies => {
+            let pk = keys::policies_pk(tenant);
+            delete_owners(svc, &pk, msg.cursor.clone(), |p| {
+                PolicyId::parse(p).ok().map(|p| keys::policy_pk(tenant, &p))
+            })
+            .await?
+        }
+        Stage::Audit => delete_page(svc, &keys::audit_pk(tenant), "", msg.cursor.clone()).await?,
+        Stage::Finish => {
+            finish(svc, tenant).await?;
+            None
+        }
+    };
+    if let Some(next) = msg.next(cursor) {
+        svc.wake_queue.send_batch(vec![next.encode()]).await?;
+    }
+    Ok(())
+}
+
+/// Deletes one page of a partition's items; returns the cursor of the rest.
+async fn delete_page(
+    svc: &Services,
+    pk: &str,
+    prefix: &str,
+    cursor: Option<String>,
+) -> Result<Option<String>, Error> {
+    let mut q = Query::prefix(pk, prefix);
+    q.cursor = cursor;
+    q.limit = ITEMS_PER_BATCH;
+    q.consistent = true;
+    let page = svc.table.query(q).await?;
+    for item in &page.items {
+        svc.table.delete(&item.key, None).await?;
+    }
+    Ok(page.cursor)
+}
+
+/// Deletes one page of a listing partition whose items each own a partition (a group its
+/// members, a job its counters, a policy its versions and assignments): the owned partition
+/// first, the listing item last, so that a retry still finds it.
+async fn delete_owners(
+    svc: &Services,
+    pk: &str,
+    cursor: Option<String>,
+    owned: impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, Error> {
+    let mut q = Query::prefix(pk, "");
+    q.cursor = cursor;
+    q.limit = OWNERS_PER_BATCH;
+    q.consistent = true;
+    let page = svc.table.query(q).await?;
+    for item in &page.items {
+        if let Some(owned) = owned(&item.key.sk) {
+            while delete_page(svc, &owned, "", None).await?.is_some() {}
+        }
+        svc.table.delete(&item.key, None).await?;
+    }
+    Ok(page.cursor)
+}
+
+/// Deletes one page of a directory shard's devices, each completely: its lookup entries, every
+/// item of its partition, and its directory entry last, so that a retry still finds it.
+async fn devices(
+    svc: &Services,
+    tenant: &TenantId,
+    shard: u32,
+    cursor: Option<String>,
+) -> Result<Option<String>, Error> {
+    let mut q = Query::prefix(keys::directory_pk(tenant, shard), "");
+    q.cursor = cursor;
+    q.limit = DEVICES_PER_BATCH;
+    q.consistent = true;
+    let page = svc.table.query(q).await?;
+    for item in &page.items {
+        let Ok(device) = DeviceId::parse(&item.key.sk) else {
+            svc.table.delete(&item.key, None).await?;
+            continue;
+        };
+        let entry: DirectoryRecord = from_item(item)?;
+        let mut ids = vec![Identifier::Serial(entry.serial.clone())];
+        ids.extend(entry.imsi.clone().map(Identifier::Imsi));
+        ids.extend(entry.phone_number.clone().map(Identifier::PhoneNumber));
+        if let Some(inv) = svc
+            .table
+            .get(&keys::inventory(tenant, &device), true)
+            .await?
+        {
+            let inv: InventoryRecord = from_item(&inv)?;
+            ids.push(Identifier::Imei(inv.imei));
+        }
+        for id in &ids {
+            svc.table
+                .delete(&keys::index(tenant, id, &device), None)
+                .await?;
+        }
+        let pk = keys::device_pk(tenant, &device);
+        while delete_page(svc, &pk, "", None).await?.is_some() {}
+        svc.table.delete(&item.key, None).await?;
+    }
+    Ok(page.cursor)
+}
+
+/// Removes the push settings and leaves the tenant item as a `deleted` tombstone (status only),
+/// in the platform's list too.
+async fn finish(svc: &Services, tenant: &TenantId) -> Result<(), Error> {
+    let pk = keys::tenant(tenant).pk;
+    delete_page(svc, &pk, keys::PUSH_PREFIX, None).await?;
+    svc.table
+        .delete(&keys::default_policy(tenant), None)
+        .await?;
+    let deleted = TenantStatus::Deleted.as_str();
+    let tombstone = crate::ports::Item::new(keys::tenant(tenant), {
+        let mut attrs = serde_json::Map::new();
+        attrs.insert(attr::STATUS.into(), deleted.into());
+        attrs.insert(attr::UPDATED_AT.into(), svc.now().into());
+        attrs
+    });
+    svc.table
+        .transact(vec![
+            WriteOp::Put {
+                item: tombstone,
+                cond: Some(Cond::eq(attr::STATUS, TenantStatus::Deleting.as_str())),
+            },
+            WriteOp::Update {
+                key: keys::platform_tenant(tenant),
+                update: Update::new().set(attr::STATUS, deleted),
+                cond: Some(Cond::Exists),
+            },
+        ])
+        .await
+        .or_else(|e| match e {
+            // Finished by an earlier delivery of this message.
+            crate::error::StoreError::Precondition { .. } => Ok(()),
+            e => Err(e),
+        })?;
+    Ok(())
+}

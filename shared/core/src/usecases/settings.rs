@@ -1,0 +1,82 @@
+//! The tenant's own settings, which its admins keep: a display name and the time zone that
+//! schedules and reports will be read in. (The default policy joins them when policies exist.)
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{ADMINS, READERS, audit, require_role, tenants};
+use crate::domain::tenant::{time_zone, validate_name};
+use crate::error::Error;
+use crate::ports::{Cond, Principal, Update, WriteOp};
+use crate::services::Services;
+use crate::store::keys;
+use crate::store::records::attr;
+
+/// The settings as stored and shown; a tenant that never set them has neither.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SettingsView {
+    pub name: Option<String>,
+    /// An IANA time zone name such as `Europe/Paris`.
+    pub time_zone: Option<String>,
+}
+
+/// What an admin sends: both fields, as the whole new settings.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetSettings {
+    /// A display name, 1 to 100 characters.
+    pub name: String,
+    /// An IANA time zone name such as `Europe/Paris`; stored in its canonical spelling.
+    pub time_zone: String,
+}
+
+pub async fn get(svc: &Services, who: &Principal) -> Result<SettingsView, Error> {
+    require_role(who, READERS, "read the tenant settings")?;
+    let record = tenants::load(svc, &who.tenant, false)
+        .await?
+        .unwrap_or_default();
+    Ok(SettingsView {
+        name: record.name,
+        time_zone: record.time_zone,
+    })
+}
+
+/// Replaces the settings; the tenant item (and nothing of the tenant's status or limits) is
+/// written with the audit entry in one transaction.
+pub async fn set(svc: &Services, who: &Principal, req: SetSettings) -> Result<SettingsView, Error> {
+    require_role(who, ADMINS, "change the tenant settings")?;
+    validate_name(&req.name)?;
+    let zone = time_zone(&req.time_zone)?;
+    let now = svc.now();
+    let mut ops = vec![
+        WriteOp::Update {
+            key: keys::tenant(&who.tenant),
+            update: Update::new()
+                .set(attr::NAME, req.name.as_str())
+                .set(attr::TIME_ZONE, zone.as_str())
+                .set(attr::UPDATED_AT, now)
+                .set_if_absent(attr::CREATED_AT, now),
+            cond: None,
+        },
+        audit::entry(
+            svc,
+            who,
+            "settings.set",
+            "settings".into(),
+            Some(json!({"name": req.name, "time_zone": zone})),
+        ),
+    ];
+    // The platform's list shows the name too; an unregistered tenant has no entry there.
+    if tenants::state(svc, &who.tenant).await?.registered {
+        ops.push(WriteOp::Update {
+            key: keys::platform_tenant(&who.tenant),
+            update: Update::new().set(attr::NAME, req.name.as_str()),
+            cond: Some(Cond::Exists),
+        });
+    }
+    svc.table.transact(ops).await?;
+    Ok(SettingsView {
+        name: Some(req.name),
+        time_zone: Some(zone),
+    })
+}

@@ -1,0 +1,181 @@
+//! Deleting a tenant removes all of its data through the queue, in batches, and nothing of any
+//! other tenant: driven message by message here, on the embedded backend, and read back from the
+//! table itself rather than through the (by then refusing) API.
+
+use std::time::Duration;
+
+use mdm_app::App;
+use mdm_core::domain::directory::{DIRECTORY_SHARDS, Identifier};
+use mdm_core::domain::{
+    DeviceCredential, EnrollRequest, GroupId, JobId, PolicyId, TenantId, TenantStatus,
+};
+use mdm_core::ports::{Operator, Query};
+use mdm_core::store::keys;
+use mdm_core::usecases::enrollment::{self, CreateTokenRequest};
+use mdm_core::usecases::tenants::{self, CreateTenant};
+use mdm_core::usecases::{commands, groups, jobs, policies, settings};
+use serde_json::json;
+
+fn operator() -> Operator {
+    Operator {
+        subject: "ops@platform".into(),
+    }
+}
+
+async fn enroll(app: &App, tenant: &str, n: u64) -> (DeviceCredential, String) {
+    let admin = mdm_tests::direct::admin_of(tenant);
+    let token = enrollment::create_token(&app.services, &admin, CreateTokenRequest::default())
+        .await
+        .expect("token")
+        .token;
+    let body = mdm_app::agent::SimDevice::enrollment_body(n, &token, "android", "sink:x");
+    let serial = body["serial"].as_str().expect("serial").to_owned();
+    let req: EnrollRequest = serde_json::from_value(body).expect("request");
+    let e = enrollment::enroll(&app.services, req)
+        .await
+        .expect("enroll");
+    (
+        DeviceCredential::parse(&e.device_credential).unwrap(),
+        serial,
+    )
+}
+
+async fn is_empty(app: &App, pk: String) -> bool {
+    let mut q = Query::prefix(pk, "");
+    q.consistent = true;
+    app.services.table.query(q).await.unwrap().items.is_empty()
+}
+
+#[tokio::test]
+async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else() {
+    let (app, _clock) = mdm_tests::direct::app_on_clock(1_800_000_000_000);
+    let svc = &app.services;
+    let doomed = TenantId::parse("doomed").unwrap();
+    let req = CreateTenant {
+        id: doomed.clone(),
+        name: "Doomed".into(),
+        limits: Default::default(),
+    };
+    tenants::create(svc, &operator(), req).await.unwrap();
+    let admin = mdm_tests::direct::admin_of("doomed");
+    let mut devices = Vec::new();
+    for n in 0..25 {
+        devices.push(enroll(&app, "doomed", n).await);
+    }
+    // More tokens and audit entries than one batch removes.
+    for _ in 0..80 {
+        enrollment::create_token(svc, &admin, CreateTokenRequest::default())
+            .await
+            .unwrap();
+    }
+    for (cred, _) in devices.iter().take(5) {
+        let req = serde_json::from_value(json!({"command": {"type": "locate"}})).unwrap();
+        commands::queue(svc, &admin, &cred.device, req)
+            .await
+            .unwrap();
+    }
+    // Groups with members, a job, policies with versions and assignments, a default policy.
+    let mut groups_made = Vec::new();
+    for n in 0..12 {
+        let req = serde_json::from_value(json!({"name": format!("group {n}")})).unwrap();
+        let g = groups::create(svc, &admin, req).await.unwrap();
+        let g = GroupId::parse(&g.id).unwrap();
+        let members = serde_json::from_value(json!({"devices": [devices[n].0.device]})).unwrap();
+        groups::change_members(svc, &admin, &g, groups::Change::Add, members)
+            .await
+            .unwrap();
+        groups_made.push(g);
+    }
+    let req = serde_json::from_value(json!({
+        "command": {"type": "ring"},
+        "target": {"kind": "group", "group": groups_made[0]},
+    }))
+    .unwrap();
+    let job = jobs::create(svc, &admin, req).await.unwrap();
+    let job = JobId::parse(&job.id).unwrap();
+    let req = serde_json::from_value(
+        json!({"name": "p", "document": {"restrictions": {"nfc_disabled": true}}}),
+    )
+    .unwrap();
+    let policy = policies::create(svc, &admin, req).await.unwrap();
+    let policy = PolicyId::parse(&policy.id).unwrap();
+    let again = serde_json::from_value(
+        json!({"name": "p", "document": {"restrictions": {"nfc_disabled": false}}}),
+    )
+    .unwrap();
+    policies::update(svc, &admin, &policy, again).await.unwrap();
+    let assign = serde_json::from_value(json!({"policy_id": policy})).unwrap();
+    policies::assign_default(svc, &admin, Some(assign))
+        .await
+        .unwrap();
+    let set = serde_json::from_value(json!({"name": "Doomed", "time_zone": "UTC"})).unwrap();
+    settings::set(svc, &admin, set).await.unwrap();
+    let (survivor, survivor_serial) = enroll(&app, "acme", 100).await;
+
+    let view = tenants::delete(svc, &operator(), &doomed).await.unwrap();
+    assert_eq!(view.status, TenantStatus::Deleting);
+    let mut batches = 0;
+    while tenants::get(svc, &operator(), &doomed)
+        .await
+        .unwrap()
+        .status
+        != TenantStatus::Deleted
+    {
+        batches += mdm_app::worker::drain_once(svc, &*app.wake_queue, Duration::ZERO).await;
+        assert!(batches < 200, "the purge never finished");
+    }
+    assert!(
+        batches > usize::try_from(DIRECTORY_SHARDS).unwrap(),
+        "{batches} messages"
+    );
+
+    for (cred, serial) in &devices {
+        assert!(is_empty(&app, keys::device_pk(&doomed, &cred.device)).await);
+        let serial = Identifier::Serial(serial.clone());
+        assert!(is_empty(&app, keys::index_pk(&doomed, &serial)).await);
+    }
+    for shard in 0..DIRECTORY_SHARDS {
+        assert!(is_empty(&app, keys::directory_pk(&doomed, shard)).await);
+    }
+    assert!(is_empty(&app, keys::enrollment_tokens_pk(&doomed)).await);
+    assert!(is_empty(&app, keys::audit_pk(&doomed)).await);
+    assert!(is_empty(&app, keys::groups_pk(&doomed)).await);
+    for g in &groups_made {
+        assert!(is_empty(&app, keys::members_pk(&doomed, g)).await);
+    }
+    assert!(is_empty(&app, keys::jobs_pk(&doomed)).await);
+    assert!(is_empty(&app, keys::job(&doomed, &job).pk).await);
+    assert!(is_empty(&app, keys::policies_pk(&doomed)).await);
+    assert!(is_empty(&app, keys::policy_pk(&doomed, &policy)).await);
+    assert!(
+        svc.table
+            .get(&keys::default_policy(&doomed), true)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let tombstone = svc
+        .table
+        .get(&keys::tenant(&doomed), true)
+        .await
+        .unwrap()
+        .expect("the tombstone stays");
+    let mut names: Vec<&String> = tombstone.attrs.keys().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["status", "updated_at"],
+        "settings and counters are gone"
+    );
+    assert_eq!(
+        tenants::admit(svc, &doomed).await,
+        Err(mdm_core::Error::TenantSuspended)
+    );
+
+    // acme's device, its index entry and its audit log are untouched.
+    let acme = TenantId::parse("acme").unwrap();
+    assert!(!is_empty(&app, keys::device_pk(&acme, &survivor.device)).await);
+    let serial = Identifier::Serial(survivor_serial);
+    assert!(!is_empty(&app, keys::index_pk(&acme, &serial)).await);
+    assert!(!is_empty(&app, keys::audit_pk(&acme)).await);
+}
