@@ -79,12 +79,17 @@ impl Stack {
 
     /// A tenant user's token.
     pub fn token(&self, tenant: &str, role: Role) -> String {
+        self.token_of(tenant, role, &format!("{}@{tenant}", role.as_str()))
+    }
+
+    /// A tenant user's token with a subject of one's choosing (several users of one role).
+    pub fn token_of(&self, tenant: &str, role: Role, subject: &str) -> String {
         mint_hs256(
             TEST_SECRET.as_bytes(),
             &DevClaims {
                 iss: "mdm-dev".into(),
                 aud: "mdm".into(),
-                sub: format!("{}@{tenant}", role.as_str()),
+                sub: subject.to_owned(),
                 tenant: TenantId::parse(tenant).expect("valid tenant"),
                 role,
                 ttl_secs: 600,

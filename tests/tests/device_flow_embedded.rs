@@ -2,7 +2,7 @@
 
 use mdm_tests::flow::{
     audit, catalogue, devices, errors, groups, idempotency, jobs, jwt_attacks, lifecycle, openapi,
-    policies, push, security, tenancy, tenants, tokens,
+    policies, push, security, self_service, tenancy, tenants, tokens,
 };
 use mdm_tests::stack::Stack;
 

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod group_routes;
 pub mod guard;
 pub mod idempotency;
+pub mod me_routes;
 pub mod openapi;
 pub mod platform_routes;
 pub mod policy_routes;

@@ -12,12 +12,12 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, delete, get, post, put};
 use mdm_core::Services;
 use mdm_core::domain::Role;
-use mdm_core::usecases::{ADMINS, AUDIT_READERS, COMMANDERS, READERS};
+use mdm_core::usecases::{ADMINS, AUDIT_READERS, COMMANDERS, READERS, USERS};
 
 use crate::guard::{Edge, guard};
 use crate::openapi::{self, Described};
 use crate::{
-    device_routes as device, group_routes as group, platform_routes as platform,
+    device_routes as device, group_routes as group, me_routes as me, platform_routes as platform,
     policy_routes as policy, tenant_routes as tenant,
 };
 
@@ -654,6 +654,46 @@ pub static ROUTES: &[Route] = &[
         summary: "delete a tenant: refused at once, its data removed in batches through the queue",
         idempotent: false,
         endpoint: endpoint!(delete, platform::delete_tenant),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/me/enrollment-tokens",
+        function: Function::Commands,
+        caller: Caller::Tenant(USERS),
+        body_limit: KIB,
+        summary: "a user's one-use token to enroll their own device (personal)",
+        idempotent: true,
+        endpoint: endpoint!(post, me::create_my_token),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/me/devices",
+        function: Function::Commands,
+        caller: Caller::Tenant(USERS),
+        body_limit: 0,
+        summary: "the devices enrolled to the calling user",
+        idempotent: false,
+        endpoint: endpoint!(get, me::my_devices),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/me/devices/{device_id}/commands",
+        function: Function::Commands,
+        caller: Caller::Tenant(USERS),
+        body_limit: 8 * KIB,
+        summary: "lock, locate, reset the passcode of or wipe one's own device",
+        idempotent: true,
+        endpoint: endpoint!(post, me::queue_my_command),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/me/devices/{device_id}/commands/{command_id}",
+        function: Function::Commands,
+        caller: Caller::Tenant(USERS),
+        body_limit: 0,
+        summary: "read a command of one's own device and its result",
+        idempotent: false,
+        endpoint: endpoint!(get, me::my_command),
     },
     Route {
         method: Method::GET,

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod policies;
 pub mod push;
 pub mod security;
+pub mod self_service;
 pub mod tenancy;
 pub mod tenants;
 pub mod tokens;
@@ -80,6 +81,9 @@ macro_rules! every_backend_flow_cases {
             policies::a_device_gets_its_policy_on_check_in_until_it_reports_applying_it,
             policies::a_policy_in_use_cannot_be_deleted_and_a_bad_document_names_its_field,
             policies::apply_policy_makes_the_agent_check_in_and_apply_at_once,
+            self_service::a_user_enrolls_their_own_device_as_personal_and_sees_only_theirs,
+            self_service::a_user_may_lock_locate_reset_or_wipe_their_own_device_and_nothing_else,
+            self_service::an_admin_token_enrolls_a_corporate_device_to_a_user_into_a_group_under_a_policy,
             tenants::a_platform_operator_registers_lists_reads_and_limits_tenants,
             tenants::a_suspended_tenant_s_devices_and_users_are_refused_with_tenant_suspended,
             tenants::a_tenant_at_its_device_limit_refuses_another_enrolment,

@@ -175,6 +175,35 @@ async fn default_policy(s: &Stack, tenant: &str) -> String {
     id
 }
 
+/// Enrolls a device to the tenant's `user` (the subject `s.token(tenant, Role::User)` carries),
+/// so that user's self-service routes reach it.
+async fn owned_sink_device(s: &Stack, tenant: &str, n: u64) -> (String, String) {
+    let admin = s.token(tenant, Role::Admin);
+    let (status, token) = s
+        .raw(
+            Method::POST,
+            "/v1/enrollment-tokens",
+            Some(&admin),
+            Some(json!({"max_uses": 1, "owner": format!("user@{tenant}")})),
+        )
+        .await;
+    assert_eq!(status, 200, "{token}");
+    let body = mdm_app::agent::SimDevice::enrollment_body(
+        n,
+        token["token"].as_str().expect("secret"),
+        "android",
+        &format!("sink:{n}"),
+    );
+    let v = s.api.enroll(&body).await.expect("enroll");
+    (
+        v["device_id"].as_str().expect("device id").to_owned(),
+        v["device_credential"]
+            .as_str()
+            .expect("credential")
+            .to_owned(),
+    )
+}
+
 /// Creates an enrollment token and returns its id (the secret is not needed here).
 async fn token_id(s: &Stack, tenant: &str) -> String {
     let admin = s.token(tenant, Role::Admin);
@@ -193,11 +222,11 @@ async fn token_id(s: &Stack, tenant: &str) -> String {
 async fn world(s: &Stack) -> World {
     let dev = |(id, cred): (String, String)| Dev { id, cred };
     let w = World {
-        a1: dev(s.enroll_sink_device("acme", 60).await),
+        a1: dev(owned_sink_device(s, "acme", 60).await),
         a2: dev(s.enroll_sink_device("acme", 61).await),
         wiped: dev(s.enroll_sink_device("acme", 62).await),
         unenrolled: dev(s.enroll_sink_device("acme", 63).await),
-        b1: dev(s.enroll_sink_device("globex", 64).await),
+        b1: dev(owned_sink_device(s, "globex", 64).await),
         b_gone: dev(s.enroll_sink_device("globex", 65).await),
         a1_serial: String::new(),
         a_cmd: String::new(),
@@ -451,6 +480,10 @@ async fn body_for(
         }
         ("PUT", "/v1/groups/{group_id}/policy") => {
             Some(json!({"policy_id": policy, "priority": 1}))
+        }
+        ("POST", "/v1/me/enrollment-tokens") => Some(json!({"label": "matrix"})),
+        ("POST", "/v1/me/devices/{device_id}/commands") => {
+            Some(json!({"command": {"type": "locate"}}))
         }
         ("POST", "/v1/jobs") => Some(json!({
             "command": {"type": "ring"},

@@ -26,6 +26,7 @@
 //! | tenant default policy| `T#<t>`                | `DEFAULT_POLICY` |
 //! | effective policy     | `T#<t>#D#<d>`          | `P`             |
 //! | registered tenant    | `PLATFORM#TENANTS`     | `<t>`           |
+//! | devices of a user    | `T#<t>#OWN#<sha256(subject)>` | `<device id>` |
 //!
 //! The tenant item holds the tenant's status, limits, device counter and settings; it also
 //! appears, with only `created_at`, when a tenant that was never registered creates its first
@@ -199,4 +200,17 @@ pub const EFFECTIVE_POLICY_SK: &str = "P";
 /// The policy a device receives, merged from its assignments, beside its other items.
 pub fn effective_policy(t: &TenantId, d: &DeviceId) -> Key {
     Key::new(device_pk(t, d), EFFECTIVE_POLICY_SK)
+}
+
+/// One partition per user a device is enrolled to: a user's own devices are one query. The
+/// subject is hashed: it is the identity provider's string, of any length and alphabet.
+pub fn owned_pk(t: &TenantId, subject: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(subject.as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("T#{t}#OWN#{hex}")
+}
+
+pub fn owned(t: &TenantId, subject: &str, d: &DeviceId) -> Key {
+    Key::new(owned_pk(t, subject), d.as_str())
 }

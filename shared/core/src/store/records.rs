@@ -263,6 +263,17 @@ pub struct EnrollmentTokenRecord {
     pub label: Option<String>,
     /// DynamoDB TTL (seconds): the store may drop the token a day after it expired.
     pub ttl: i64,
+    /// Who owns the devices enrolled with it: corporate (an admin's token) or personal (a
+    /// user's own, BYOD), and the user they are enrolled to (their self-service reaches them).
+    #[serde(default)]
+    pub ownership: crate::domain::directory::Ownership,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The group devices join and the policy assigned to them at enrolment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
 }
 
 /// One entry of the tenant's audit log.
@@ -406,4 +417,10 @@ pub struct EffectivePolicyRecord {
     pub document: crate::domain::policy::PolicyDocument,
     pub sources: Vec<PolicySource>,
     pub computed_at: i64,
+}
+
+/// An owner index entry: the device id is its sort key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnedRecord {
+    pub at: i64,
 }

@@ -31,6 +31,17 @@ pub async fn queue(
     req: QueueCommandRequest,
 ) -> Result<CommandView, Error> {
     require_role(who, COMMANDERS, "queue commands")?;
+    queue_for(svc, who, device, req).await
+}
+
+/// Queues a command once the caller's right to it is established (an admin's role, or a
+/// user's ownership of the device).
+pub(crate) async fn queue_for(
+    svc: &Services,
+    who: &Principal,
+    device: &DeviceId,
+    req: QueueCommandRequest,
+) -> Result<CommandView, Error> {
     req.command.validate()?;
     let ttl = command_ttl(svc, req.ttl_seconds)?;
     let now = svc.now();
@@ -183,6 +194,16 @@ pub async fn get(
     id: &CommandId,
 ) -> Result<CommandView, Error> {
     require_role(who, READERS, "read commands")?;
+    get_for(svc, who, device, id).await
+}
+
+/// Reads a command once the caller's right to the device is established.
+pub(crate) async fn get_for(
+    svc: &Services,
+    who: &Principal,
+    device: &DeviceId,
+    id: &CommandId,
+) -> Result<CommandView, Error> {
     let Located { record, open } = lifecycle::load(svc, &who.tenant, device, id)
         .await?
         .ok_or(Error::NotFound("command"))?;

@@ -177,6 +177,13 @@ pub async fn retire(
         audit::entry(svc, who, "device.retire", format!("device/{device}"), None),
     ];
     ops.extend(ids.iter().map(|id| directory::delete_index(t, id, device)));
+    // Its owner's self-service no longer lists it.
+    if let Some(owner) = entry.as_ref().and_then(|e| e.owner.as_deref()) {
+        ops.push(WriteOp::Delete {
+            key: keys::owned(t, owner, device),
+            cond: None,
+        });
+    }
     // A retired device leaves its groups: no job or listing reaches it through them again.
     match &entry {
         Some(entry) if !entry.groups.is_empty() => ops.extend(groups::leave_all(

@@ -4,19 +4,21 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{ADMINS, audit, directory, require_role, tenants};
+use super::{ADMINS, USERS, audit, directory, require_role, tenants};
+use crate::domain::device::short_text;
 use crate::domain::directory::{Compliance, Identifier, Ownership, refresh_mark};
 use crate::domain::time::rfc3339;
 use crate::domain::{
     DeviceCredential, DeviceId, DeviceState, EnrollRequest, EnrollmentSecret, EnrollmentTokenId,
-    TenantStatus,
+    GroupId, PolicyId, TenantStatus,
 };
 use crate::error::{Error, StoreError};
 use crate::ports::{Cmp, Cond, Principal, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{
-    DeviceRecord, DirectoryRecord, EnrollmentTokenRecord, InventoryRecord, attr, to_item,
+    DeviceRecord, DirectoryRecord, EnrollmentTokenRecord, InventoryRecord, OwnedRecord, attr,
+    from_item, to_item,
 };
 
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
@@ -29,6 +31,31 @@ pub struct CreateTokenRequest {
     #[serde(default)]
     pub max_uses: Option<i64>,
     /// A note for admins of what the token is for; up to 100 characters.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// corporate (the default) or personal.
+    #[serde(default)]
+    pub ownership: Option<Ownership>,
+    /// The user (JWT subject) devices enrolled with it belong to: their self-service
+    /// (`/v1/me/...`) reaches those devices.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// A group devices join at enrolment.
+    #[serde(default)]
+    pub group_id: Option<GroupId>,
+    /// A policy assigned to each device at enrolment (as the device's own policy).
+    #[serde(default)]
+    pub policy_id: Option<PolicyId>,
+}
+
+/// A user's token for enrolling their own device (BYOD): personal, theirs, one use.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelfTokenRequest {
+    /// Lifetime; defaults to a week.
+    #[serde(default)]
+    pub expires_in_seconds: Option<i64>,
+    /// A note, such as the device's name; up to 100 characters.
     #[serde(default)]
     pub label: Option<String>,
 }
@@ -65,6 +92,47 @@ pub async fn create_token(
     req: CreateTokenRequest,
 ) -> Result<TokenCreated, Error> {
     require_role(who, ADMINS, "create enrollment tokens")?;
+    if let Some(owner) = &req.owner {
+        short_text("owner", owner, 200)?;
+    }
+    let t = &who.tenant;
+    if let Some(g) = &req.group_id
+        && svc.table.get(&keys::group(t, g), false).await?.is_none()
+    {
+        return Err(Error::invalid_field("group_id", "no such group"));
+    }
+    if let Some(p) = &req.policy_id
+        && svc.table.get(&keys::policy(t, p), false).await?.is_none()
+    {
+        return Err(Error::invalid_field("policy_id", "no such policy"));
+    }
+    issue_token(svc, who, req).await
+}
+
+/// A user's own enrollment token: their device will be personal and theirs.
+pub async fn create_self_token(
+    svc: &Services,
+    who: &Principal,
+    req: SelfTokenRequest,
+) -> Result<TokenCreated, Error> {
+    require_role(who, USERS, "enroll their own devices")?;
+    let req = CreateTokenRequest {
+        expires_in_seconds: req.expires_in_seconds,
+        max_uses: Some(1),
+        label: req.label,
+        ownership: Some(Ownership::Personal),
+        owner: Some(who.subject.clone()),
+        group_id: None,
+        policy_id: None,
+    };
+    issue_token(svc, who, req).await
+}
+
+async fn issue_token(
+    svc: &Services,
+    who: &Principal,
+    req: CreateTokenRequest,
+) -> Result<TokenCreated, Error> {
     let s = &svc.settings;
     let ttl = req
         .expires_in_seconds
@@ -106,6 +174,10 @@ pub async fn create_token(
         revoked: false,
         label: req.label.clone(),
         ttl: expires_at / 1000 + 86_400,
+        ownership: req.ownership.unwrap_or_default(),
+        owner: req.owner.clone(),
+        group: req.group_id.as_ref().map(GroupId::to_string),
+        policy: req.policy_id.as_ref().map(PolicyId::to_string),
     };
     svc.table
         .transact(vec![
@@ -124,7 +196,14 @@ pub async fn create_token(
                 who,
                 "enrollment_token.create",
                 format!("enrollment_token/{id}"),
-                Some(json!({"max_uses": max_uses, "expires_at": rfc3339(expires_at)})),
+                Some(json!({
+                    "max_uses": max_uses,
+                    "expires_at": rfc3339(expires_at),
+                    "ownership": record.ownership,
+                    "owner": record.owner,
+                    "group": record.group,
+                    "policy": record.policy,
+                })),
             ),
         ])
         .await?;
@@ -163,6 +242,16 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
     req.validate()?;
     let tenant = token.tenant.clone();
     let admitted = tenants::admit(svc, &tenant).await?;
+    // What the token says about the devices it enrols (ownership, owner, group, policy). Its
+    // validity is checked by the transaction's condition below, not by this read.
+    let issued: EnrollmentTokenRecord = match svc
+        .table
+        .get(&keys::enrollment_token(&tenant, &token.token), true)
+        .await?
+    {
+        Some(item) => from_item(&item)?,
+        None => return Err(Error::EnrollmentTokenInvalid),
+    };
     let now = svc.now();
     let device = DeviceId::from_generated(svc.ids.id(now));
     let credential = DeviceCredential::new(tenant.clone(), device.clone(), svc.ids.secret());
@@ -196,8 +285,8 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
         serial: req.serial.clone(),
         enrolled_at: now,
         last_seen: Some(now),
-        ownership: Ownership::default(),
-        owner: None,
+        ownership: issued.ownership,
+        owner: issued.owner.clone(),
         groups: Vec::new(),
         gv: 0,
         policy: None,
@@ -254,6 +343,15 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
             .iter()
             .map(|id| directory::put_index(&tenant, id, &device, now)),
     );
+    if let Some(owner) = &issued.owner {
+        ops.push(WriteOp::Put {
+            item: to_item(
+                keys::owned(&tenant, owner, &device),
+                &OwnedRecord { at: now },
+            ),
+            cond: None,
+        });
+    }
     // A registered tenant counts its devices on its own item, so the limit is one condition
     // and never a scan. The same condition requires the tenant to be active, so an enrolment
     // in a process that has not yet seen a suspension or deletion fails all the same.
@@ -288,8 +386,8 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
     // A new device has no group or policy of its own: only the tenant's default applies. The
     // device is enrolled whatever happens here (a failed enrolment would be retried as a new
     // device), so a failure is logged; the next policy change reaches the device anyway.
-    if let Err(e) = default_policy_at_enrolment(svc, &tenant, &device).await {
-        tracing::warn!(error = %e, %device, "the default policy was not applied at enrolment");
+    if let Err(e) = after_enrolment(svc, &tenant, &device, &issued).await {
+        tracing::warn!(error = %e, %device, "the token's group or policy, or the default policy, was not applied at enrolment");
     }
     Ok(Enrolled {
         tenant: tenant.to_string(),
@@ -299,17 +397,35 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
     })
 }
 
-async fn default_policy_at_enrolment(
+/// What the token and the tenant ask for once a device exists: joining the token's group,
+/// the token's policy as the device's own, and the effective policy (when any policy may apply).
+async fn after_enrolment(
     svc: &Services,
     tenant: &crate::domain::TenantId,
     device: &DeviceId,
+    issued: &EnrollmentTokenRecord,
 ) -> Result<(), Error> {
-    if svc
-        .table
-        .get(&keys::default_policy(tenant), false)
-        .await?
-        .is_some()
+    let by = format!("enrollment_token/{}", issued.id);
+    let mut may_have_policy = false;
+    if let Some(g) = issued.group.as_deref().and_then(|g| GroupId::parse(g).ok()) {
+        may_have_policy |= super::groups::join_at_enrolment(svc, tenant, &g, device, &by).await?;
+    }
+    if let Some(p) = issued
+        .policy
+        .as_deref()
+        .and_then(|p| PolicyId::parse(p).ok())
     {
+        super::policies::assign_at_enrolment(svc, tenant, device, &p, &by).await?;
+        may_have_policy = true;
+    }
+    if !may_have_policy {
+        may_have_policy = svc
+            .table
+            .get(&keys::default_policy(tenant), false)
+            .await?
+            .is_some();
+    }
+    if may_have_policy {
         super::policies::recompute(svc, tenant, device).await?;
     }
     Ok(())

@@ -39,6 +39,15 @@ pub struct TokenView {
     pub uses: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    pub ownership: crate::domain::directory::Ownership,
+    /// The user the devices it enrols belong to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The group devices join, and the policy assigned to them, at enrolment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_id: Option<String>,
 }
 
 impl TokenView {
@@ -61,6 +70,10 @@ impl TokenView {
             max_uses: r.max_uses,
             uses: r.max_uses - r.remaining,
             label: r.label.clone(),
+            ownership: r.ownership,
+            owner: r.owner.clone(),
+            group_id: r.group.clone(),
+            policy_id: r.policy.clone(),
         }
     }
 }

@@ -327,6 +327,45 @@ impl From<StoreError> for Outcome {
     }
 }
 
+/// Adds a newly enrolled device to its enrollment token's group; returns whether the group
+/// carries a policy. A group deleted since the token was made is skipped (and logged).
+pub(crate) async fn join_at_enrolment(
+    svc: &Services,
+    t: &TenantId,
+    g: &GroupId,
+    d: &DeviceId,
+    by: &str,
+) -> Result<bool, Error> {
+    let group = match load(svc, t, g, true).await {
+        Ok(group) => group,
+        Err(Error::NotFound(_)) => {
+            tracing::warn!(group = %g, device = %d, "the enrollment token's group no longer exists");
+            return Ok(false);
+        }
+        Err(e) => return Err(e),
+    };
+    match change_one(svc, t, g, d, Change::Add).await {
+        Ok(_) => {}
+        Err(Outcome::Refused(code, detail)) => {
+            tracing::warn!(group = %g, device = %d, code, %detail, "not added to the token's group");
+            return Ok(false);
+        }
+        Err(Outcome::Failed(e)) => return Err(e),
+    }
+    svc.table
+        .transact(vec![audit::entry_by(
+            svc,
+            t,
+            by,
+            "enrollment_token",
+            "group.add_devices",
+            format!("group/{g}"),
+            Some(json!({"devices": [d]})),
+        )])
+        .await?;
+    Ok(group.policy.is_some())
+}
+
 /// The condition that the directory entry's group list is still the one read.
 pub(crate) fn groups_unchanged(version: i64) -> Cond {
     if version == 0 {

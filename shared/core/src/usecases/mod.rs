@@ -18,6 +18,7 @@ pub mod policies;
 pub mod purge;
 pub mod push_config;
 pub mod results;
+pub mod self_service;
 pub mod settings;
 pub mod tenants;
 pub mod views;
@@ -40,3 +41,5 @@ pub const READERS: &[Role] = &[Role::Admin, Role::Operator, Role::Auditor];
 pub const COMMANDERS: &[Role] = &[Role::Admin, Role::Operator];
 pub const ADMINS: &[Role] = &[Role::Admin];
 pub const AUDIT_READERS: &[Role] = &[Role::Admin, Role::Auditor];
+/// End users: only their own devices, through `/v1/me/...`.
+pub const USERS: &[Role] = &[Role::User];

@@ -391,6 +391,51 @@ pub async fn assign_device(
     effective_view(svc, t, d).await
 }
 
+/// Assigns the enrollment token's policy to a device it just enrolled (the caller recomputes).
+pub(crate) async fn assign_at_enrolment(
+    svc: &Services,
+    t: &TenantId,
+    d: &DeviceId,
+    p: &PolicyId,
+    by: &str,
+) -> Result<(), Error> {
+    let ops = vec![
+        WriteOp::Update {
+            key: keys::directory(t, d),
+            update: Update::new().set(attr::POLICY, p.as_str()),
+            cond: Some(Cond::And(vec![
+                Cond::Exists,
+                Cond::Absent(attr::POLICY.into()),
+            ])),
+        },
+        WriteOp::Check {
+            key: keys::policy(t, p),
+            cond: Cond::Exists,
+        },
+        WriteOp::Put {
+            item: to_item(
+                keys::policy_use(t, p, &format!("D#{d}")),
+                &PolicyUseRecord {
+                    policy: p.to_string(),
+                    at: svc.now(),
+                    by: by.to_owned(),
+                },
+            ),
+            cond: None,
+        },
+        audit::entry_by(
+            svc,
+            t,
+            by,
+            "enrollment_token",
+            "policy.assign",
+            format!("device/{d}"),
+            Some(json!({"policy": p})),
+        ),
+    ];
+    write_assignment(svc, ops).await
+}
+
 /// Assigns a policy to a group's members (or takes it away) and refreshes them through the queue.
 pub async fn assign_group(
     svc: &Services,

@@ -242,6 +242,11 @@ async fn devices(
                 .delete(&keys::index(tenant, id, &device), None)
                 .await?;
         }
+        if let Some(owner) = &entry.owner {
+            svc.table
+                .delete(&keys::owned(tenant, owner, &device), None)
+                .await?;
+        }
         let pk = keys::device_pk(tenant, &device);
         while delete_page(svc, &pk, "", None).await?.is_some() {}
         svc.table.delete(&item.key, None).await?;

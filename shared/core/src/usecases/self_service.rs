@@ -1,0 +1,100 @@
+//! What end users (role `user`) may do with the devices enrolled to them, and nothing else:
+//! list them, lock, locate, reset the passcode or wipe one, and read those commands' results.
+//! A device is theirs when its enrollment token named them as its owner (a BYOD token they
+//! made themselves, or an admin's token for their corporate device); any other device is
+//! "not found" to them, so a user learns nothing of devices that are not theirs.
+
+use super::commands::{self, QueueCommandRequest};
+use super::views::{CommandView, DeviceSummary, Listing};
+use super::{USERS, require_role};
+use crate::domain::{CommandId, CommandSpec, DeviceId, DeviceState};
+use crate::error::{Error, StoreError};
+use crate::ports::{Principal, Query};
+use crate::services::Services;
+use crate::store::keys;
+use crate::store::records::{DirectoryRecord, from_item};
+
+/// Most devices one user's listing returns (a person has a handful).
+const MAX_OWNED: usize = 100;
+
+/// The commands a user may send to their own devices.
+pub fn is_self_service(command: &CommandSpec) -> bool {
+    matches!(
+        command,
+        CommandSpec::Lock { .. }
+            | CommandSpec::Locate {}
+            | CommandSpec::ResetPasscode { .. }
+            | CommandSpec::Wipe { .. }
+    )
+}
+
+/// The user's devices (retired ones left out), by device id.
+pub async fn devices(svc: &Services, who: &Principal) -> Result<Listing<DeviceSummary>, Error> {
+    require_role(who, USERS, "list their own devices")?;
+    let mut q = Query::prefix(keys::owned_pk(&who.tenant, &who.subject), "");
+    q.limit = MAX_OWNED;
+    let page = svc.table.query(q).await?;
+    let mut items = Vec::new();
+    for item in &page.items {
+        let d = DeviceId::parse(&item.key.sk)
+            .map_err(|_| StoreError::Corrupt(format!("owned key {}", item.key.sk)))?;
+        if let Some(entry) = svc
+            .table
+            .get(&keys::directory(&who.tenant, &d), false)
+            .await?
+        {
+            let entry: DirectoryRecord = from_item(&entry)?;
+            if entry.owner.as_deref() == Some(who.subject.as_str())
+                && entry.state != DeviceState::Retired
+            {
+                items.push(DeviceSummary::new(d.as_str(), &entry));
+            }
+        }
+    }
+    Ok(Listing {
+        items,
+        next_cursor: None,
+    })
+}
+
+/// The device, if it is the caller's; otherwise "not found", as if it did not exist.
+async fn own(svc: &Services, who: &Principal, d: &DeviceId) -> Result<DirectoryRecord, Error> {
+    require_role(who, USERS, "act on their own devices")?;
+    let entry = svc
+        .table
+        .get(&keys::directory(&who.tenant, d), true)
+        .await?
+        .map(|i| from_item::<DirectoryRecord>(&i))
+        .transpose()?;
+    match entry {
+        Some(e) if e.owner.as_deref() == Some(who.subject.as_str()) => Ok(e),
+        _ => Err(Error::NotFound("device")),
+    }
+}
+
+/// Lock, locate, reset the passcode of or wipe one's own device.
+pub async fn queue(
+    svc: &Services,
+    who: &Principal,
+    d: &DeviceId,
+    req: QueueCommandRequest,
+) -> Result<CommandView, Error> {
+    own(svc, who, d).await?;
+    if !is_self_service(&req.command) {
+        return Err(Error::Forbidden(
+            "send anything but lock, locate, reset_passcode or wipe to their own devices".into(),
+        ));
+    }
+    commands::queue_for(svc, who, d, req).await
+}
+
+/// A command of one's own device, with its result (a locate's position, for instance).
+pub async fn command(
+    svc: &Services,
+    who: &Principal,
+    d: &DeviceId,
+    c: &CommandId,
+) -> Result<CommandView, Error> {
+    own(svc, who, d).await?;
+    commands::get_for(svc, who, d, c).await
+}
