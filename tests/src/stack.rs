@@ -47,7 +47,9 @@ impl Stack {
         });
         Self {
             backend,
-            api: Api::new(&base),
+            // Generous: DynamoDB in moto slows down as a table grows (each transaction copies
+            // the whole table), and a big scenario's calls must not be cut off for it.
+            api: Api::with_timeout(&base, std::time::Duration::from_secs(120)),
             base,
             pusher,
             shutdown: Some(tx),

@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod openapi;
 pub mod policies;
 pub mod push;
+pub mod scenario;
 pub mod security;
 pub mod self_service;
 pub mod tenancy;

@@ -202,17 +202,19 @@ pub async fn a_device_s_policy_is_its_own_then_its_groups_by_priority_then_the_t
         json!({"debugging_disabled": true})
     );
 
-    // Leaving a group with a policy changes the device's policy at once.
+    // Leaving a group with a policy changes the device's policy (through the queue).
     change(s, "acme", &high, "remove", &[&d1]).await;
-    let e1 = effective(s, "acme", &d1).await;
-    assert_eq!(
-        sources(&e1),
-        vec![
+    let e1 = settled(
+        s,
+        "acme",
+        &d1,
+        &[
             via(&exec, "device"),
             via(&field, &format!("group:{low}")),
-            via(&base, "tenant")
-        ]
-    );
+            via(&base, "tenant"),
+        ],
+    )
+    .await;
     assert_eq!(
         e1["document"]["restrictions"],
         json!({"camera_disabled": true})
@@ -287,6 +289,13 @@ pub async fn a_device_gets_its_policy_on_check_in_until_it_reports_applying_it(s
         )
         .await;
     assert_eq!((status, v2["version"].as_i64()), (200, Some(2)));
+    // The devices a new version reaches are refreshed through the queue.
+    for _ in 0..400 {
+        if effective(s, "acme", &device).await["sources"][0]["version"] == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
     let next = s
         .api
         .checkin(&cred, &json!({"policy_version": version}))

@@ -31,8 +31,13 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: &str) -> Self {
+        Self::with_timeout(base, Duration::from_secs(10))
+    }
+
+    /// A client that waits up to `timeout` for each answer (the tests' emulator can be slow).
+    pub fn with_timeout(base: &str, timeout: Duration) -> Self {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
+            .timeout(timeout)
             .no_proxy()
             .build()
             .expect("a plain HTTP client builds");

@@ -282,13 +282,7 @@ pub async fn change_members(
     let mut out = MembershipChange::default();
     for device in &req.devices {
         match change_one(svc, &who.tenant, g, device, change).await {
-            Ok(true) => {
-                // Joining or leaving a group with a policy changes the device's policy.
-                if group.policy.is_some() {
-                    super::policies::recompute(svc, &who.tenant, device).await?;
-                }
-                out.changed.push(device.to_string());
-            }
+            Ok(true) => out.changed.push(device.to_string()),
             Ok(false) => out.unchanged.push(device.to_string()),
             Err(Outcome::Refused(code, detail)) => out.refused.push(Refused {
                 device: device.to_string(),
@@ -297,6 +291,18 @@ pub async fn change_members(
             }),
             Err(Outcome::Failed(e)) => return Err(e),
         }
+    }
+    // Joining or leaving a group with a policy changes the devices' policies: through the
+    // queue, so a call of 100 devices stays short. Unchanged devices are refreshed too, so a
+    // retry of a call whose refresh was not queued still brings them up to date.
+    let settled: Vec<DeviceId> = req
+        .devices
+        .iter()
+        .filter(|d| !out.refused.iter().any(|r| r.device == d.as_str()))
+        .cloned()
+        .collect();
+    if group.policy.is_some() && !settled.is_empty() {
+        super::policies::refresh_devices(svc, &who.tenant, &settled).await?;
     }
     if !out.changed.is_empty() {
         let action = match change {

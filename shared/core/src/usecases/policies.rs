@@ -7,6 +7,10 @@
 //! policies by descending priority (equal priorities by group id); then the tenant's default.
 //! Each section of the document (passcode, restrictions, wifi, …) comes whole from the
 //! highest-precedence policy that sets it.
+//!
+//! Only a change to one device (its own policy, its enrolment) recomputes in the request; a
+//! change reaching many (a new version, a group's policy or members, the default) is handed
+//! to the queue, so no API call grows with the number of devices.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -324,15 +328,17 @@ async fn refresh_uses(svc: &Services, t: &TenantId, id: &PolicyId) -> Result<(),
         q.consistent = true;
         let page = svc.table.query(q).await?;
         let mut scopes = Vec::new();
+        let mut devices = Vec::new();
         for item in &page.items {
             let scope = item.key.sk.trim_start_matches(keys::POLICY_USE_PREFIX);
             match scope.strip_prefix("D#").map(DeviceId::parse) {
-                Some(Ok(d)) => {
-                    recompute(svc, t, &d).await?;
-                }
+                Some(Ok(d)) => devices.push(d),
                 Some(Err(_)) => {}
                 None => scopes.push(scope.to_owned()),
             }
+        }
+        if !devices.is_empty() {
+            refresh_devices(svc, t, &devices).await?;
         }
         for scope in scopes {
             start_refresh(svc, t, &scope).await?;
@@ -599,22 +605,29 @@ async fn write_assignment(svc: &Services, ops: Vec<WriteOp>) -> Result<(), Error
 #[serde(deny_unknown_fields)]
 pub struct PolicyRefresh {
     pub tenant: String,
-    /// `G#<group id>` or `TENANT`.
+    /// `G#<group id>`, `TENANT`, or `DEVICES` (those listed).
     pub refresh: String,
     pub at: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<String>,
 }
 
 impl PolicyRefresh {
     /// The step of a refresh of `target` (a group or the tenant) starting at `at`.
     pub fn for_target(t: &TenantId, target: &JobTarget, at: String) -> Self {
-        let refresh = match target {
-            JobTarget::Group { group } => format!("G#{group}"),
-            _ => "TENANT".to_owned(),
+        let (refresh, devices) = match target {
+            JobTarget::Group { group } => (format!("G#{group}"), Vec::new()),
+            JobTarget::Tenant {} => ("TENANT".to_owned(), Vec::new()),
+            JobTarget::Devices { devices } => (
+                "DEVICES".to_owned(),
+                devices.iter().map(DeviceId::to_string).collect(),
+            ),
         };
         Self {
             tenant: t.to_string(),
             refresh,
             at,
+            devices,
         }
     }
 
@@ -628,11 +641,20 @@ impl PolicyRefresh {
         let m: PolicyRefresh = serde_json::from_str(body).ok()?;
         let tenant = TenantId::parse(&m.tenant).ok()?;
         let target = match m.refresh.strip_prefix("G#") {
-            Some(g) => JobTarget::Group {
+            Some(g) if m.devices.is_empty() => JobTarget::Group {
                 group: GroupId::parse(g).ok()?,
             },
-            None if m.refresh == "TENANT" => JobTarget::Tenant {},
-            None => return None,
+            None if m.refresh == "TENANT" && m.devices.is_empty() => JobTarget::Tenant {},
+            None if m.refresh == "DEVICES" && (1..=MAX_REFRESHED).contains(&m.devices.len()) => {
+                JobTarget::Devices {
+                    devices: m
+                        .devices
+                        .iter()
+                        .map(|d| DeviceId::parse(d).ok())
+                        .collect::<Option<_>>()?,
+                }
+            }
+            _ => return None,
         };
         Some((tenant, target, m.at))
     }
@@ -643,8 +665,32 @@ async fn start_refresh(svc: &Services, t: &TenantId, scope: &str) -> Result<(), 
         tenant: t.to_string(),
         refresh: scope.to_owned(),
         at: String::new(),
+        devices: Vec::new(),
     };
     svc.wake_queue.send_batch(vec![msg.encode()]).await?;
+    Ok(())
+}
+
+/// Most devices one refresh message names.
+const MAX_REFRESHED: usize = 100;
+
+/// Refreshes these devices' effective policies through the queue: an API call that changes
+/// many devices' inputs (a membership call, a policy assigned to many devices) stays short.
+pub(crate) async fn refresh_devices(
+    svc: &Services,
+    t: &TenantId,
+    devices: &[DeviceId],
+) -> Result<(), Error> {
+    let bodies = devices
+        .chunks(MAX_REFRESHED)
+        .map(|chunk| {
+            let target = JobTarget::Devices {
+                devices: chunk.to_vec(),
+            };
+            PolicyRefresh::for_target(t, &target, String::new()).encode()
+        })
+        .collect();
+    svc.wake_queue.send_batch(bodies).await?;
     Ok(())
 }
 
