@@ -8,7 +8,7 @@ use super::lifecycle::{self, Located};
 use super::views::{CommandView, Listing};
 use super::wake::WakeMessage;
 use super::{COMMANDERS, READERS, audit, require_role};
-use crate::domain::{CommandId, CommandSpec, CommandStatus, DeviceId, DeviceState};
+use crate::domain::{CommandId, CommandSpec, CommandStatus, DeviceId, DeviceState, Platform};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Principal, Query, Update, WriteOp};
 use crate::services::Services;
@@ -54,7 +54,7 @@ pub async fn queue(
         job: None,
     };
     let tenant = &who.tenant;
-    let mut ops = queue_writes(tenant, device, &record);
+    let mut ops = queue_writes(tenant, device, &record, None);
     ops.push(audit::entry(
         svc,
         who,
@@ -91,34 +91,49 @@ pub(crate) fn command_ttl(svc: &Services, ttl_seconds: Option<i64>) -> Result<i6
 /// The writes that queue a command: the device's pending count, on the condition that the
 /// device is enrolled and of a platform that can carry the command (so a supported command
 /// costs no read; only a refused write reads the device to say why), and the open command.
-/// A refusal fails at index 0, an existing open command at index 1.
+/// A refusal fails at index 0, an existing open command at index 1. `only` narrows the
+/// platforms further (an app of the catalogue is built for one platform).
 pub(crate) fn queue_writes(
     tenant: &crate::domain::TenantId,
     device: &DeviceId,
     record: &CommandRecord,
+    only: Option<Platform>,
 ) -> Vec<WriteOp> {
-    let id = CommandId::from_generated(record.id.clone());
-    let platforms = record
-        .spec
-        .platforms()
+    queue_many_writes(tenant, device, std::slice::from_ref(record), only)
+}
+
+/// The same for several commands to one device in one transaction: a transaction may write
+/// an item once, so the pending count moves by all of them at once (index 0), then each
+/// command is put (index 1 onwards).
+pub(crate) fn queue_many_writes(
+    tenant: &crate::domain::TenantId,
+    device: &DeviceId,
+    records: &[CommandRecord],
+    only: Option<Platform>,
+) -> Vec<WriteOp> {
+    let platforms = Platform::ALL
         .into_iter()
+        .filter(|p| only.is_none_or(|o| o == *p))
+        .filter(|p| records.iter().all(|r| r.spec.supported_on(*p)))
         .map(|p| p.as_str().into())
         .collect();
-    vec![
-        WriteOp::Update {
-            key: keys::device(tenant, device),
-            update: Update::new().add(attr::PENDING, 1),
-            cond: Some(Cond::And(vec![
-                Cond::Exists,
-                Cond::eq(attr::STATE, DeviceState::Enrolled.as_str()),
-                Cond::In(attr::PLATFORM.to_owned(), platforms),
-            ])),
-        },
+    let mut ops = vec![WriteOp::Update {
+        key: keys::device(tenant, device),
+        update: Update::new().add(attr::PENDING, records.len() as i64),
+        cond: Some(Cond::And(vec![
+            Cond::Exists,
+            Cond::eq(attr::STATE, DeviceState::Enrolled.as_str()),
+            Cond::In(attr::PLATFORM.to_owned(), platforms),
+        ])),
+    }];
+    ops.extend(records.iter().map(|record| {
+        let id = CommandId::from_generated(record.id.clone());
         WriteOp::Put {
             item: to_item(keys::open_command(tenant, device, &id), record),
             cond: Some(Cond::NotExists),
-        },
-    ]
+        }
+    }));
+    ops
 }
 
 /// Hands the wake-ups for stored commands to the queue. The commands are stored: if a wake-up
