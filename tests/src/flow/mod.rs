@@ -1,6 +1,7 @@
 //! The end-to-end flow suite, over HTTP, written once and run against every backend: what a
 //! tenant admin and a device see through the API.
 
+pub mod apps;
 pub mod audit;
 pub mod catalogue;
 pub mod devices;
@@ -80,6 +81,11 @@ macro_rules! every_backend_flow_cases {
             policies::a_device_gets_its_policy_on_check_in_until_it_reports_applying_it,
             policies::a_policy_in_use_cannot_be_deleted_and_a_bad_document_names_its_field,
             policies::apply_policy_makes_the_agent_check_in_and_apply_at_once,
+            apps::the_catalogue_refuses_a_duplicate_app_and_lists_by_platform,
+            apps::installing_a_catalogue_app_on_a_group_queues_it_for_members_of_its_platform_only,
+            apps::a_new_device_gets_the_required_apps_of_its_platform_at_enrolment,
+            apps::a_bad_app_entry_names_its_field,
+            apps::operators_install_apps_and_only_admins_change_the_catalogue,
             tenants::a_platform_operator_registers_lists_reads_and_limits_tenants,
             tenants::a_suspended_tenant_s_devices_and_users_are_refused_with_tenant_suspended,
             tenants::a_tenant_at_its_device_limit_refuses_another_enrolment,
