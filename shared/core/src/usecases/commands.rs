@@ -391,3 +391,85 @@ pub async fn clear(svc: &Services, who: &Principal, device: &DeviceId) -> Result
 
 /// Commands read per page while clearing: each costs a transaction, so pages stay small.
 const CLEAR_PAGE: usize = 100;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::TenantId;
+
+    fn record(id: &str, spec: CommandSpec) -> CommandRecord {
+        CommandRecord {
+            id: id.into(),
+            spec,
+            status: CommandStatus::Queued,
+            queued_at: 0,
+            queued_by: "test".into(),
+            deadline: 1,
+            updated_at: 0,
+            push_message_id: None,
+            not_now_at: None,
+            result: None,
+            history: Vec::new(),
+            job: None,
+        }
+    }
+
+    fn install(app: &str) -> CommandSpec {
+        CommandSpec::InstallApp {
+            app_id: app.into(),
+            version: None,
+            url: None,
+        }
+    }
+
+    /// The condition and pending increment of the device write that leads the transaction.
+    fn device_write(ops: &[WriteOp]) -> (Update, Cond) {
+        match &ops[0] {
+            WriteOp::Update {
+                update,
+                cond: Some(cond),
+                ..
+            } => (update.clone(), cond.clone()),
+            other => panic!("the device write comes first: {other:?}"),
+        }
+    }
+
+    fn allowed(platforms: &[&str]) -> Cond {
+        Cond::And(vec![
+            Cond::Exists,
+            Cond::eq(attr::STATE, DeviceState::Enrolled.as_str()),
+            Cond::In(
+                attr::PLATFORM.to_owned(),
+                platforms.iter().map(|p| (*p).into()).collect(),
+            ),
+        ])
+    }
+
+    #[test]
+    fn several_commands_for_one_device_move_its_pending_count_once_by_their_number() {
+        let t = TenantId::parse("acme").unwrap();
+        let d = DeviceId::parse("DEV1").unwrap();
+        let records = [
+            record("C1", install("com.a.b")),
+            record("C2", install("com.a.c")),
+        ];
+        let ops = queue_many_writes(&t, &d, &records, None);
+        assert_eq!(ops.len(), 3);
+        let (update, cond) = device_write(&ops);
+        assert_eq!(update, Update::new().add(attr::PENDING, 2));
+        assert_eq!(cond, allowed(&["android", "ios"]));
+    }
+
+    #[test]
+    fn a_command_narrowed_to_one_platform_is_refused_by_devices_of_the_other() {
+        let t = TenantId::parse("acme").unwrap();
+        let d = DeviceId::parse("DEV1").unwrap();
+        let ops = queue_writes(
+            &t,
+            &d,
+            &record("C1", install("com.a.b")),
+            Some(Platform::Ios),
+        );
+        assert_eq!(device_write(&ops).1, allowed(&["ios"]));
+    }
+}
