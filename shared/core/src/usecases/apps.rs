@@ -284,28 +284,26 @@ pub async fn list(
         .transpose()?;
     let mut items = Vec::new();
     let id_of = |sk: &str| sk.trim_start_matches(keys::APP_PREFIX).to_owned();
-    // A bounded number of pages per call: a sparse platform's page may come back short, with
-    // a cursor.
+    // A page is returned with a cursor only once a match beyond it was seen, so the last page
+    // says it is the last. A bounded number of reads per call: a sparse platform's page may
+    // come back short, with a cursor.
     for _ in 0..5 {
         let mut q = Query::prefix(keys::apps_pk(&who.tenant), keys::APP_PREFIX);
         q.cursor = after.clone();
-        q.limit = limit;
+        q.limit = limit + 1;
         let page = svc.table.query(q).await?;
-        let last = page.items.len().saturating_sub(1);
-        for (i, item) in page.items.iter().enumerate() {
-            after = Some(item.key.sk.clone());
+        for item in &page.items {
             let r: AppRecord = from_item(item)?;
-            if platform.is_some_and(|p| p != r.platform) {
-                continue;
+            if platform.is_none_or(|p| p == r.platform) {
+                if items.len() == limit {
+                    return Ok(Listing {
+                        items,
+                        next_cursor: after.as_deref().map(id_of),
+                    });
+                }
+                items.push(AppView::new(&id_of(&item.key.sk), &r));
             }
-            items.push(AppView::new(&id_of(&item.key.sk), &r));
-            if items.len() == limit {
-                let more = i < last || page.cursor.is_some();
-                return Ok(Listing {
-                    items,
-                    next_cursor: more.then(|| id_of(&item.key.sk)),
-                });
-            }
+            after = Some(item.key.sk.clone());
         }
         if page.cursor.is_none() {
             return Ok(Listing {
