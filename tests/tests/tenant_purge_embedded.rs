@@ -76,11 +76,11 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
     }
     // Groups with members, a job, policies with versions and assignments, a default policy.
     let mut groups_made = Vec::new();
-    for n in 0..12 {
+    for (n, (cred, _)) in devices.iter().enumerate().take(12) {
         let req = serde_json::from_value(json!({"name": format!("group {n}")})).unwrap();
         let g = groups::create(svc, &admin, req).await.unwrap();
         let g = GroupId::parse(&g.id).unwrap();
-        let members = serde_json::from_value(json!({"devices": [devices[n].0.device]})).unwrap();
+        let members = serde_json::from_value(json!({"devices": [cred.device]})).unwrap();
         groups::change_members(svc, &admin, &g, groups::Change::Add, members)
             .await
             .unwrap();
