@@ -1,8 +1,8 @@
 //! The end-to-end flow suite against the embedded backend, over real HTTP on loopback.
 
 use mdm_tests::flow::{
-    audit, catalogue, devices, errors, groups, idempotency, jobs, jwt_attacks, lifecycle, openapi,
-    policies, push, security, self_service, tenancy, tenants, tokens,
+    apps, audit, catalogue, devices, errors, groups, idempotency, jobs, jwt_attacks, lifecycle,
+    openapi, policies, push, security, self_service, tenancy, tenants, tokens,
 };
 use mdm_tests::stack::Stack;
 

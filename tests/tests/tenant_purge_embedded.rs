@@ -13,7 +13,7 @@ use mdm_core::ports::{Operator, Query};
 use mdm_core::store::keys;
 use mdm_core::usecases::enrollment::{self, CreateTokenRequest};
 use mdm_core::usecases::tenants::{self, CreateTenant};
-use mdm_core::usecases::{commands, groups, jobs, policies, settings};
+use mdm_core::usecases::{apps, commands, groups, jobs, policies, settings};
 use serde_json::json;
 
 fn operator() -> Operator {
@@ -108,6 +108,12 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
     policies::assign_default(svc, &admin, Some(assign))
         .await
         .unwrap();
+    // A catalogue app that is required, so its uniqueness item and marker exist too.
+    let req = serde_json::from_value(json!({
+        "app_id": "com.doomed.app", "platform": "android", "name": "App", "required": true,
+    }))
+    .unwrap();
+    apps::create(svc, &admin, req).await.unwrap();
     let set = serde_json::from_value(json!({"name": "Doomed", "time_zone": "UTC"})).unwrap();
     settings::set(svc, &admin, set).await.unwrap();
     let (survivor, survivor_serial) = enroll(&app, "acme", 100).await;
@@ -147,6 +153,7 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
     assert!(is_empty(&app, keys::job(&doomed, &job).pk).await);
     assert!(is_empty(&app, keys::policies_pk(&doomed)).await);
     assert!(is_empty(&app, keys::policy_pk(&doomed, &policy)).await);
+    assert!(is_empty(&app, keys::apps_pk(&doomed)).await);
     assert!(
         svc.table
             .get(&keys::default_policy(&doomed), true)

@@ -113,6 +113,12 @@ pub enum Error {
     /// A policy still assigned somewhere; unassign it before deleting it.
     #[error("the policy is still assigned to a device, a group or the tenant; unassign it first")]
     PolicyInUse,
+    /// The catalogue already holds this app for this platform.
+    #[error("{app_id} is already in the catalogue for {platform}")]
+    AppExists {
+        platform: &'static str,
+        app_id: String,
+    },
     #[error("the service is busy, retry later")]
     Throttled,
     /// This caller sent more requests than its quota allows (refused before any store access).
@@ -158,6 +164,7 @@ impl Error {
             Error::GroupNotEmpty { .. } => "group_not_empty",
             Error::TooManyGroups { .. } => "too_many_groups",
             Error::PolicyInUse => "policy_in_use",
+            Error::AppExists { .. } => "app_exists",
             Error::Throttled => "throttled",
             Error::RateLimited { .. } => "rate_limited",
             Error::IdempotencyKeyReused => "idempotency_key_reused",

@@ -1,6 +1,7 @@
 //! The HTTP API as axum Routers. Each Lambda function serves one router; the local server
 //! serves them all, so both run the very same handlers.
 
+pub mod app_routes;
 pub mod device_routes;
 pub mod extract;
 pub mod group_routes;

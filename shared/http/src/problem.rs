@@ -50,7 +50,8 @@ impl From<Error> for Problem {
             | Error::IdempotencyKeyInProgress { .. }
             | Error::GroupNotEmpty { .. }
             | Error::TooManyGroups { .. }
-            | Error::PolicyInUse => StatusCode::CONFLICT,
+            | Error::PolicyInUse
+            | Error::AppExists { .. } => StatusCode::CONFLICT,
             Error::IdempotencyKeyReused | Error::UnsupportedCommand { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

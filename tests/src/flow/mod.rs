@@ -1,6 +1,7 @@
 //! The end-to-end flow suite, over HTTP, written once and run against every backend: what a
 //! tenant admin and a device see through the API.
 
+pub mod apps;
 pub mod audit;
 pub mod catalogue;
 pub mod devices;
@@ -85,6 +86,11 @@ macro_rules! every_backend_flow_cases {
             self_service::a_user_enrolls_their_own_device_as_personal_and_sees_only_theirs,
             self_service::a_user_may_lock_locate_reset_or_wipe_their_own_device_and_nothing_else,
             self_service::an_admin_token_enrolls_a_corporate_device_to_a_user_into_a_group_under_a_policy,
+            apps::the_catalogue_refuses_a_duplicate_app_and_lists_by_platform,
+            apps::installing_a_catalogue_app_on_a_group_queues_it_for_members_of_its_platform_only,
+            apps::a_new_device_gets_the_required_apps_of_its_platform_at_enrolment,
+            apps::a_bad_app_entry_names_its_field,
+            apps::operators_install_apps_and_only_admins_change_the_catalogue,
             tenants::a_platform_operator_registers_lists_reads_and_limits_tenants,
             tenants::a_suspended_tenant_s_devices_and_users_are_refused_with_tenant_suspended,
             tenants::a_tenant_at_its_device_limit_refuses_another_enrolment,

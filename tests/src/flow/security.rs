@@ -46,6 +46,9 @@ struct World {
     /// A policy of each tenant, its default (so deleting it is refused: the matrix keeps it).
     a_policy: String,
     b_policy: String,
+    /// An app of each tenant's catalogue (deleted by the matrix's last app route).
+    a_app: String,
+    b_app: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -204,6 +207,20 @@ async fn owned_sink_device(s: &Stack, tenant: &str, n: u64) -> (String, String) 
     )
 }
 
+/// Adds an app to the tenant's catalogue; returns its catalogue id.
+async fn catalogue_app(s: &Stack, tenant: &str) -> String {
+    let (status, app) = s
+        .raw(
+            Method::POST,
+            "/v1/apps",
+            Some(&s.token(tenant, Role::Admin)),
+            Some(json!({"app_id": "com.matrix.app", "platform": "android", "name": "matrix"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{app}");
+    app["id"].as_str().expect("app id").to_owned()
+}
+
 /// Creates an enrollment token and returns its id (the secret is not needed here).
 async fn token_id(s: &Stack, tenant: &str) -> String {
     let admin = s.token(tenant, Role::Admin);
@@ -239,6 +256,8 @@ async fn world(s: &Stack) -> World {
         b_job: String::new(),
         a_policy: default_policy(s, "acme").await,
         b_policy: default_policy(s, "globex").await,
+        a_app: catalogue_app(s, "acme").await,
+        b_app: catalogue_app(s, "globex").await,
     };
     let (a_group, a_job) = group_and_job(s, "acme", &w.a1.id).await;
     let (b_group, b_job) = group_and_job(s, "globex", &w.b1.id).await;
@@ -299,9 +318,11 @@ impl World {
             (Objects::Globex, true) => (&self.b_gone.id, &self.b_cmd, &self.b_token),
             (Objects::Mixed, _) => (&self.a1.id, &self.b_cmd, &self.a_token),
         };
-        let (group, job, policy) = match objects {
-            Objects::Globex => (&self.b_group, &self.b_job, &self.b_policy),
-            Objects::Acme | Objects::Mixed => (&self.a_group, &self.a_job, &self.a_policy),
+        let (group, job, policy, app) = match objects {
+            Objects::Globex => (&self.b_group, &self.b_job, &self.b_policy, &self.b_app),
+            Objects::Acme | Objects::Mixed => {
+                (&self.a_group, &self.a_job, &self.a_policy, &self.a_app)
+            }
         };
         let path = template
             .replace("{device_id}", device)
@@ -310,6 +331,7 @@ impl World {
             .replace("{group_id}", group)
             .replace("{job_id}", job)
             .replace("{policy_id}", policy)
+            .replace("{catalogue_id}", app)
             .replace("{platform}", "android")
             .replace("{tenant_id}", MATRIX_TENANT);
         if template == "/v1/devices/lookup" {
@@ -331,6 +353,7 @@ impl World {
             self.a_group.as_str(),
             self.a_job.as_str(),
             self.a_policy.as_str(),
+            self.a_app.as_str(),
         ];
         let globex = [
             self.b1.id.as_str(),
@@ -340,6 +363,7 @@ impl World {
             self.b_group.as_str(),
             self.b_job.as_str(),
             self.b_policy.as_str(),
+            self.b_app.as_str(),
         ];
         let creds = [
             self.a1.cred.as_str(),
@@ -382,6 +406,7 @@ fn uses_objects(path: &str) -> bool {
         "{group_id}",
         "{job_id}",
         "{policy_id}",
+        "{catalogue_id}",
     ]
     .iter()
     .any(|p| path.contains(p))
@@ -484,6 +509,16 @@ async fn body_for(
         ("POST", "/v1/me/enrollment-tokens") => Some(json!({"label": "matrix"})),
         ("POST", "/v1/me/devices/{device_id}/commands") => {
             Some(json!({"command": {"type": "locate"}}))
+        }
+        // A package per call, so each allowed creation is a new app rather than a conflict.
+        ("POST", "/v1/apps") => Some(json!({
+            "app_id": format!("com.matrix.app{n}"),
+            "platform": "android",
+            "name": "matrix",
+        })),
+        ("PUT", "/v1/apps/{catalogue_id}") => Some(json!({"name": "matrix", "version": "1.0"})),
+        ("POST", "/v1/apps/{catalogue_id}/install" | "/v1/apps/{catalogue_id}/remove") => {
+            Some(json!({"target": {"kind": "devices", "devices": ["MATRIX0"]}}))
         }
         ("POST", "/v1/jobs") => Some(json!({
             "command": {"type": "ring"},

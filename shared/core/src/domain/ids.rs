@@ -96,6 +96,18 @@ id_type!(
     "^[0-9A-Za-z]{1,40}$",
     is_generated_id
 );
+id_type!(
+    CatalogueId,
+    "catalogue_id",
+    "^[0-9A-Za-z]{1,40}$",
+    is_generated_id
+);
+
+impl CatalogueId {
+    pub(crate) fn from_generated(s: String) -> Self {
+        Self(s)
+    }
+}
 
 impl PolicyId {
     pub(crate) fn from_generated(s: String) -> Self {

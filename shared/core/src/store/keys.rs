@@ -25,6 +25,9 @@
 //! | policy assignment    | `T#<t>#POL#<policy id>`| `USE#D#<d>`, `USE#G#<g>`, `USE#TENANT` |
 //! | tenant default policy| `T#<t>`                | `DEFAULT_POLICY` |
 //! | effective policy     | `T#<t>#D#<d>`          | `P`             |
+//! | catalogue app        | `T#<t>#APPS`           | `A#<catalogue id>` |
+//! | app uniqueness       | `T#<t>#APPS`           | `K#<platform>#<app id>` |
+//! | required app marker  | `T#<t>#APPS`           | `R#<platform>#<catalogue id>` |
 //! | registered tenant    | `PLATFORM#TENANTS`     | `<t>`           |
 //! | devices of a user    | `T#<t>#OWN#<sha256(subject)>` | `<device id>` |
 //!
@@ -33,12 +36,18 @@
 //! enrollment token. Its device counter is written once per enrolment and retirement, never by
 //! a check-in.
 //!
+//! The catalogue's three kinds of item share one partition, each under its own prefix: the
+//! uniqueness item is written with the app in one transaction (so the same package twice is
+//! refused by a condition, not a read), and a required app's marker carries a copy of the app,
+//! so an enrolment finds what to install on its platform with one bounded query.
+//!
 //! The device item and its open commands share the prefix `D`, so one query returns both: a
 //! fetch authenticates and lists pending work in a single request.
 
 use crate::domain::directory::{Identifier, shard_of};
 use crate::domain::{
-    CommandId, DeviceId, EnrollmentTokenId, GroupId, JobId, Platform, PolicyId, TenantId,
+    CatalogueId, CommandId, DeviceId, EnrollmentTokenId, GroupId, JobId, Platform, PolicyId,
+    TenantId,
 };
 use crate::ports::Key;
 
@@ -213,4 +222,28 @@ pub fn owned_pk(t: &TenantId, subject: &str) -> String {
 
 pub fn owned(t: &TenantId, subject: &str, d: &DeviceId) -> Key {
     Key::new(owned_pk(t, subject), d.as_str())
+}
+
+pub fn apps_pk(t: &TenantId) -> String {
+    format!("T#{t}#APPS")
+}
+
+pub const APP_PREFIX: &str = "A#";
+
+pub fn app(t: &TenantId, a: &CatalogueId) -> Key {
+    Key::new(apps_pk(t), format!("{APP_PREFIX}{a}"))
+}
+
+/// The item that makes (platform, app id) unique in the catalogue.
+pub fn app_key(t: &TenantId, platform: Platform, app_id: &str) -> Key {
+    Key::new(apps_pk(t), format!("K#{}#{app_id}", platform.as_str()))
+}
+
+/// The prefix of the required apps of one platform.
+pub fn required_apps_prefix(platform: Platform) -> String {
+    format!("R#{}#", platform.as_str())
+}
+
+pub fn required_app(t: &TenantId, platform: Platform, a: &CatalogueId) -> Key {
+    Key::new(apps_pk(t), format!("{}{a}", required_apps_prefix(platform)))
 }

@@ -363,6 +363,10 @@ pub struct JobRecord {
     pub prev: Option<String>,
     #[serde(default)]
     pub fanned_out: bool,
+    /// Only devices of this platform get the command (the others count as not queued): set
+    /// for an app of the catalogue, which is built for one platform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Platform>,
     #[serde(flatten)]
     pub progress: crate::domain::job::JobProgress,
 }
@@ -423,4 +427,32 @@ pub struct EffectivePolicyRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OwnedRecord {
     pub at: i64,
+}
+
+/// An app of the tenant's catalogue. The same record is kept under the app's required marker
+/// while it is required, so an enrolment builds its install commands from one query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppRecord {
+    pub platform: Platform,
+    /// The package name (Android) or bundle id (iOS).
+    pub app_id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    pub created_at: i64,
+    pub created_by: String,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+
+/// The uniqueness item of an app: which catalogue entry holds this (platform, app id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppKeyRecord {
+    pub id: String,
 }

@@ -8,7 +8,7 @@ use super::lifecycle::{self, Located};
 use super::views::{CommandView, Listing};
 use super::wake::WakeMessage;
 use super::{COMMANDERS, READERS, audit, require_role};
-use crate::domain::{CommandId, CommandSpec, CommandStatus, DeviceId, DeviceState};
+use crate::domain::{CommandId, CommandSpec, CommandStatus, DeviceId, DeviceState, Platform};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Principal, Query, Update, WriteOp};
 use crate::services::Services;
@@ -65,7 +65,7 @@ pub(crate) async fn queue_for(
         job: None,
     };
     let tenant = &who.tenant;
-    let mut ops = queue_writes(tenant, device, &record);
+    let mut ops = queue_writes(tenant, device, &record, None);
     ops.push(audit::entry(
         svc,
         who,
@@ -102,34 +102,49 @@ pub(crate) fn command_ttl(svc: &Services, ttl_seconds: Option<i64>) -> Result<i6
 /// The writes that queue a command: the device's pending count, on the condition that the
 /// device is enrolled and of a platform that can carry the command (so a supported command
 /// costs no read; only a refused write reads the device to say why), and the open command.
-/// A refusal fails at index 0, an existing open command at index 1.
+/// A refusal fails at index 0, an existing open command at index 1. `only` narrows the
+/// platforms further (an app of the catalogue is built for one platform).
 pub(crate) fn queue_writes(
     tenant: &crate::domain::TenantId,
     device: &DeviceId,
     record: &CommandRecord,
+    only: Option<Platform>,
 ) -> Vec<WriteOp> {
-    let id = CommandId::from_generated(record.id.clone());
-    let platforms = record
-        .spec
-        .platforms()
+    queue_many_writes(tenant, device, std::slice::from_ref(record), only)
+}
+
+/// The same for several commands to one device in one transaction: a transaction may write
+/// an item once, so the pending count moves by all of them at once (index 0), then each
+/// command is put (index 1 onwards).
+pub(crate) fn queue_many_writes(
+    tenant: &crate::domain::TenantId,
+    device: &DeviceId,
+    records: &[CommandRecord],
+    only: Option<Platform>,
+) -> Vec<WriteOp> {
+    let platforms = Platform::ALL
         .into_iter()
+        .filter(|p| only.is_none_or(|o| o == *p))
+        .filter(|p| records.iter().all(|r| r.spec.supported_on(*p)))
         .map(|p| p.as_str().into())
         .collect();
-    vec![
-        WriteOp::Update {
-            key: keys::device(tenant, device),
-            update: Update::new().add(attr::PENDING, 1),
-            cond: Some(Cond::And(vec![
-                Cond::Exists,
-                Cond::eq(attr::STATE, DeviceState::Enrolled.as_str()),
-                Cond::In(attr::PLATFORM.to_owned(), platforms),
-            ])),
-        },
+    let mut ops = vec![WriteOp::Update {
+        key: keys::device(tenant, device),
+        update: Update::new().add(attr::PENDING, records.len() as i64),
+        cond: Some(Cond::And(vec![
+            Cond::Exists,
+            Cond::eq(attr::STATE, DeviceState::Enrolled.as_str()),
+            Cond::In(attr::PLATFORM.to_owned(), platforms),
+        ])),
+    }];
+    ops.extend(records.iter().map(|record| {
+        let id = CommandId::from_generated(record.id.clone());
         WriteOp::Put {
             item: to_item(keys::open_command(tenant, device, &id), record),
             cond: Some(Cond::NotExists),
-        },
-    ]
+        }
+    }));
+    ops
 }
 
 /// Hands the wake-ups for stored commands to the queue. The commands are stored: if a wake-up
@@ -397,3 +412,85 @@ pub async fn clear(svc: &Services, who: &Principal, device: &DeviceId) -> Result
 
 /// Commands read per page while clearing: each costs a transaction, so pages stay small.
 const CLEAR_PAGE: usize = 100;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::TenantId;
+
+    fn record(id: &str, spec: CommandSpec) -> CommandRecord {
+        CommandRecord {
+            id: id.into(),
+            spec,
+            status: CommandStatus::Queued,
+            queued_at: 0,
+            queued_by: "test".into(),
+            deadline: 1,
+            updated_at: 0,
+            push_message_id: None,
+            not_now_at: None,
+            result: None,
+            history: Vec::new(),
+            job: None,
+        }
+    }
+
+    fn install(app: &str) -> CommandSpec {
+        CommandSpec::InstallApp {
+            app_id: app.into(),
+            version: None,
+            url: None,
+        }
+    }
+
+    /// The condition and pending increment of the device write that leads the transaction.
+    fn device_write(ops: &[WriteOp]) -> (Update, Cond) {
+        match &ops[0] {
+            WriteOp::Update {
+                update,
+                cond: Some(cond),
+                ..
+            } => (update.clone(), cond.clone()),
+            other => panic!("the device write comes first: {other:?}"),
+        }
+    }
+
+    fn allowed(platforms: &[&str]) -> Cond {
+        Cond::And(vec![
+            Cond::Exists,
+            Cond::eq(attr::STATE, DeviceState::Enrolled.as_str()),
+            Cond::In(
+                attr::PLATFORM.to_owned(),
+                platforms.iter().map(|p| (*p).into()).collect(),
+            ),
+        ])
+    }
+
+    #[test]
+    fn several_commands_for_one_device_move_its_pending_count_once_by_their_number() {
+        let t = TenantId::parse("acme").unwrap();
+        let d = DeviceId::parse("DEV1").unwrap();
+        let records = [
+            record("C1", install("com.a.b")),
+            record("C2", install("com.a.c")),
+        ];
+        let ops = queue_many_writes(&t, &d, &records, None);
+        assert_eq!(ops.len(), 3);
+        let (update, cond) = device_write(&ops);
+        assert_eq!(update, Update::new().add(attr::PENDING, 2));
+        assert_eq!(cond, allowed(&["android", "ios"]));
+    }
+
+    #[test]
+    fn a_command_narrowed_to_one_platform_is_refused_by_devices_of_the_other() {
+        let t = TenantId::parse("acme").unwrap();
+        let d = DeviceId::parse("DEV1").unwrap();
+        let ops = queue_writes(
+            &t,
+            &d,
+            &record("C1", install("com.a.b")),
+            Some(Platform::Ios),
+        );
+        assert_eq!(device_write(&ops).1, allowed(&["ios"]));
+    }
+}

@@ -389,6 +389,11 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
     if let Err(e) = after_enrolment(svc, &tenant, &device, &issued).await {
         tracing::warn!(error = %e, %device, "the token's group or policy, or the default policy, was not applied at enrolment");
     }
+    // Likewise the catalogue's required apps: a failure leaves the device enrolled without
+    // them, and an admin can still install them through a job.
+    if let Err(e) = super::apps::install_required(svc, &tenant, &device, req.platform).await {
+        tracing::warn!(error = %e, %device, "the required apps were not queued at enrolment");
+    }
     Ok(Enrolled {
         tenant: tenant.to_string(),
         device_id: device.to_string(),

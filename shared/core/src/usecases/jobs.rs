@@ -15,7 +15,8 @@ use crate::domain::directory::{DIRECTORY_SHARDS, DirectoryCursor};
 use crate::domain::job::{JobProgress, JobState, JobTarget, STEP_SIZE};
 use crate::domain::time::rfc3339;
 use crate::domain::{
-    CommandId, CommandSpec, CommandStatus, DeviceId, DeviceState, GroupId, JobId, TenantId,
+    CatalogueId, CommandId, CommandSpec, CommandStatus, DeviceId, DeviceState, GroupId, JobId,
+    Platform, TenantId,
 };
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Principal, Query, Update, WriteOp};
@@ -49,6 +50,9 @@ pub struct JobView {
     pub created_by: String,
     /// When the job's commands expire.
     pub deadline: String,
+    /// Only devices of this platform get the command (set for an app of the catalogue).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Platform>,
 }
 
 impl JobView {
@@ -63,6 +67,7 @@ impl JobView {
             created_at: rfc3339(r.created_at),
             created_by: r.created_by.clone(),
             deadline: rfc3339(r.deadline),
+            platform: r.platform,
         }
     }
 }
@@ -97,6 +102,23 @@ pub async fn create(
     who: &Principal,
     req: CreateJobRequest,
 ) -> Result<JobView, Error> {
+    create_scoped(svc, who, req, None).await
+}
+
+/// What narrows a job to one platform, and the catalogue app it installs or removes (named in
+/// the job's audit entry).
+pub(crate) struct AppScope<'a> {
+    pub platform: Platform,
+    pub app: &'a CatalogueId,
+}
+
+/// Creates a job; with a scope, devices of another platform are counted as not queued.
+pub(crate) async fn create_scoped(
+    svc: &Services,
+    who: &Principal,
+    req: CreateJobRequest,
+    scope: Option<AppScope<'_>>,
+) -> Result<JobView, Error> {
     require_role(who, COMMANDERS, "queue commands")?;
     req.command.validate()?;
     req.target.validate()?;
@@ -123,11 +145,16 @@ pub async fn create(
         cursor: String::new(),
         prev: None,
         fanned_out: false,
+        platform: scope.as_ref().map(|s| s.platform),
         progress: JobProgress::default(),
     };
     let mut detail = json!({"type": req.command.kind(), "target": req.target.kind()});
     if let JobTarget::Group { group } = &req.target {
         detail["group"] = json!(group);
+    }
+    if let Some(scope) = &scope {
+        detail["platform"] = json!(scope.platform);
+        detail["app"] = json!(scope.app);
     }
     svc.table
         .transact(vec![
@@ -333,7 +360,7 @@ async fn queue_one(
         }],
         job: Some(job.id.clone()),
     };
-    let mut ops = queue_writes(t, device, &record);
+    let mut ops = queue_writes(t, device, &record, job.platform);
     ops.push(WriteOp::Check {
         key: keys::closed_command(t, device, &id),
         cond: Cond::NotExists,

@@ -1,6 +1,7 @@
 //! Use cases: plain async functions over `Services`, one file per capability. HTTP routes and
 //! queue consumers call these and nothing else.
 
+pub mod apps;
 pub mod audit;
 pub mod checkin;
 pub mod commands;

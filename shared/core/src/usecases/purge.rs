@@ -1,6 +1,6 @@
 //! Removal of a deleted tenant's data, in small batches through the queue: each message removes
 //! one page (devices of one directory shard, enrollment tokens, groups with their members, jobs,
-//! policies with their versions and assignments, audit entries) and sends the message for the
+//! policies with their versions and assignments, the app catalogue, audit entries) and sends the message for the
 //! next, so no request is large and a crash only repeats one page. The tenant
 //! item stays as a `deleted` tombstone, so the tenant's tokens are never served again.
 
@@ -34,6 +34,8 @@ pub enum Stage {
     Jobs,
     /// Policies, each with its versions and assignments.
     Policies,
+    /// The app catalogue: its apps, uniqueness items and required markers, in one partition.
+    Apps,
     Audit,
     /// The push settings, then the tombstone.
     Finish,
@@ -110,7 +112,8 @@ impl PurgeMessage {
             Stage::Tokens => at(Stage::Groups, 0),
             Stage::Groups => at(Stage::Jobs, 0),
             Stage::Jobs => at(Stage::Policies, 0),
-            Stage::Policies => at(Stage::Audit, 0),
+            Stage::Policies => at(Stage::Apps, 0),
+            Stage::Apps => at(Stage::Audit, 0),
             Stage::Audit => at(Stage::Finish, 0),
             Stage::Finish => None,
         }
@@ -154,6 +157,7 @@ pub async fn step(svc: &Services, tenant: &TenantId, msg: &PurgeMessage) -> Resu
             })
             .await?
         }
+        Stage::Apps => delete_page(svc, &keys::apps_pk(tenant), "", msg.cursor.clone()).await?,
         Stage::Audit => delete_page(svc, &keys::audit_pk(tenant), "", msg.cursor.clone()).await?,
         Stage::Finish => {
             finish(svc, tenant).await?;

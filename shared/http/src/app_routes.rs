@@ -1,0 +1,106 @@
+//! Routes for the app catalogue (the commands function): the apps a tenant manages and the jobs
+//! that install or remove them. `routes.rs` says which path and method each handler serves.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use mdm_core::Services;
+use mdm_core::domain::{CatalogueId, Platform};
+use mdm_core::usecases::apps::{self, AppJobRequest, AppView, CreateAppRequest, UpdateAppRequest};
+use mdm_core::usecases::jobs::JobView;
+use mdm_core::usecases::views::Listing;
+use serde::Deserialize;
+
+use crate::extract::{JsonBody, QueryParams, Tenant, path_id};
+use crate::openapi::{Created, NoContent};
+use crate::problem::ApiResult;
+
+type Svc = State<Arc<Services>>;
+
+/// A page of the catalogue, optionally of one platform's apps.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AppListParams {
+    #[serde(default)]
+    platform: Option<Platform>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 100))]
+    limit: Option<usize>,
+}
+
+fn catalogue_id(raw: &str) -> Result<CatalogueId, mdm_core::Error> {
+    path_id(raw, CatalogueId::parse, "app")
+}
+
+pub(crate) async fn create_app(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    JsonBody(req): JsonBody<CreateAppRequest>,
+) -> ApiResult<Created<AppView>> {
+    Ok(Created(apps::create(&svc, &who, req).await?))
+}
+
+pub(crate) async fn list_apps(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    QueryParams(p): QueryParams<AppListParams>,
+) -> ApiResult<Json<Listing<AppView>>> {
+    let limit = p.limit.unwrap_or(50);
+    Ok(Json(
+        apps::list(&svc, &who, p.platform, p.cursor.as_deref(), limit).await?,
+    ))
+}
+
+pub(crate) async fn get_app(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(a): Path<String>,
+) -> ApiResult<Json<AppView>> {
+    Ok(Json(apps::get(&svc, &who, &catalogue_id(&a)?).await?))
+}
+
+pub(crate) async fn update_app(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(a): Path<String>,
+    JsonBody(req): JsonBody<UpdateAppRequest>,
+) -> ApiResult<Json<AppView>> {
+    Ok(Json(
+        apps::update(&svc, &who, &catalogue_id(&a)?, req).await?,
+    ))
+}
+
+pub(crate) async fn delete_app(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(a): Path<String>,
+) -> ApiResult<NoContent> {
+    apps::delete(&svc, &who, &catalogue_id(&a)?).await?;
+    Ok(NoContent)
+}
+
+pub(crate) async fn install_app(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(a): Path<String>,
+    JsonBody(req): JsonBody<AppJobRequest>,
+) -> ApiResult<Created<JobView>> {
+    Ok(Created(
+        apps::install(&svc, &who, &catalogue_id(&a)?, req).await?,
+    ))
+}
+
+pub(crate) async fn remove_app(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(a): Path<String>,
+    JsonBody(req): JsonBody<AppJobRequest>,
+) -> ApiResult<Created<JobView>> {
+    Ok(Created(
+        apps::remove(&svc, &who, &catalogue_id(&a)?, req).await?,
+    ))
+}
