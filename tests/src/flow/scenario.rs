@@ -18,13 +18,13 @@ const TENANT: &str = "scenario";
 const DEVICES: u64 = 200;
 
 fn in_field(i: u64) -> bool {
-    i % 2 == 0
+    i.is_multiple_of(2)
 }
 fn in_exec(i: u64) -> bool {
-    i % 10 == 0
+    i.is_multiple_of(10)
 }
 fn in_sales(i: u64) -> bool {
-    i % 3 == 0
+    i.is_multiple_of(3)
 }
 fn is_ios(i: u64) -> bool {
     i % 4 == 3
