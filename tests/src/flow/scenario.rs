@@ -1,7 +1,8 @@
-//! The management API's end-to-end scenario: a registered tenant with 3 groups and 200
-//! simulated devices (Android and iOS), policies applied with precedence, two group commands
-//! and a tenant-wide one, some of them cancelled, and then exactly the expected state, command
-//! history, job progress and audit log read back.
+//! The management API's end-to-end scenario: a registered tenant with 3 groups and a fleet of
+//! simulated devices (200 on the embedded backend; Android and iOS), policies applied with
+//! precedence, two group commands and a tenant-wide one, some of them cancelled, and then
+//! exactly the expected state, command history, job progress and audit log read back. Every
+//! expected figure is derived from the fleet's size, so the same scenario runs at any size.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,7 +16,6 @@ use super::policies::create_policy;
 use crate::stack::Stack;
 
 const TENANT: &str = "scenario";
-const DEVICES: u64 = 200;
 
 fn in_field(i: u64) -> bool {
     i.is_multiple_of(2)
@@ -95,9 +95,13 @@ async fn listed(s: &Stack, query: &str) -> BTreeSet<String> {
     }
 }
 
-pub async fn a_tenant_of_200_devices_in_3_groups_gets_policies_group_and_tenant_commands_exactly(
+/// Runs the scenario with a fleet of `fleet` devices.
+pub async fn a_tenant_of_n_devices_in_3_groups_gets_policies_group_and_tenant_commands_exactly(
     s: &Stack,
+    fleet: u64,
 ) {
+    #[allow(non_snake_case)]
+    let DEVICES = fleet;
     // The platform operator registers the tenant; its admin sets it up.
     let (status, body) = s
         .raw(
@@ -154,7 +158,7 @@ pub async fn a_tenant_of_200_devices_in_3_groups_gets_policies_group_and_tenant_
     )
     .await;
 
-    // 200 devices, a quarter of them iPhones, enrolled with one token.
+    // The fleet, a quarter of it iPhones, enrolled with one token.
     let token = call(
         s,
         Method::POST,
@@ -286,7 +290,12 @@ pub async fn a_tenant_of_200_devices_in_3_groups_gets_policies_group_and_tenant_
         fanned_out(s, TENANT, id).await;
     }
     // The first ten field devices have their lock cancelled before they pull.
-    let cancelled: BTreeSet<u64> = (0..DEVICES).filter(|i| in_field(*i)).take(10).collect();
+    let field_all = (0..DEVICES).filter(|i| in_field(*i)).count() as i64;
+    let cancelled: BTreeSet<u64> = (0..DEVICES)
+        .filter(|i| in_field(*i))
+        .take((field_all / 10) as usize)
+        .collect();
+    let kept = field_all - cancelled.len() as i64;
     for i in &cancelled {
         let d = &devices[*i as usize].0;
         call(
@@ -337,11 +346,11 @@ pub async fn a_tenant_of_200_devices_in_3_groups_gets_policies_group_and_tenant_
         (
             &lock,
             counts(&[
-                ("targeted", 100),
-                ("queued", 100),
-                ("delivered", 90),
-                ("acknowledged", 90),
-                ("cancelled", 10),
+                ("targeted", field_all),
+                ("queued", field_all),
+                ("delivered", kept),
+                ("acknowledged", kept),
+                ("cancelled", cancelled.len() as i64),
             ]),
             "completed",
         ),
@@ -359,10 +368,10 @@ pub async fn a_tenant_of_200_devices_in_3_groups_gets_policies_group_and_tenant_
         (
             &inventory,
             counts(&[
-                ("targeted", 200),
-                ("queued", 200),
-                ("delivered", 200),
-                ("acknowledged", 200),
+                ("targeted", DEVICES as i64),
+                ("queued", DEVICES as i64),
+                ("delivered", DEVICES as i64),
+                ("acknowledged", DEVICES as i64),
             ]),
             "completed",
         ),
@@ -447,10 +456,10 @@ pub async fn a_tenant_of_200_devices_in_3_groups_gets_policies_group_and_tenant_
             .entry(e["action"].as_str().unwrap().to_owned())
             .or_default() += 1;
     }
-    // One entry per membership call of up to 25 devices: 100 field, 20 exec, 67 sales.
-    let field_calls = 4;
-    let exec_calls = 1;
-    let sales_calls = 3;
+    // One entry per membership call of up to 25 devices.
+    let calls =
+        |member: fn(u64) -> bool| ((0..DEVICES).filter(|i| member(*i)).count() as i64 + 24) / 25;
+    let (field_calls, exec_calls, sales_calls) = (calls(in_field), calls(in_exec), calls(in_sales));
     assert_eq!(
         by_action,
         counts(&[
@@ -459,10 +468,10 @@ pub async fn a_tenant_of_200_devices_in_3_groups_gets_policies_group_and_tenant_
             ("policy.create", 3),
             ("policy.assign", 3),
             ("enrollment_token.create", 1),
-            ("device.enroll", 200),
+            ("device.enroll", DEVICES as i64),
             ("group.add_devices", field_calls + exec_calls + sales_calls),
             ("job.create", 3),
-            ("command.cancel", 10),
+            ("command.cancel", cancelled.len() as i64),
         ]),
     );
     let cancels: BTreeSet<&str> = audit
