@@ -140,13 +140,7 @@ pub async fn list(
 ) -> Result<Listing<GroupView>, Error> {
     require_role(who, READERS, "read groups")?;
     let mut q = Query::prefix(keys::groups_pk(&who.tenant), "");
-    q.cursor = cursor
-        .map(|c| {
-            GroupId::parse(c)
-                .map(|g| g.to_string())
-                .map_err(|_| Error::invalid_field("cursor", "not a cursor this listing returned"))
-        })
-        .transpose()?;
+    q.cursor = super::id_cursor(cursor, GroupId::parse)?;
     q.limit = limit.clamp(1, 200);
     let page = svc.table.query(q).await?;
     let items = page
@@ -234,13 +228,7 @@ pub async fn members(
     require_role(who, READERS, "read groups")?;
     load(svc, &who.tenant, g, false).await?;
     let mut q = Query::prefix(keys::members_pk(&who.tenant, g), "");
-    q.cursor = cursor
-        .map(|c| {
-            DeviceId::parse(c)
-                .map(|d| d.to_string())
-                .map_err(|_| Error::invalid_field("cursor", "not a cursor this listing returned"))
-        })
-        .transpose()?;
+    q.cursor = super::id_cursor(cursor, DeviceId::parse)?;
     q.limit = limit.clamp(1, 200);
     let page = svc.table.query(q).await?;
     let mut items = Vec::with_capacity(page.items.len());

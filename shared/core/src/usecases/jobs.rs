@@ -228,13 +228,7 @@ pub async fn list(
     require_role(who, READERS, "read jobs")?;
     let mut q = Query::prefix(keys::jobs_pk(&who.tenant), "");
     q.descending = true;
-    q.cursor = cursor
-        .map(|c| {
-            JobId::parse(c)
-                .map(|j| j.to_string())
-                .map_err(|_| Error::invalid_field("cursor", "not a cursor this listing returned"))
-        })
-        .transpose()?;
+    q.cursor = super::id_cursor(cursor, JobId::parse)?;
     q.limit = limit.clamp(1, 200);
     let page = svc.table.query(q).await?;
     let mut items = Vec::with_capacity(page.items.len());

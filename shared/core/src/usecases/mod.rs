@@ -29,6 +29,21 @@ use crate::domain::Role;
 use crate::error::Error;
 use crate::ports::Principal;
 
+/// A listing's cursor that must be one of the ids the listing returns (its sort keys): anything
+/// else is the caller's mistake, 400 on `cursor`, never a position the store would refuse.
+pub(crate) fn id_cursor<T: std::fmt::Display>(
+    cursor: Option<&str>,
+    parse: fn(&str) -> Result<T, Error>,
+) -> Result<Option<String>, Error> {
+    cursor
+        .map(|c| {
+            parse(c)
+                .map(|id| id.to_string())
+                .map_err(|_| Error::invalid_field("cursor", "not a cursor this listing returned"))
+        })
+        .transpose()
+}
+
 /// Refuses the call unless the principal has one of the roles.
 pub fn require_role(p: &Principal, allowed: &[Role], action: &str) -> Result<(), Error> {
     if allowed.contains(&p.role) {

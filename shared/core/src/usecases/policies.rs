@@ -219,13 +219,7 @@ pub async fn list(
 ) -> Result<Listing<PolicyView>, Error> {
     require_role(who, READERS, "read policies")?;
     let mut q = Query::prefix(keys::policies_pk(&who.tenant), "");
-    q.cursor = cursor
-        .map(|c| {
-            PolicyId::parse(c)
-                .map(|p| p.to_string())
-                .map_err(|_| Error::invalid_field("cursor", "not a cursor this listing returned"))
-        })
-        .transpose()?;
+    q.cursor = super::id_cursor(cursor, PolicyId::parse)?;
     q.limit = limit.clamp(1, 100);
     let page = svc.table.query(q).await?;
     let items = page
