@@ -13,7 +13,7 @@ use mdm_core::ports::{Operator, Query};
 use mdm_core::store::keys;
 use mdm_core::usecases::enrollment::{self, CreateTokenRequest};
 use mdm_core::usecases::tenants::{self, CreateTenant};
-use mdm_core::usecases::{apps, commands, groups, jobs, policies, settings};
+use mdm_core::usecases::{apps, commands, fetch, groups, jobs, policies, settings};
 use serde_json::json;
 
 fn operator() -> Operator {
@@ -73,7 +73,15 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
         commands::queue(svc, &admin, &cred.device, req)
             .await
             .unwrap();
+        // Fetched, so the transitions' audit shards hold entries too.
+        fetch::pending(svc, cred).await.unwrap();
     }
+    let shards_used = (0..DIRECTORY_SHARDS).map(|s| keys::transition_audit_pk(&doomed, s));
+    let mut used = 0;
+    for pk in shards_used {
+        used += usize::from(!is_empty(&app, pk).await);
+    }
+    assert!(used > 0, "no transition was audited");
     // Groups with members, a job, policies with versions and assignments, a default policy.
     let mut groups_made = Vec::new();
     for (n, (cred, _)) in devices.iter().enumerate().take(12) {
@@ -145,6 +153,9 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
     }
     assert!(is_empty(&app, keys::enrollment_tokens_pk(&doomed)).await);
     assert!(is_empty(&app, keys::audit_pk(&doomed)).await);
+    for shard in 0..DIRECTORY_SHARDS {
+        assert!(is_empty(&app, keys::transition_audit_pk(&doomed, shard)).await);
+    }
     assert!(is_empty(&app, keys::groups_pk(&doomed)).await);
     for g in &groups_made {
         assert!(is_empty(&app, keys::members_pk(&doomed, g)).await);

@@ -1,5 +1,5 @@
-//! The audit log as an auditor reads it: filtered by actor, action, device and time, paged
-//! without losing or repeating an entry.
+//! The audit log as an auditor reads it: admin actions and every command transition, filtered
+//! by actor, action, device and time, paged without losing or repeating an entry.
 
 use mdm_core::domain::Role;
 use reqwest::Method;
@@ -22,7 +22,7 @@ async fn read(s: &Stack, query: &str) -> Vec<Value> {
 }
 
 pub async fn the_audit_log_filters_by_actor_action_device_and_time(s: &Stack) {
-    let (d1, _) = s.enroll_sink_device("acme", 40).await;
+    let (d1, cred) = s.enroll_sink_device("acme", 40).await;
     let (d2, _) = s.enroll_sink_device("acme", 41).await;
     let operator = s.token("acme", Role::Operator);
     let c1 = s.queue("acme", &d1, json!({"type": "locate"})).await;
@@ -98,7 +98,75 @@ pub async fn the_audit_log_filters_by_actor_action_device_and_time(s: &Stack) {
     }
     assert_eq!(seen, queued);
 
+    // Every transition of c1 is an entry: fetched and acknowledged by the device (and pushed
+    // by the service when the push got there first), each naming the state it left.
+    let pending = s.api.pending(&cred).await.expect("fetch");
+    assert!(
+        pending.iter().any(|c| c["id"] == c1.as_str()),
+        "{pending:?}"
+    );
+    s.api
+        .report(&cred, &c1, &json!({"status": "acknowledged"}))
+        .await
+        .expect("report");
+    let history: Vec<String> = s.command("acme", &d1, &c1).await["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| format!("command.{}", h["status"].as_str().unwrap()))
+        .filter(|a| a != "command.queued")
+        .collect();
+    let target = format!("device/{d1}/command/{c1}");
+    let mut transitions: Vec<Value> = read(s, &format!("device={d1}&limit=200"))
+        .await
+        .into_iter()
+        .filter(|e| e["target"] == target.as_str() && e["action"] != "command.queue")
+        .collect();
+    transitions.reverse();
+    let actions: Vec<&str> = transitions
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, history, "{transitions:?}");
+    for e in &transitions {
+        let by_device = e["action"] != "command.push_sent";
+        let actor = if by_device {
+            format!("device/{d1}")
+        } else {
+            "system".into()
+        };
+        assert_eq!(e["actor"], actor.as_str(), "{e}");
+        assert_eq!(e["detail"]["kind"], "locate", "{e}");
+    }
+    assert_eq!(transitions.last().unwrap()["detail"]["from"], "fetched");
+    let acknowledged = read(s, "action=command.acknowledged").await;
+    assert_eq!(acknowledged.len(), 1, "{acknowledged:?}");
+    let by_device = read(s, &format!("actor=device/{d1}&limit=200")).await;
+    assert!(by_device.iter().any(|e| e["action"] == "device.enroll"));
+    assert!(by_device.iter().any(|e| e["action"] == "command.fetched"));
+
+    // The whole log, one entry per page: admin actions and transitions merged in one order,
+    // each exactly once.
+    let all = read(s, "limit=200").await;
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut q = "/v1/audit?limit=1".to_owned();
+        if let Some(c) = &cursor {
+            q.push_str(&format!("&cursor={c}"));
+        }
+        let (_, page) = s.raw(Method::GET, &q, Some(&auditor), None).await;
+        paged.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
+
     for (query, field) in [
+        ("cursor=yesterday", "cursor"),
+        ("cursor=0000000000001-%2F..", "cursor"),
         ("since=yesterday", "since"),
         ("until=2026-13-01T00:00:00Z", "until"),
         ("device=not-an-id", "device"),

@@ -67,17 +67,33 @@ async fn enroll(api: mdm_app::agent::Api, token: String, i: u64) -> (String, Str
 }
 
 /// Every entry of the audit log, oldest last, paged.
-async fn whole_audit(s: &Stack) -> Vec<Value> {
+async fn whole_audit(s: &Stack, query: &str) -> Vec<Value> {
     let mut all = Vec::new();
-    let mut path = "/v1/audit?limit=200".to_owned();
+    let mut path = format!("/v1/audit?limit=200&{query}");
     loop {
         let page = call(s, Method::GET, &path, None).await;
         all.extend(page["items"].as_array().expect("items").iter().cloned());
         match page["next_cursor"].as_str() {
-            Some(c) => path = format!("/v1/audit?limit=200&cursor={c}"),
+            Some(c) => path = format!("/v1/audit?limit=200&{query}&cursor={c}"),
             None => return all,
         }
     }
+}
+
+/// How many times each status appears in the histories of a listing's commands, but the
+/// queueing and cancels (admin actions, audited as such): the command transitions the audit
+/// log must hold, one entry each, as `command.<status>`.
+fn transitions_in(commands: &Value) -> BTreeMap<String, i64> {
+    let mut counts = BTreeMap::new();
+    for c in commands["items"].as_array().expect("items") {
+        for h in c["history"].as_array().expect("history") {
+            let status = h["status"].as_str().unwrap();
+            if status != "queued" && status != "cancelled" {
+                *counts.entry(format!("command.{status}")).or_default() += 1;
+            }
+        }
+    }
+    counts
 }
 
 async fn listed(s: &Stack, query: &str) -> BTreeSet<String> {
@@ -385,6 +401,7 @@ pub async fn a_tenant_of_n_devices_in_3_groups_gets_policies_group_and_tenant_co
     }
 
     // Each device's command history, exactly.
+    let mut transitions: BTreeMap<String, i64> = BTreeMap::new();
     for i in 0..DEVICES {
         let d = &devices[i as usize].0;
         let closed = call(
@@ -394,6 +411,27 @@ pub async fn a_tenant_of_n_devices_in_3_groups_gets_policies_group_and_tenant_co
             None,
         )
         .await;
+        let own = transitions_in(&closed);
+        for (action, n) in &own {
+            *transitions.entry(action.clone()).or_default() += n;
+        }
+        // A device's part of the log: its enrolment, its transitions, the cancel of its lock.
+        if i < 3 {
+            let mut by_action: BTreeMap<String, i64> = own;
+            by_action.insert("device.enroll".into(), 1);
+            if cancelled.contains(&i) {
+                by_action.insert("command.cancel".into(), 1);
+            }
+            let mut got: BTreeMap<String, i64> = BTreeMap::new();
+            for e in whole_audit(s, &format!("device={d}")).await {
+                let target = e["target"].as_str().unwrap();
+                assert!(target.starts_with(&format!("device/{d}")), "{e}");
+                *got.entry(e["action"].as_str().unwrap().to_owned())
+                    .or_default() += 1;
+            }
+            got.retain(|a, _| !a.starts_with("policy.") && !a.starts_with("group."));
+            assert_eq!(got, by_action, "device {i}'s audit entries");
+        }
         let got: BTreeSet<(String, String)> = closed["items"]
             .as_array()
             .unwrap()
@@ -448,8 +486,15 @@ pub async fn a_tenant_of_n_devices_in_3_groups_gets_policies_group_and_tenant_co
         assert_eq!(device["pending_commands"], 0, "device {i}: {device}");
     }
 
-    // The audit log: exactly one entry per admin action and per enrolment.
-    let audit = whole_audit(s).await;
+    // Every command that ended acknowledged did so once: the inventory refresh everywhere,
+    // the kept locks, the rings.
+    assert_eq!(
+        transitions.get("command.acknowledged").copied(),
+        Some(DEVICES as i64 + kept + sales_all - sales_ios)
+    );
+    // The audit log: exactly one entry per admin action and per enrolment, and one per
+    // command transition in the histories read above.
+    let audit = whole_audit(s, "").await;
     let mut by_action: BTreeMap<String, i64> = BTreeMap::new();
     for e in &audit {
         *by_action
@@ -472,7 +517,10 @@ pub async fn a_tenant_of_n_devices_in_3_groups_gets_policies_group_and_tenant_co
             ("group.add_devices", field_calls + exec_calls + sales_calls),
             ("job.create", 3),
             ("command.cancel", cancelled.len() as i64),
-        ]),
+        ])
+        .into_iter()
+        .chain(transitions)
+        .collect(),
     );
     let cancels: BTreeSet<&str> = audit
         .iter()

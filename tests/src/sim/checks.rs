@@ -106,7 +106,7 @@ fn check_against_model(m: &mut Model, c: &CommandView) {
     }
 }
 
-/// Admin actions per target in a tenant's audit log.
+/// Entries per (action, target) in a tenant's audit log: admin actions and command transitions.
 async fn audit_counts(
     p: &Process,
     m: &mut Model,
@@ -133,6 +133,34 @@ async fn audit_counts(
         }
     }
     counts
+}
+
+/// Every transition in the command's history but its queueing and a cancel (admin actions,
+/// counted above) has exactly one audit entry of its own, and there are no others.
+fn check_transition_entries(
+    m: &mut Model,
+    view: &CommandView,
+    counts: &BTreeMap<(String, String), usize>,
+    target: &str,
+) {
+    for action in audit::TRANSITION_ACTIONS {
+        let status = action.trim_start_matches("command.");
+        let want = view
+            .history
+            .iter()
+            .filter(|h| h.status.as_str() == status)
+            .count();
+        let got = counts
+            .get(&(action.to_owned(), target.to_owned()))
+            .copied()
+            .unwrap_or(0);
+        if got != want {
+            m.violation(format!(
+                "command {} went {status} {want} times but has {got} {action} audit entries",
+                view.id
+            ));
+        }
+    }
 }
 
 /// The directory holds exactly the tenant's devices, each in the state its device item has.
@@ -201,11 +229,10 @@ pub async fn run(p: &Process, m: &mut Model) -> usize {
     for t in TENANTS {
         check_directory(p, m, t).await;
     }
-    let mut audits = BTreeMap::new();
-    for t in TENANTS {
-        audits.insert(t, audit_counts(p, m, t).await);
-    }
     let mut stored = BTreeSet::new();
+    // Reading a command closes it if its deadline passed (with its audit entry), so the log is
+    // read after every command has been.
+    let mut read = Vec::new();
     for d in 0..m.devices.len() {
         let mut ids = listed(p, m, d).await;
         let dev_id = m.devices[d].id.clone();
@@ -215,7 +242,6 @@ pub async fn run(p: &Process, m: &mut Model) -> usize {
                 ids.insert(id.clone());
             }
         }
-        let counts = &audits[tenant];
         for id in ids {
             stored.insert(id.clone());
             let cid = CommandId::parse(&id).expect("command id");
@@ -234,22 +260,7 @@ pub async fn run(p: &Process, m: &mut Model) -> usize {
             }
             check_history(m, &view);
             check_against_model(m, &view);
-            let target = format!("device/{dev_id}/command/{id}");
-            let queued = counts
-                .get(&("command.queue".into(), target.clone()))
-                .copied()
-                .unwrap_or(0);
-            let cancels = counts
-                .get(&("command.cancel".into(), target))
-                .copied()
-                .unwrap_or(0);
-            let want_cancels = usize::from(view.status == CommandStatus::Cancelled);
-            if queued != 1 || cancels != want_cancels {
-                m.violation(format!(
-                    "command {id} ({}) has {queued} queue and {cancels} cancel audit entries",
-                    view.status.as_str()
-                ));
-            }
+            read.push((tenant, view));
         }
         match devices::get(&p.svc, &admin(tenant), &dev_id).await {
             Ok(v) => {
@@ -270,13 +281,43 @@ pub async fn run(p: &Process, m: &mut Model) -> usize {
             }
             Err(e) => m.violation(format!("device {dev_id} is lost: {e}")),
         }
-        let enrolled = audits[tenant]
-            .get(&("device.enroll".into(), format!("device/{dev_id}")))
+    }
+    let mut audits = BTreeMap::new();
+    for t in TENANTS {
+        audits.insert(t, audit_counts(p, m, t).await);
+    }
+    for (tenant, view) in &read {
+        let counts = &audits[tenant];
+        let target = format!("device/{}/command/{}", view.device_id, view.id);
+        let queued = counts
+            .get(&("command.queue".into(), target.clone()))
             .copied()
             .unwrap_or(0);
-        if enrolled != 1 {
-            m.violation(format!("{dev_id} has {enrolled} enrolment audit entries"));
+        let cancels = counts
+            .get(&("command.cancel".into(), target.clone()))
+            .copied()
+            .unwrap_or(0);
+        check_transition_entries(m, view, counts, &target);
+        let want_cancels = usize::from(view.status == CommandStatus::Cancelled);
+        if queued != 1 || cancels != want_cancels {
+            m.violation(format!(
+                "command {} ({}) has {queued} queue and {cancels} cancel audit entries",
+                view.id,
+                view.status.as_str()
+            ));
         }
+    }
+    let enrolments: Vec<(_, usize)> = m
+        .devices
+        .iter()
+        .map(|device| {
+            let key = ("device.enroll".to_owned(), format!("device/{}", device.id));
+            let n = audits[device.tenant].get(&key).copied().unwrap_or(0);
+            (device.id.clone(), n)
+        })
+        .collect();
+    for (id, n) in enrolments.into_iter().filter(|(_, n)| *n != 1) {
+        m.violation(format!("{id} has {n} enrolment audit entries"));
     }
     // Audit entries for commands that do not exist would mean an action half done.
     for (tenant, counts) in &audits {

@@ -11,7 +11,8 @@
 //! | open command         | `T#<t>#D#<d>`          | `D#C#<cmd id>`  |
 //! | closed command       | `T#<t>#D#<d>`          | `C#<cmd id>`    |
 //! | device inventory     | `T#<t>#D#<d>`          | `I`             |
-//! | audit entry          | `T#<t>#AUDIT`          | `<ms>#<id>`     |
+//! | audit entry (admin)  | `T#<t>#AUDIT`          | `<ms>#<id>`     |
+//! | audit entry (command transition) | `T#<t>#AUDIT#<shard>` | `<ms>#<id>` |
 //! | push provider config | `T#<t>`                | `PUSH#<platform>` |
 //! | idempotency record   | `T#<t>#IDEM#<key hash>`| `IDEM`          |
 //! | directory entry      | `T#<t>#DIR#<shard>`    | `<device id>`   |
@@ -112,6 +113,21 @@ pub fn audit_pk(t: &TenantId) -> String {
 /// Zero-padded so that sort-key order is time order.
 pub fn audit(t: &TenantId, at_ms: i64, id: &str) -> Key {
     Key::new(audit_pk(t), format!("{at_ms:013}#{id}"))
+}
+
+/// Command transitions are written by devices' check-ins, and a tenant-wide command makes
+/// every device write some: they are spread over the directory's shards (by device), so no
+/// partition takes more than its share, and a device's entries are all in one of them.
+pub fn transition_audit_pk(t: &TenantId, shard: u32) -> String {
+    format!("T#{t}#AUDIT#{shard}")
+}
+
+/// Same sort key as an admin entry, so the partitions merge into one time order.
+pub fn transition_audit(t: &TenantId, device: &DeviceId, at_ms: i64, id: &str) -> Key {
+    Key::new(
+        transition_audit_pk(t, shard_of(device)),
+        format!("{at_ms:013}#{id}"),
+    )
 }
 
 pub const IDEMPOTENCY_SK: &str = "IDEM";

@@ -5,10 +5,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::audit::{self, SYSTEM_ACTOR};
 use super::commands::{queue_many_writes, send_wakes};
 use super::jobs::{self, AppScope, CreateJobRequest, JobView};
 use super::views::Listing;
-use super::{ADMINS, READERS, audit, require_role};
+use super::{ADMINS, READERS, require_role};
 use crate::domain::command::app_identifier;
 use crate::domain::device::short_text;
 use crate::domain::job::JobTarget;
@@ -27,9 +28,6 @@ use crate::store::records::{
 /// The most apps of one platform that may be required: an enrolment queues them all in one
 /// transaction, beside the device's pending count and its audit entry (100 writes at most).
 pub const MAX_REQUIRED_APPS: usize = 98;
-
-/// Who queues the required apps of a new device, in commands and the audit log.
-pub const SYSTEM_ACTOR: &str = "system";
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -340,6 +340,7 @@ async fn cancel_located(
             device,
             &record,
             CommandStatus::Cancelled,
+            None,
             Some(format!("cancelled by {}", who.subject)),
             None,
             Update::new(),

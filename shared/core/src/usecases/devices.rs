@@ -107,6 +107,7 @@ async fn cancel_open(svc: &Services, who: &Principal, device: &DeviceId) -> Resu
                 device,
                 &record,
                 CommandStatus::Cancelled,
+                None,
                 Some(format!("device unenrolled by {}", who.subject)),
                 None,
                 Update::new(),

@@ -1,6 +1,7 @@
 //! A device pulls its pending commands, oldest first. One query on the device's own partition
 //! returns both its credential item and its open commands.
 
+use super::audit::Mover;
 use super::checkin::credential_holds;
 use super::lifecycle;
 use super::views::DeliveredCommand;
@@ -80,6 +81,7 @@ async fn serve(
             device,
             &rec,
             CommandStatus::Fetched,
+            Mover::Device,
             None,
             Update::new().remove("not_now_at"),
         )

@@ -1,6 +1,8 @@
 //! Command state transitions, each one conditional on the state it starts from, so concurrent
-//! actors (the push consumer, the device, an admin, expiry) can never both win.
+//! actors (the push consumer, the device, an admin, expiry) can never both win, and each one
+//! written with its audit entry in one transaction.
 
+use super::audit::{self, Mover};
 use crate::domain::{CommandId, CommandStatus, DeviceId, JobId, TenantId};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Update, WriteOp};
@@ -49,17 +51,20 @@ fn history(at: i64, status: CommandStatus, detail: Option<String>) -> serde_json
 }
 
 /// Moves an open command to another open state. `extra` adds fields to the same write.
+#[allow(clippy::too_many_arguments)]
 pub async fn advance(
     svc: &Services,
     tenant: &TenantId,
     device: &DeviceId,
     rec: &CommandRecord,
     next: CommandStatus,
+    by: Mover,
     detail: Option<String>,
     extra: Update,
 ) -> Result<CommandRecord, StoreError> {
     debug_assert!(next.is_open() && rec.status.may_become(next));
     let now = svc.now();
+    let entry = audit::transition(svc, tenant, device, rec, next, by, detail.as_deref());
     let update = extra
         .set(attr::STATUS, next.as_str())
         .set("updated_at", now)
@@ -67,16 +72,12 @@ pub async fn advance(
     let id = CommandId::parse(&rec.id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let key = keys::open_command(tenant, device, &id);
     let cond = Some(Cond::eq(attr::STATUS, rec.status.as_str()));
-    let Some(counted) = job_counts(tenant, rec, next) else {
-        let item = svc.table.update(&key, update, cond).await?;
-        return from_item(&item);
-    };
-    // A job's command counts its first delivery in the job in the same transaction.
     let mut after = to_item(key.clone(), rec);
     update.apply(&mut after.attrs);
-    svc.table
-        .transact(vec![WriteOp::Update { key, update, cond }, counted])
-        .await?;
+    // A job's command counts its first delivery in the job in the same transaction.
+    let mut ops = vec![WriteOp::Update { key, update, cond }, entry];
+    ops.extend(job_counts(tenant, rec, next));
+    svc.table.transact(ops).await?;
     from_item(&after)
 }
 
@@ -114,7 +115,8 @@ fn job_counts(tenant: &TenantId, rec: &CommandRecord, next: CommandStatus) -> Op
 
 /// Closes an open command for good: deletes the open item, writes the closed one and releases
 /// the device's pending count, all at once. `device_update` adds changes to the device item
-/// (for example revoking the credential after a wipe).
+/// (for example revoking the credential after a wipe). `by` is who closed it, for the audit
+/// entry; `None` when the caller is an admin action that brings its own in `extra_ops`.
 #[allow(clippy::too_many_arguments)]
 pub async fn close(
     svc: &Services,
@@ -122,6 +124,7 @@ pub async fn close(
     device: &DeviceId,
     rec: &CommandRecord,
     last: CommandStatus,
+    by: Option<Mover>,
     detail: Option<String>,
     result: Option<StoredResult>,
     device_update: Update,
@@ -129,6 +132,8 @@ pub async fn close(
 ) -> Result<CommandRecord, StoreError> {
     debug_assert!(!last.is_open() && rec.status.may_become(last));
     let now = svc.now();
+    let entry =
+        by.map(|by| audit::transition(svc, tenant, device, rec, last, by, detail.as_deref()));
     let mut closed = rec.clone();
     closed.status = last;
     closed.updated_at = now;
@@ -158,6 +163,7 @@ pub async fn close(
         },
     ];
     ops.extend(extra_ops);
+    ops.extend(entry);
     ops.extend(job_counts(tenant, rec, last));
     svc.table.transact(ops).await?;
     Ok(closed)
@@ -179,6 +185,7 @@ pub async fn expire_if_due(
         device,
         rec,
         CommandStatus::Expired,
+        Some(Mover::Service),
         Some("deadline passed before the device reported a result".into()),
         None,
         Update::new(),

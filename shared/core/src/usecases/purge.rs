@@ -1,6 +1,6 @@
 //! Removal of a deleted tenant's data, in small batches through the queue: each message removes
 //! one page (devices of one directory shard, enrollment tokens, groups with their members, jobs,
-//! policies with their versions and assignments, the app catalogue, audit entries) and sends the message for the
+//! policies with their versions and assignments, the app catalogue, audit entries by shard) and sends the message for the
 //! next, so no request is large and a crash only repeats one page. The tenant
 //! item stays as a `deleted` tombstone, so the tenant's tokens are never served again.
 
@@ -36,7 +36,10 @@ pub enum Stage {
     Policies,
     /// The app catalogue: its apps, uniqueness items and required markers, in one partition.
     Apps,
+    /// The admin actions' audit entries.
     Audit,
+    /// The command transitions' audit entries of shard `shard`.
+    CommandAudit,
     /// The push settings, then the tombstone.
     Finish,
 }
@@ -79,7 +82,8 @@ impl PurgeMessage {
                 e.column()
             )
         })?;
-        if msg.shard >= DIRECTORY_SHARDS || (msg.stage != Stage::Devices && msg.shard != 0) {
+        let sharded = matches!(msg.stage, Stage::Devices | Stage::CommandAudit);
+        if msg.shard >= DIRECTORY_SHARDS || (!sharded && msg.shard != 0) {
             return Err("purge message with an invalid shard".into());
         }
         match TenantId::parse(&msg.purge) {
@@ -114,7 +118,11 @@ impl PurgeMessage {
             Stage::Jobs => at(Stage::Policies, 0),
             Stage::Policies => at(Stage::Apps, 0),
             Stage::Apps => at(Stage::Audit, 0),
-            Stage::Audit => at(Stage::Finish, 0),
+            Stage::Audit => at(Stage::CommandAudit, 0),
+            Stage::CommandAudit if self.shard + 1 < DIRECTORY_SHARDS => {
+                at(Stage::CommandAudit, self.shard + 1)
+            }
+            Stage::CommandAudit => at(Stage::Finish, 0),
             Stage::Finish => None,
         }
     }
@@ -159,6 +167,10 @@ pub async fn step(svc: &Services, tenant: &TenantId, msg: &PurgeMessage) -> Resu
         }
         Stage::Apps => delete_page(svc, &keys::apps_pk(tenant), "", msg.cursor.clone()).await?,
         Stage::Audit => delete_page(svc, &keys::audit_pk(tenant), "", msg.cursor.clone()).await?,
+        Stage::CommandAudit => {
+            let pk = keys::transition_audit_pk(tenant, msg.shard);
+            delete_page(svc, &pk, "", msg.cursor.clone()).await?
+        }
         Stage::Finish => {
             finish(svc, tenant).await?;
             None

@@ -1,6 +1,7 @@
 //! A device reports the result of one command. Results are idempotent: the same result twice
 //! changes nothing, and a different one after the command closed is refused.
 
+use super::audit::Mover;
 use super::checkin::credential_holds;
 use super::directory;
 use super::lifecycle::{self, Located};
@@ -66,6 +67,7 @@ pub async fn report(
                     device,
                     &record,
                     CommandStatus::NotNow,
+                    Mover::Device,
                     None,
                     Update::new()
                         .set("not_now_at", now)
@@ -91,6 +93,7 @@ pub async fn report(
                     device,
                     &record,
                     status.status(),
+                    Some(Mover::Device),
                     detail,
                     Some(stored),
                     effect,

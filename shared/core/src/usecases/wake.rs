@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::audit::Mover;
 use super::lifecycle;
 use super::purge::PurgeMessage;
 use crate::domain::job::JobTarget;
@@ -158,6 +159,7 @@ async fn wake(
                 device,
                 &found.record,
                 CommandStatus::PushSent,
+                Mover::Service,
                 None,
                 Update::new().set("push_message_id", receipt.message_id.as_str()),
             )
