@@ -103,6 +103,26 @@ async fn a_secret_that_was_put_reads_back() {
 }
 
 #[tokio::test]
+async fn a_deleted_secret_is_gone_from_secrets_manager_and_deleting_it_again_succeeds() {
+    let (store, _) = store();
+    store.put("t1/gone", "service-account-1").await.unwrap();
+    store.put("t1/kept", "service-account-2").await.unwrap();
+    store.delete("t1/gone").await.unwrap();
+    store.delete("t1/gone").await.unwrap();
+    assert_eq!(store.get("t1/gone").await.unwrap(), None);
+    let raw = secrets_client()
+        .get_secret_value()
+        .secret_id(format!("{}t1/gone", store.prefix()))
+        .send()
+        .await;
+    assert!(raw.is_err(), "Secrets Manager still holds it: {raw:?}");
+    assert_eq!(
+        store.get("t1/kept").await.unwrap().as_deref(),
+        Some("service-account-2")
+    );
+}
+
+#[tokio::test]
 async fn a_second_put_replaces_the_value_for_every_reader() {
     let (store, _) = store();
     store.put("t1/apns", "key-1").await.unwrap();

@@ -7,13 +7,13 @@ use std::time::Duration;
 use mdm_app::App;
 use mdm_core::domain::directory::{DIRECTORY_SHARDS, Identifier};
 use mdm_core::domain::{
-    DeviceCredential, EnrollRequest, GroupId, JobId, PolicyId, TenantId, TenantStatus,
+    DeviceCredential, EnrollRequest, GroupId, JobId, Platform, PolicyId, TenantId, TenantStatus,
 };
 use mdm_core::ports::{Operator, Query};
 use mdm_core::store::keys;
 use mdm_core::usecases::enrollment::{self, CreateTokenRequest};
 use mdm_core::usecases::tenants::{self, CreateTenant};
-use mdm_core::usecases::{apps, commands, fetch, groups, jobs, policies, settings};
+use mdm_core::usecases::{apps, commands, fetch, groups, jobs, policies, push_config, settings};
 use serde_json::json;
 
 fn operator() -> Operator {
@@ -124,6 +124,16 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
     apps::create(svc, &admin, req).await.unwrap();
     let set = serde_json::from_value(json!({"name": "Doomed", "time_zone": "UTC"})).unwrap();
     settings::set(svc, &admin, set).await.unwrap();
+    // Push credentials, kept in the secret store rather than the table.
+    let push = serde_json::from_value(
+        json!({"provider": "fcm", "credentials": mdm_tests::flow::push::service_account()}),
+    )
+    .unwrap();
+    push_config::set(svc, &admin, Platform::Android, push)
+        .await
+        .unwrap();
+    let secret = push_config::secret_name(&doomed, Platform::Android);
+    assert!(svc.secrets.get(&secret).await.unwrap().is_some());
     let (survivor, survivor_serial) = enroll(&app, "acme", 100).await;
 
     let view = tenants::delete(svc, &operator(), &doomed).await.unwrap();
@@ -165,6 +175,11 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
     assert!(is_empty(&app, keys::policies_pk(&doomed)).await);
     assert!(is_empty(&app, keys::policy_pk(&doomed, &policy)).await);
     assert!(is_empty(&app, keys::apps_pk(&doomed)).await);
+    assert_eq!(
+        svc.secrets.get(&secret).await.unwrap(),
+        None,
+        "the push credentials went with the tenant"
+    );
     assert!(
         svc.table
             .get(&keys::default_policy(&doomed), true)

@@ -224,6 +224,28 @@ impl SecretStore for SecretsManagerStore {
         cache.entries.remove(&id);
         result
     }
+
+    async fn delete(&self, name: &str) -> Result<(), StoreError> {
+        let id = self.id(name);
+        // No recovery window: the secret goes with the tenant's other data, now, and the name
+        // is free again at once.
+        let result = match self
+            .client
+            .delete_secret()
+            .secret_id(&id)
+            .force_delete_without_recovery(true)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) if is_not_found(&err) => Ok(()),
+            Err(err) => Err(secret_error(&id, err)),
+        };
+        let mut cache = self.cache();
+        cache.generation += 1;
+        cache.entries.remove(&id);
+        result
+    }
 }
 
 #[cfg(test)]

@@ -75,6 +75,19 @@ impl SecretStore for LocalSecrets {
         file.sync_all().map_err(io)?;
         std::fs::rename(&tmp, &path).map_err(io)
     }
+
+    async fn delete(&self, name: &str) -> Result<(), StoreError> {
+        let Some(path) = self.path(name) else {
+            let mut memory = self.memory.lock().unwrap_or_else(PoisonError::into_inner);
+            memory.remove(name);
+            return Ok(());
+        };
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io(e)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -102,6 +115,29 @@ mod tests {
                 .unwrap()
                 .unwrap();
             assert_eq!(file.metadata().unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_deleted_secret_is_gone_and_deleting_it_again_succeeds() {
+        let dir = tempfile::tempdir().unwrap();
+        for store in [
+            LocalSecrets::in_dir(dir.path().join("secrets")),
+            LocalSecrets::in_memory(),
+        ] {
+            store.put("tenants/acme/push/ios", "v1").await.unwrap();
+            store.put("tenants/other/push/ios", "kept").await.unwrap();
+            store.delete("tenants/acme/push/ios").await.unwrap();
+            store.delete("tenants/acme/push/ios").await.unwrap();
+            assert_eq!(store.get("tenants/acme/push/ios").await.unwrap(), None);
+            assert_eq!(
+                store
+                    .get("tenants/other/push/ios")
+                    .await
+                    .unwrap()
+                    .as_deref(),
+                Some("kept")
+            );
         }
     }
 }

@@ -13,4 +13,8 @@ pub trait SecretStore: Send + Sync {
 
     /// Creates the secret or replaces its value.
     async fn put(&self, name: &str, value: &str) -> Result<(), StoreError>;
+
+    /// Removes the secret for good (a deleted tenant's credentials must not outlive it);
+    /// removing one that does not exist succeeds, so a retried purge does not stop on it.
+    async fn delete(&self, name: &str) -> Result<(), StoreError>;
 }

@@ -13,6 +13,7 @@ use crate::ports::{Cond, Query, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{DirectoryRecord, InventoryRecord, attr, from_item};
+use crate::usecases::push_config::PushConfigRecord;
 
 /// Devices removed by one message (each is a handful of deletes).
 pub const DEVICES_PER_BATCH: usize = 10;
@@ -40,7 +41,7 @@ pub enum Stage {
     Audit,
     /// The command transitions' audit entries of shard `shard`.
     CommandAudit,
-    /// The push settings, then the tombstone.
+    /// The push settings with their credentials in the secret store, then the tombstone.
     Finish,
 }
 
@@ -274,6 +275,14 @@ async fn devices(
 /// in the platform's list too.
 async fn finish(svc: &Services, tenant: &TenantId) -> Result<(), Error> {
     let pk = keys::tenant(tenant).pk;
+    // The push credentials live in the secret store, named by the settings: removed first, so
+    // a retry after a crash still finds their names.
+    let mut q = Query::prefix(pk.clone(), keys::PUSH_PREFIX);
+    q.consistent = true;
+    for item in svc.table.query(q).await?.items {
+        let config: PushConfigRecord = from_item(&item)?;
+        svc.secrets.delete(&config.secret).await?;
+    }
     delete_page(svc, &pk, keys::PUSH_PREFIX, None).await?;
     svc.table
         .delete(&keys::default_policy(tenant), None)
