@@ -181,6 +181,7 @@ fn version_put(t: &TenantId, id: &PolicyId, r: &PolicyRecord) -> WriteOp {
         item: to_item(
             keys::policy_version(t, id, r.version),
             &PolicyVersionRecord {
+                name: Some(r.name.clone()),
                 document: r.document.clone(),
                 at: r.updated_at,
                 by: r.updated_by.clone(),
@@ -374,7 +375,7 @@ pub async fn assign_device(
             None => Cond::And(vec![Cond::Exists, Cond::Absent(attr::POLICY.into())]),
         }),
     }];
-    ops.extend(use_ops(svc, who, t, old.as_ref(), new.as_ref(), &scope));
+    ops.extend(use_ops(svc, who, t, old.as_ref(), new.as_ref(), &scope, None));
     ops.push(audit::entry(
         svc,
         who,
@@ -419,6 +420,7 @@ pub(crate) async fn assign_at_enrolment(
                     policy: p.to_string(),
                     at: svc.now(),
                     by: by.to_owned(),
+                    priority: None,
                 },
             ),
             cond: None,
@@ -473,7 +475,16 @@ pub async fn assign_group(
             None => Cond::And(vec![Cond::Exists, Cond::Absent(attr::POLICY.into())]),
         }),
     }];
-    ops.extend(use_ops(svc, who, t, old.as_ref(), new.as_ref(), &scope));
+    let priority = req.as_ref().map(|r| r.priority);
+    ops.extend(use_ops(
+        svc,
+        who,
+        t,
+        old.as_ref(),
+        new.as_ref(),
+        &scope,
+        priority,
+    ));
     ops.push(audit::entry(
         svc,
         who,
@@ -483,7 +494,7 @@ pub async fn assign_group(
             "policy.unassign"
         },
         format!("group/{g}"),
-        Some(json!({"policy": new, "previous": old, "priority": req.map(|r| r.priority)})),
+        Some(json!({"policy": new, "previous": old, "priority": priority})),
     ));
     write_assignment(svc, ops).await?;
     start_refresh(svc, t, &scope).await
@@ -510,6 +521,7 @@ pub async fn assign_default(
                     policy: p.to_string(),
                     at: svc.now(),
                     by: who.subject.clone(),
+                    priority: None,
                 },
             ),
             cond: Some(match &old {
@@ -522,7 +534,15 @@ pub async fn assign_default(
             cond: old.as_ref().map(|o| Cond::eq(attr::POLICY, o.as_str())),
         },
     }];
-    ops.extend(use_ops(svc, who, t, old.as_ref(), new.as_ref(), "TENANT"));
+    ops.extend(use_ops(
+        svc,
+        who,
+        t,
+        old.as_ref(),
+        new.as_ref(),
+        "TENANT",
+        None,
+    ));
     ops.push(audit::entry(
         svc,
         who,
@@ -539,7 +559,7 @@ pub async fn assign_default(
 }
 
 /// The assignment index's writes: the new policy must exist (checked in the transaction) and
-/// records its use; the old one's use goes.
+/// records its use (with a group's priority); the old one's use goes.
 fn use_ops(
     svc: &Services,
     who: &Principal,
@@ -547,6 +567,7 @@ fn use_ops(
     old: Option<&PolicyId>,
     new: Option<&PolicyId>,
     scope: &str,
+    priority: Option<i64>,
 ) -> Vec<WriteOp> {
     let mut ops = Vec::new();
     if let Some(o) = old
@@ -569,6 +590,7 @@ fn use_ops(
                     policy: n.to_string(),
                     at: svc.now(),
                     by: who.subject.clone(),
+                    priority,
                 },
             ),
             cond: None,
