@@ -19,6 +19,7 @@ use super::views::Listing;
 use super::wake::Outcome;
 use super::{ADMINS, READERS, audit, jobs, require_role};
 use crate::domain::device::short_text;
+use crate::domain::group::DeviceIds;
 use crate::domain::job::JobTarget;
 use crate::domain::policy::{PolicyDocument, parse_version};
 use crate::domain::time::rfc3339;
@@ -594,8 +595,26 @@ pub async fn assign_device(
 ) -> Result<EffectivePolicyView, Error> {
     require_role(who, ADMINS, "assign policies")?;
     let t = &who.tenant;
-    let Some(item) = svc.table.get(&keys::directory(t, d), true).await? else {
+    let new = req.map(|r| r.policy_id);
+    if !write_device_policy(svc, who, d, new.as_ref()).await? {
         return Err(Error::NotFound("device"));
+    }
+    recompute(svc, t, d).await?;
+    effective_view(svc, t, d).await
+}
+
+/// Writes a device's own policy (`None` takes it away): its directory entry, the assignment
+/// index and the audit entry, in one transaction. False when the tenant has no such device.
+/// The caller recomputes the device's effective policy.
+async fn write_device_policy(
+    svc: &Services,
+    who: &Principal,
+    d: &DeviceId,
+    new: Option<&PolicyId>,
+) -> Result<bool, Error> {
+    let t = &who.tenant;
+    let Some(item) = svc.table.get(&keys::directory(t, d), true).await? else {
+        return Ok(false);
     };
     let entry: DirectoryRecord = from_item(&item)?;
     let scope = format!("D#{d}");
@@ -603,7 +622,6 @@ pub async fn assign_device(
         .policy
         .as_deref()
         .and_then(|p| PolicyId::parse(p).ok());
-    let new = req.map(|r| r.policy_id);
     let mut ops = vec![WriteOp::Update {
         key: keys::directory(t, d),
         update: match &new {
@@ -615,7 +633,7 @@ pub async fn assign_device(
             None => Cond::And(vec![Cond::Exists, Cond::Absent(attr::POLICY.into())]),
         }),
     }];
-    ops.extend(use_ops(svc, who, t, old.as_ref(), new.as_ref(), &scope, None));
+    ops.extend(use_ops(svc, who, t, old.as_ref(), new, &scope, None));
     ops.push(audit::entry(
         svc,
         who,
@@ -628,8 +646,62 @@ pub async fn assign_device(
         Some(json!({"policy": new, "previous": old})),
     ));
     write_assignment(svc, ops).await?;
-    recompute(svc, t, d).await?;
-    effective_view(svc, t, d).await
+    Ok(true)
+}
+
+/// What assigning a policy to a list of devices did, each device in the order it was listed.
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
+pub struct DevicesAssigned {
+    /// The devices that now have the policy as their own.
+    pub assigned: Vec<String>,
+    /// The listed devices the tenant does not have: nothing was written for them.
+    pub not_found: Vec<String>,
+}
+
+/// Assigns a policy to each listed device as its own, as `assign_device` does one (replacing
+/// any other device policy, an audit entry each). Devices the tenant does not have are
+/// reported, not fatal. A single device is recomputed in the request, as `assign_device`
+/// does; more are refreshed through the queue, so a call naming 100 devices does 100 small
+/// transactions and one queue message, and no recomputation.
+pub async fn assign_devices(
+    svc: &Services,
+    who: &Principal,
+    p: &PolicyId,
+    req: DeviceIds,
+) -> Result<DevicesAssigned, Error> {
+    require_role(who, ADMINS, "assign policies")?;
+    req.validate()?;
+    let t = &who.tenant;
+    // An unknown policy is a 404 whatever the list names; each transaction checks it again,
+    // against a delete in between.
+    if load(svc, t, p, true).await?.is_none() {
+        return Err(Error::NotFound("policy"));
+    }
+    let mut assigned = Vec::new();
+    let mut out = DevicesAssigned::default();
+    let mut failed = None;
+    for d in &req.devices {
+        match write_device_policy(svc, who, d, Some(p)).await {
+            Ok(true) => assigned.push(d.clone()),
+            Ok(false) => out.not_found.push(d.to_string()),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    // Even when a write failed, the devices written before it are refreshed; a retry of the
+    // whole call writes them again (same result) and refreshes them again.
+    match assigned.as_slice() {
+        [] => {}
+        [one] => recompute(svc, t, one).await?,
+        many => refresh_devices(svc, t, many).await?,
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    out.assigned = assigned.iter().map(DeviceId::to_string).collect();
+    Ok(out)
 }
 
 /// Assigns the enrollment token's policy to a device it just enrolled (the caller recomputes).
