@@ -6,11 +6,13 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, State};
 use mdm_core::Services;
+use mdm_core::domain::group::DeviceIds;
+use mdm_core::domain::policy::parse_version;
 use mdm_core::domain::{DeviceId, GroupId, PolicyId};
 use mdm_core::usecases::groups::{self, GroupView};
 use mdm_core::usecases::policies::{
-    self, AssignGroupRequest, AssignRequest, DefaultPolicyView, EffectivePolicyView, PolicyRequest,
-    PolicyView,
+    self, AssignGroupRequest, AssignRequest, AssignmentView, DefaultPolicyView, DevicesAssigned,
+    EffectivePolicyView, PolicyRequest, PolicyVersionView, PolicyView,
 };
 use mdm_core::usecases::views::Listing;
 
@@ -78,6 +80,52 @@ pub(crate) async fn delete_policy(
 ) -> ApiResult<NoContent> {
     policies::delete(&svc, &who, &policy_id(&p)?).await?;
     Ok(NoContent)
+}
+
+pub(crate) async fn list_policy_versions(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(p): Path<String>,
+    QueryParams(page): QueryParams<PageParams>,
+) -> ApiResult<Json<Listing<PolicyVersionView>>> {
+    let limit = page.limit.unwrap_or(50);
+    Ok(Json(
+        policies::versions(&svc, &who, &policy_id(&p)?, page.cursor.as_deref(), limit).await?,
+    ))
+}
+
+pub(crate) async fn get_policy_version(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path((p, version)): Path<(String, String)>,
+) -> ApiResult<Json<PolicyVersionView>> {
+    // A malformed policy id cannot exist (404); a malformed version is the caller's mistake.
+    let p = policy_id(&p)?;
+    let version = parse_version("version", &version)?;
+    Ok(Json(policies::version(&svc, &who, &p, version).await?))
+}
+
+pub(crate) async fn list_policy_assignments(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(p): Path<String>,
+    QueryParams(page): QueryParams<PageParams>,
+) -> ApiResult<Json<Listing<AssignmentView>>> {
+    let limit = page.limit.unwrap_or(50);
+    Ok(Json(
+        policies::assignments(&svc, &who, &policy_id(&p)?, page.cursor.as_deref(), limit).await?,
+    ))
+}
+
+pub(crate) async fn assign_policy_to_devices(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(p): Path<String>,
+    JsonBody(req): JsonBody<DeviceIds>,
+) -> ApiResult<Json<DevicesAssigned>> {
+    Ok(Json(
+        policies::assign_devices(&svc, &who, &policy_id(&p)?, req).await?,
+    ))
 }
 
 pub(crate) async fn device_policy(

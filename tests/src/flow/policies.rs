@@ -468,3 +468,439 @@ pub async fn apply_policy_makes_the_agent_check_in_and_apply_at_once(s: &Stack) 
     let view = effective(s, "acme", &id).await;
     assert_eq!(view["up_to_date"], true);
 }
+
+/// A GET as `token`; returns status and body.
+async fn get_as(s: &Stack, token: &str, path: &str) -> (u16, Value) {
+    s.raw(Method::GET, path, Some(token), None).await
+}
+
+/// Every page of a listing read `limit` at a time, following `next_cursor` (which must need
+/// no escaping in a query string).
+async fn all_pages(s: &Stack, token: &str, path: &str, limit: usize) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..50 {
+        let mut page_path = format!("{path}?limit={limit}");
+        if let Some(c) = &cursor {
+            page_path.push_str(&format!("&cursor={c}"));
+        }
+        let (status, page) = get_as(s, token, &page_path).await;
+        assert_eq!(status, 200, "{page_path}: {page}");
+        let got = page["items"].as_array().expect("items");
+        assert!(got.len() <= limit, "{page}");
+        items.extend(got.iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => {
+                assert!(
+                    c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b':'),
+                    "{c}"
+                );
+                cursor = Some(c.to_owned());
+            }
+            None => return items,
+        }
+    }
+    panic!("{path} never ended");
+}
+
+/// Asserts a 400 `invalid_field` whose detail names `field`.
+fn invalid_field(status: u16, body: &Value, field: &str, what: &str) {
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_field")),
+        "{what}: {body}"
+    );
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with(&format!("{field}: "))),
+        "{what}: {body}"
+    );
+}
+
+fn not_found(status: u16, body: &Value, what: &str) {
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("not_found")),
+        "{what}: {body}"
+    );
+}
+
+pub async fn old_policy_versions_stay_readable_newest_first(s: &Stack) {
+    let admin = s.token("acme", Role::Admin);
+    let documents = [
+        json!({"restrictions": {"camera_disabled": true}}),
+        json!({"restrictions": {"camera_disabled": true, "nfc_disabled": true}}),
+        json!({"passcode": {"min_length": 6, "complexity": "numeric"}}),
+    ];
+    let (status, created) = s
+        .raw(
+            Method::POST,
+            "/v1/policies",
+            Some(&admin),
+            Some(json!({"name": "Field v1", "document": documents[0]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let policy = created["id"].as_str().expect("policy id").to_owned();
+    let mut updated = Vec::new();
+    for (n, document) in documents.iter().enumerate().skip(1) {
+        let v = put(
+            s,
+            "acme",
+            &format!("/v1/policies/{policy}"),
+            json!({"name": format!("Field v{}", n + 1), "document": document}),
+        )
+        .await;
+        updated.push(v);
+    }
+
+    // Readers see every version as it was written, the newest first.
+    let auditor = s.token("acme", Role::Auditor);
+    let versions = format!("/v1/policies/{policy}/versions");
+    let (status, listed) = get_as(s, &auditor, &versions).await;
+    assert_eq!(status, 200, "{listed}");
+    assert!(listed.get("next_cursor").is_none(), "{listed}");
+    let items = listed["items"].as_array().expect("items");
+    let seen: Vec<(i64, &str)> = items
+        .iter()
+        .map(|v| (v["version"].as_i64().unwrap(), v["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(seen, [(3, "Field v3"), (2, "Field v2"), (1, "Field v1")]);
+    for (v, document) in items.iter().rev().zip(&documents) {
+        assert_eq!(&v["document"], document, "{v}");
+        assert_eq!(v["created_by"], "admin@acme");
+    }
+    assert_eq!(items[2]["created_at"], created["created_at"]);
+    assert_eq!(items[0]["created_at"], updated[1]["updated_at"]);
+
+    // Paged one at a time, each version comes once; an operator reads them too.
+    let operator = s.token("acme", Role::Operator);
+    let paged = all_pages(s, &operator, &versions, 1).await;
+    assert_eq!(&paged, items);
+
+    // One version, by number.
+    let (status, first) = get_as(s, &auditor, &format!("{versions}/1")).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        (first["version"].as_i64(), first["name"].as_str()),
+        (Some(1), Some("Field v1"))
+    );
+    assert_eq!(first["document"], documents[0]);
+    let (status, second) = get_as(s, &auditor, &format!("{versions}/2")).await;
+    assert_eq!((status, &second), (200, &items[1]));
+
+    // A version never written is not found; a version that is not a number from 1 is refused.
+    let (status, body) = get_as(s, &auditor, &format!("{versions}/4")).await;
+    not_found(status, &body, "version 4");
+    for bad in ["0", "-1", "abc", "1.5", "1e3", "1000000"] {
+        let (status, body) = get_as(s, &auditor, &format!("{versions}/{bad}")).await;
+        invalid_field(status, &body, "version", bad);
+    }
+    for bad in ["abc", "0", "V%23000002", "device:x"] {
+        let (status, body) = get_as(s, &auditor, &format!("{versions}?cursor={bad}")).await;
+        invalid_field(status, &body, "cursor", bad);
+    }
+
+    // Another tenant, an unknown policy and end users see nothing.
+    let globex = s.token("globex", Role::Admin);
+    for path in [versions.clone(), format!("{versions}/1")] {
+        let (status, body) = get_as(s, &globex, &path).await;
+        not_found(status, &body, &path);
+    }
+    let (status, body) = get_as(s, &auditor, "/v1/policies/NOSUCHPOLICY/versions").await;
+    not_found(status, &body, "unknown policy");
+    let (status, _) = get_as(s, &s.token("acme", Role::User), &versions).await;
+    assert_eq!(status, 403);
+
+    // A deleted policy's versions are gone with it.
+    let (status, _) = s
+        .raw(
+            Method::DELETE,
+            &format!("/v1/policies/{policy}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    for path in [versions.clone(), format!("{versions}/1")] {
+        let (status, body) = get_as(s, &auditor, &path).await;
+        not_found(status, &body, &path);
+    }
+}
+
+pub async fn a_policy_s_assignments_name_its_devices_its_groups_and_the_tenant_default(s: &Stack) {
+    let (d1, _) = s.enroll_sink_device("acme", 2_000).await;
+    let (d2, _) = s.enroll_sink_device("acme", 2_001).await;
+    let policy = create_policy(
+        s,
+        "acme",
+        "Everywhere",
+        json!({"restrictions": {"roaming_disabled": true}}),
+    )
+    .await;
+    let other = create_policy(s, "acme", "Elsewhere", json!({})).await;
+    let group = create_group(s, "acme", "Drivers").await;
+    let auditor = s.token("acme", Role::Auditor);
+    let path = format!("/v1/policies/{policy}/assignments");
+    let (status, none) = get_as(s, &auditor, &path).await;
+    assert_eq!(status, 200, "{none}");
+    assert_eq!(none["items"], json!([]), "assigned nowhere yet");
+
+    let to_policy = json!({ "policy_id": policy });
+    for (path, body) in [
+        (format!("/v1/devices/{d1}/policy"), to_policy.clone()),
+        (format!("/v1/devices/{d2}/policy"), to_policy.clone()),
+        (
+            format!("/v1/groups/{group}/policy"),
+            json!({"policy_id": policy, "priority": 7}),
+        ),
+        ("/v1/default-policy".to_owned(), to_policy),
+    ] {
+        put(s, "acme", &path, body).await;
+    }
+
+    // Devices by id, then groups, then the tenant default, each with who assigned it and when.
+    let (status, listed) = get_as(s, &auditor, &path).await;
+    assert_eq!(status, 200, "{listed}");
+    let items = listed["items"].as_array().expect("items");
+    let mut devices = [d1.clone(), d2.clone()];
+    devices.sort();
+    let expected = [
+        json!({"target": "device", "device_id": devices[0]}),
+        json!({"target": "device", "device_id": devices[1]}),
+        json!({"target": "group", "group_id": group, "priority": 7}),
+        json!({"target": "tenant"}),
+    ];
+    assert_eq!(items.len(), expected.len(), "{listed}");
+    for (item, want) in items.iter().zip(&expected) {
+        for (field, value) in want.as_object().unwrap() {
+            assert_eq!(&item[field], value, "{item}");
+        }
+        assert_eq!(item["by"], "admin@acme", "{item}");
+        assert!(
+            item["at"]
+                .as_str()
+                .is_some_and(|at| time::OffsetDateTime::parse(
+                    at,
+                    &time::format_description::well_known::Rfc3339
+                )
+                .is_ok()),
+            "{item}"
+        );
+        let keys = item.as_object().unwrap().len();
+        assert_eq!(keys, want.as_object().unwrap().len() + 2, "{item}");
+    }
+
+    // Paged one at a time: each assignment once, and cursors need no escaping.
+    let paged = all_pages(s, &auditor, &path, 1).await;
+    assert_eq!(&paged, items);
+
+    // Moving a device to another policy and clearing the default take them off the list.
+    put(
+        s,
+        "acme",
+        &format!("/v1/devices/{d1}/policy"),
+        json!({"policy_id": other}),
+    )
+    .await;
+    let admin = s.token("acme", Role::Admin);
+    let (status, _) = s
+        .raw(Method::DELETE, "/v1/default-policy", Some(&admin), None)
+        .await;
+    assert_eq!(status, 200);
+    let (_, listed) = get_as(s, &auditor, &path).await;
+    let targets: Vec<(&str, Option<&str>)> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["target"].as_str().unwrap(),
+                i["device_id"].as_str().or(i["group_id"].as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            ("device", Some(d2.as_str())),
+            ("group", Some(group.as_str()))
+        ]
+    );
+    let (_, elsewhere) = get_as(s, &auditor, &format!("/v1/policies/{other}/assignments")).await;
+    assert_eq!(elsewhere["items"][0]["device_id"], d1.as_str());
+
+    // A cursor no listing returned, another tenant and an unknown policy are refused.
+    for bad in ["abc", "USE%23TENANT", "device:", "group:bad id", "3"] {
+        let (status, body) = get_as(s, &auditor, &format!("{path}?cursor={bad}")).await;
+        invalid_field(status, &body, "cursor", bad);
+    }
+    let (status, body) = get_as(s, &s.token("globex", Role::Admin), &path).await;
+    not_found(status, &body, "globex");
+    let (status, body) = get_as(s, &auditor, "/v1/policies/NOSUCHPOLICY/assignments").await;
+    not_found(status, &body, "unknown policy");
+}
+
+/// POST /v1/policies/{id}/devices as `token`.
+async fn assign_list(s: &Stack, token: &str, policy: &str, devices: Value) -> (u16, Value) {
+    s.raw(
+        Method::POST,
+        &format!("/v1/policies/{policy}/devices"),
+        Some(token),
+        Some(json!({ "devices": devices })),
+    )
+    .await
+}
+
+pub async fn a_policy_assigned_to_a_list_of_devices_reaches_each_of_them(s: &Stack) {
+    let (d1, cred1) = s.enroll_sink_device("acme", 2_010).await;
+    let (d2, _) = s.enroll_sink_device("acme", 2_011).await;
+    let (d3, _) = s.enroll_sink_device("acme", 2_012).await;
+    let (d4, _) = s.enroll_sink_device("acme", 2_013).await;
+    let (foreign, _) = s.enroll_sink_device("globex", 2_014).await;
+    let before = create_policy(s, "acme", "Before", json!({})).await;
+    put(
+        s,
+        "acme",
+        &format!("/v1/devices/{d1}/policy"),
+        json!({"policy_id": before}),
+    )
+    .await;
+    let policy = create_policy(
+        s,
+        "acme",
+        "Warehouse",
+        json!({"restrictions": {"camera_disabled": true}, "kiosk": {"apps": ["com.example.scanner"]}}),
+    )
+    .await;
+
+    // Three devices of the tenant, one it does not have and one of another tenant.
+    let admin = s.token("acme", Role::Admin);
+    let (status, answer) = assign_list(
+        s,
+        &admin,
+        &policy,
+        json!([d1, d2, "NOSUCHDEVICE", d3, foreign]),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["assigned"], json!([d1, d2, d3]));
+    assert_eq!(answer["not_found"], json!(["NOSUCHDEVICE", foreign]));
+
+    // Each listed device ends up with the policy as its own (d1's earlier one replaced),
+    // once the queue has refreshed it.
+    for d in [&d1, &d2, &d3] {
+        let e = settled(s, "acme", d, &[via(&policy, "device")]).await;
+        assert_eq!(
+            e["document"]["restrictions"],
+            json!({"camera_disabled": true})
+        );
+        assert_eq!(e["document"]["kiosk"]["apps"][0], "com.example.scanner");
+    }
+    let version = effective(s, "acme", &d1).await["version"].clone();
+    let checkin = s.api.checkin(&cred1, &json!({})).await.expect("check in");
+    assert_eq!(checkin["policy"]["version"], version, "{checkin}");
+    let untouched = effective(s, "acme", &d4).await;
+    assert_eq!(untouched["sources"], json!([]), "{untouched}");
+    let globex_view = effective(s, "globex", &foreign).await;
+    assert_eq!(globex_view["sources"], json!([]), "{globex_view}");
+
+    // The assignments say so, and the replaced policy is assigned nowhere any more.
+    let auditor = s.token("acme", Role::Auditor);
+    let (_, listed) = get_as(s, &auditor, &format!("/v1/policies/{policy}/assignments")).await;
+    let mut devices: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["device_id"].as_str().unwrap())
+        .collect();
+    devices.sort_unstable();
+    let mut want = [d1.as_str(), d2.as_str(), d3.as_str()];
+    want.sort_unstable();
+    assert_eq!(devices, want);
+    let (_, replaced) = get_as(s, &auditor, &format!("/v1/policies/{before}/assignments")).await;
+    assert_eq!(replaced["items"], json!([]), "{replaced}");
+
+    // Each device has its own audit entry, as a one-device assignment does.
+    for d in [&d1, &d2, &d3] {
+        let (status, log) = get_as(
+            s,
+            &auditor,
+            &format!("/v1/audit?action=policy.assign&device={d}"),
+        )
+        .await;
+        assert_eq!(status, 200, "{log}");
+        assert!(
+            log["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["target"] == format!("device/{d}")
+                    && e["detail"]["policy"] == policy.as_str()),
+            "{d}: {log}"
+        );
+    }
+
+    // A list of one is applied in the call itself, like PUT /v1/devices/{id}/policy.
+    let (status, answer) = assign_list(s, &admin, &policy, json!([d4])).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        (answer["assigned"].clone(), answer["not_found"].clone()),
+        (json!([d4]), json!([]))
+    );
+    assert_eq!(
+        sources(&effective(s, "acme", &d4).await),
+        [via(&policy, "device")]
+    );
+
+    // Assigning again changes nothing a reader sees.
+    let (status, again) = assign_list(s, &admin, &policy, json!([d1, d2])).await;
+    assert_eq!((status, &again["assigned"]), (200, &json!([d1, d2])));
+    assert_eq!(effective(s, "acme", &d1).await["version"], version);
+}
+
+pub async fn assigning_a_policy_to_a_list_refuses_bad_lists_unknown_policies_and_other_tenants(
+    s: &Stack,
+) {
+    let (d1, _) = s.enroll_sink_device("acme", 2_020).await;
+    let policy = create_policy(s, "acme", "Listed", json!({})).await;
+    let admin = s.token("acme", Role::Admin);
+
+    let many: Vec<String> = (0..101).map(|i| format!("D{i}")).collect();
+    for (devices, what) in [
+        (json!([d1, d1]), "a device twice"),
+        (json!([]), "no device"),
+        (json!(many), "101 devices"),
+    ] {
+        let (status, body) = assign_list(s, &admin, &policy, devices).await;
+        invalid_field(status, &body, "devices", what);
+    }
+    let (status, body) = assign_list(s, &admin, &policy, json!(["not an id"])).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_request")),
+        "{body}"
+    );
+
+    let (status, body) = assign_list(s, &admin, "NOSUCHPOLICY", json!([d1])).await;
+    not_found(status, &body, "unknown policy");
+    // Globex's admin cannot use acme's policy, even on a device id of acme's.
+    let globex = s.token("globex", Role::Admin);
+    let (status, body) = assign_list(s, &globex, &policy, json!([d1])).await;
+    not_found(status, &body, "globex");
+    let (status, body) =
+        assign_list(s, &s.token("acme", Role::Operator), &policy, json!([d1])).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+
+    // None of it assigned anything.
+    let view = effective(s, "acme", &d1).await;
+    assert_eq!(view["sources"], json!([]), "{view}");
+    let (_, listed) = get_as(
+        s,
+        &s.token("acme", Role::Auditor),
+        &format!("/v1/policies/{policy}/assignments"),
+    )
+    .await;
+    assert_eq!(listed["items"], json!([]), "{listed}");
+}

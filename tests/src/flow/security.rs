@@ -332,6 +332,7 @@ impl World {
             .replace("{job_id}", job)
             .replace("{policy_id}", policy)
             .replace("{catalogue_id}", app)
+            .replace("{version}", "1")
             .replace("{platform}", "android")
             .replace("{tenant_id}", MATRIX_TENANT);
         if template == "/v1/devices/lookup" {
@@ -493,7 +494,10 @@ async fn body_for(
         }
         ("POST" | "PUT", "/v1/groups" | "/v1/groups/{group_id}") => Some(json!({"name": "matrix"})),
         // A device id nobody has: the answer names only what the caller sent.
-        ("POST", p) if p.starts_with("/v1/groups/{group_id}/devices") => {
+        ("POST", p)
+            if p.starts_with("/v1/groups/{group_id}/devices")
+                || p == "/v1/policies/{policy_id}/devices" =>
+        {
             Some(json!({"devices": ["MATRIX0"]}))
         }
         ("POST", "/v1/policies") | ("PUT", "/v1/policies/{policy_id}") => Some(json!({

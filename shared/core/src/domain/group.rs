@@ -1,5 +1,5 @@
 //! Device groups' pure rules: what a group may be called, how many groups a device may be in
-//! and how many devices one membership call may name.
+//! and how many devices one call on a list of devices (membership, policy assignment) may name.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +11,8 @@ use crate::error::Error;
 /// in the same read), which bounds how many groups one device may belong to.
 pub const MAX_GROUPS_PER_DEVICE: usize = 25;
 
-/// Devices one add or remove call may name: each is its own small transaction.
+/// Devices one call on a list of devices (a group's add or remove, a policy's assignment) may
+/// name: each is its own small transaction.
 pub const MAX_DEVICES_PER_CALL: usize = 100;
 
 /// A group's name as shown to admins: 1 to 100 printable characters, kept as given.
@@ -19,8 +20,8 @@ pub fn validate_name(name: &str) -> Result<(), Error> {
     short_text("name", name, 100)
 }
 
-/// The devices named by an add or remove call: at least one, at most `MAX_DEVICES_PER_CALL`,
-/// each once.
+/// The devices named by a call on a list of devices: at least one, at most
+/// `MAX_DEVICES_PER_CALL`, each once.
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceIds {

@@ -17,6 +17,23 @@ use crate::error::Error;
 /// Largest policy document accepted (its JSON), well under the 400 KB of a stored item.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 
+/// Versions run from 1 (creation) up; the store keeps them as six digits so that their sort
+/// keys sort as numbers.
+pub const MAX_VERSION: i64 = 999_999;
+
+/// A version number as a caller writes it (a path segment, a listing's cursor): decimal digits
+/// only, 1 to `MAX_VERSION`. The message never repeats the input.
+pub fn parse_version(field: &str, raw: &str) -> Result<i64, Error> {
+    let digits = !raw.is_empty() && raw.len() <= 6 && raw.bytes().all(|b| b.is_ascii_digit());
+    match raw.parse::<i64>() {
+        Ok(v) if digits && (1..=MAX_VERSION).contains(&v) => Ok(v),
+        _ => Err(Error::invalid_field(
+            field,
+            format!("must be a whole number from 1 to {MAX_VERSION}"),
+        )),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PasscodeComplexity {
@@ -442,6 +459,28 @@ mod tests {
         let d: PolicyDocument = serde_json::from_value(v).map_err(|e| e.to_string())?;
         d.validate().map_err(|e| e.to_string())?;
         Ok(d)
+    }
+
+    #[test]
+    fn a_version_is_a_whole_number_from_one_to_the_width_of_its_key() {
+        assert_eq!(parse_version("version", "1"), Ok(1));
+        assert_eq!(parse_version("version", "000042"), Ok(42));
+        assert_eq!(parse_version("version", "999999"), Ok(MAX_VERSION));
+        for bad in [
+            "",
+            "0",
+            "-1",
+            "+1",
+            " 1",
+            "1.0",
+            "abc",
+            "1000000",
+            "99999999999999999999",
+        ] {
+            let err = parse_version("version", bad).unwrap_err();
+            assert_eq!(err.code(), "invalid_field", "{bad:?}");
+            assert!(err.to_string().starts_with("version: "), "{bad:?}: {err}");
+        }
     }
 
     #[test]

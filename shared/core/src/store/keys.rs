@@ -205,8 +205,21 @@ pub fn policy_pk(t: &TenantId, p: &PolicyId) -> String {
     format!("T#{t}#POL#{p}")
 }
 
+pub const POLICY_VERSION_PREFIX: &str = "V#";
+
+/// Zero-padded to six digits (`domain::policy::MAX_VERSION`), so that sort-key order is version
+/// order: a listing reads them newest first with one descending query.
+pub fn policy_version_sk(version: i64) -> String {
+    format!("{POLICY_VERSION_PREFIX}{version:06}")
+}
+
 pub fn policy_version(t: &TenantId, p: &PolicyId, version: i64) -> Key {
-    Key::new(policy_pk(t, p), format!("V#{version:06}"))
+    Key::new(policy_pk(t, p), policy_version_sk(version))
+}
+
+/// The version a version item's sort key names.
+pub fn version_of_sk(sk: &str) -> Option<i64> {
+    sk.strip_prefix(POLICY_VERSION_PREFIX)?.parse().ok()
 }
 
 pub const POLICY_USE_PREFIX: &str = "USE#";

@@ -392,6 +392,9 @@ pub struct PolicyRecord {
 /// One version of a policy, kept as it was written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PolicyVersionRecord {
+    /// The policy's name at this version; absent on versions written before it was kept here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub document: crate::domain::policy::PolicyDocument,
     pub at: i64,
     pub by: String,
@@ -403,6 +406,10 @@ pub struct PolicyUseRecord {
     pub policy: String,
     pub at: i64,
     pub by: String,
+    /// A group's priority, copied from the group in the same transaction, so the policy's
+    /// assignments list in one query; absent for other scopes and older group assignments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
 }
 
 /// Which assigned policy a device's effective policy took sections from.

@@ -19,12 +19,13 @@ use super::views::Listing;
 use super::wake::Outcome;
 use super::{ADMINS, READERS, audit, jobs, require_role};
 use crate::domain::device::short_text;
+use crate::domain::group::DeviceIds;
 use crate::domain::job::JobTarget;
-use crate::domain::policy::PolicyDocument;
+use crate::domain::policy::{PolicyDocument, parse_version};
 use crate::domain::time::rfc3339;
 use crate::domain::{DeviceId, DeviceState, GroupId, PolicyId, TenantId};
 use crate::error::{Error, StoreError};
-use crate::ports::{Cond, Principal, Query, Update, WriteOp};
+use crate::ports::{Cond, Item, Principal, Query, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{
@@ -181,6 +182,7 @@ fn version_put(t: &TenantId, id: &PolicyId, r: &PolicyRecord) -> WriteOp {
         item: to_item(
             keys::policy_version(t, id, r.version),
             &PolicyVersionRecord {
+                name: Some(r.name.clone()),
                 document: r.document.clone(),
                 at: r.updated_at,
                 by: r.updated_by.clone(),
@@ -231,6 +233,246 @@ pub async fn list(
         items,
         next_cursor: page.cursor,
     })
+}
+
+/// One version of a policy, as it was written.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PolicyVersionView {
+    pub version: i64,
+    /// The policy's name at this version; absent on versions written before names were kept
+    /// with them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub document: PolicyDocument,
+    /// When and by whom this version was written (its creation or the update that made it).
+    pub created_at: String,
+    pub created_by: String,
+}
+
+impl PolicyVersionView {
+    fn new(version: i64, r: PolicyVersionRecord) -> Self {
+        Self {
+            version,
+            name: r.name,
+            document: r.document,
+            created_at: rfc3339(r.at),
+            created_by: r.by,
+        }
+    }
+}
+
+/// A listing of a policy's own partition, its versions or its assignments: where its items
+/// are, in which order, and how its cursor (which callers pass in a query string) maps to the
+/// sort keys.
+struct PartitionListing<T> {
+    prefix: &'static str,
+    descending: bool,
+    /// A cursor as callers pass it: the sort key to resume after, or 400 on `cursor`.
+    resume_after: fn(&str) -> Result<String, Error>,
+    /// A sort key: the cursor callers see.
+    cursor_of: fn(&str) -> Result<String, StoreError>,
+    view: fn(&Item) -> Result<T, StoreError>,
+}
+
+/// One page of a listing of a policy's partition, one query. The policy item is read first:
+/// a deleted policy's versions and assignment items outlive it, so its partition alone cannot
+/// say whether it exists.
+async fn list_partition<T>(
+    svc: &Services,
+    who: &Principal,
+    id: &PolicyId,
+    listing: &PartitionListing<T>,
+    cursor: Option<&str>,
+    limit: usize,
+) -> Result<Listing<T>, Error> {
+    require_role(who, READERS, "read policies")?;
+    let t = &who.tenant;
+    if load(svc, t, id, false).await?.is_none() {
+        return Err(Error::NotFound("policy"));
+    }
+    let mut q = Query::prefix(keys::policy_pk(t, id), listing.prefix);
+    q.cursor = super::id_cursor(cursor, listing.resume_after)?;
+    q.descending = listing.descending;
+    q.limit = limit.clamp(1, 200);
+    let page = svc.table.query(q).await?;
+    let items = page
+        .items
+        .iter()
+        .map(listing.view)
+        .collect::<Result<_, StoreError>>()?;
+    Ok(Listing {
+        items,
+        next_cursor: page.cursor.as_deref().map(listing.cursor_of).transpose()?,
+    })
+}
+
+fn version_of(sk: &str) -> Result<i64, StoreError> {
+    keys::version_of_sk(sk).ok_or_else(|| StoreError::Corrupt(format!("policy version {sk}")))
+}
+
+/// A policy's versions, newest first. The cursor is a version number.
+pub async fn versions(
+    svc: &Services,
+    who: &Principal,
+    id: &PolicyId,
+    cursor: Option<&str>,
+    limit: usize,
+) -> Result<Listing<PolicyVersionView>, Error> {
+    let listing = PartitionListing {
+        prefix: keys::POLICY_VERSION_PREFIX,
+        descending: true,
+        resume_after: |c| parse_version("cursor", c).map(keys::policy_version_sk),
+        cursor_of: |sk| version_of(sk).map(|v| v.to_string()),
+        view: |i| {
+            Ok(PolicyVersionView::new(
+                version_of(&i.key.sk)?,
+                from_item(i)?,
+            ))
+        },
+    };
+    list_partition(svc, who, id, &listing, cursor, limit).await
+}
+
+/// One version of a policy.
+pub async fn version(
+    svc: &Services,
+    who: &Principal,
+    id: &PolicyId,
+    version: i64,
+) -> Result<PolicyVersionView, Error> {
+    require_role(who, READERS, "read policies")?;
+    let t = &who.tenant;
+    let Some(current) = load(svc, t, id, false).await? else {
+        return Err(Error::NotFound("policy"));
+    };
+    // No version past the current one was ever written: no read needed to say so.
+    let item = if version <= current.version {
+        svc.table
+            .get(&keys::policy_version(t, id, version), false)
+            .await?
+    } else {
+        None
+    };
+    match item {
+        Some(item) => Ok(PolicyVersionView::new(version, from_item(&item)?)),
+        None => Err(Error::NotFound("policy version")),
+    }
+}
+
+/// What a policy is assigned to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentTarget {
+    /// A device's own policy.
+    Device,
+    /// A group's members.
+    Group,
+    /// The tenant's default.
+    Tenant,
+}
+
+/// One place a policy is assigned.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct AssignmentView {
+    pub target: AssignmentTarget,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// A group's priority among its members' groups; absent for other targets and for group
+    /// assignments made before it was kept with them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+    /// When and by whom the policy was assigned there.
+    pub at: String,
+    pub by: String,
+}
+
+/// Where a policy is assigned, as its assignment item's sort key names it (`USE#D#<device>`,
+/// `USE#G#<group>`, `USE#TENANT`) and as the assignments listing's cursor spells it
+/// (`device:<id>`, `group:<id>`, `tenant`): a `#` would have to be escaped in a query string.
+#[derive(Debug, Clone, PartialEq)]
+enum Scope {
+    Device(DeviceId),
+    Group(GroupId),
+    Tenant,
+}
+
+impl Scope {
+    fn from_sk(sk: &str) -> Result<Self, StoreError> {
+        let corrupt = || StoreError::Corrupt(format!("policy assignment {sk}"));
+        let scope = sk
+            .strip_prefix(keys::POLICY_USE_PREFIX)
+            .ok_or_else(corrupt)?;
+        match scope.split_once('#') {
+            Some(("D", d)) => DeviceId::parse(d).map(Scope::Device),
+            Some(("G", g)) => GroupId::parse(g).map(Scope::Group),
+            None if scope == "TENANT" => Ok(Scope::Tenant),
+            _ => return Err(corrupt()),
+        }
+        .map_err(|_| corrupt())
+    }
+
+    fn sk(&self) -> String {
+        let scope = match self {
+            Scope::Device(d) => format!("D#{d}"),
+            Scope::Group(g) => format!("G#{g}"),
+            Scope::Tenant => "TENANT".to_owned(),
+        };
+        format!("{}{scope}", keys::POLICY_USE_PREFIX)
+    }
+
+    fn from_cursor(c: &str) -> Result<Self, Error> {
+        match c.split_once(':') {
+            Some(("device", d)) => DeviceId::parse(d).map(Scope::Device),
+            Some(("group", g)) => GroupId::parse(g).map(Scope::Group),
+            None if c == "tenant" => Ok(Scope::Tenant),
+            _ => Err(Error::Invalid("not a cursor".into())),
+        }
+    }
+
+    fn cursor(&self) -> String {
+        match self {
+            Scope::Device(d) => format!("device:{d}"),
+            Scope::Group(g) => format!("group:{g}"),
+            Scope::Tenant => "tenant".to_owned(),
+        }
+    }
+
+    fn view(self, r: PolicyUseRecord) -> AssignmentView {
+        let (target, device_id, group_id) = match self {
+            Scope::Device(d) => (AssignmentTarget::Device, Some(d.to_string()), None),
+            Scope::Group(g) => (AssignmentTarget::Group, None, Some(g.to_string())),
+            Scope::Tenant => (AssignmentTarget::Tenant, None, None),
+        };
+        AssignmentView {
+            target,
+            device_id,
+            group_id,
+            priority: r.priority.filter(|_| target == AssignmentTarget::Group),
+            at: rfc3339(r.at),
+            by: r.by,
+        }
+    }
+}
+
+/// Where a policy is assigned: its devices (by id), then its groups (by id), then the tenant
+/// default, read from the policy's own partition with one query a page.
+pub async fn assignments(
+    svc: &Services,
+    who: &Principal,
+    id: &PolicyId,
+    cursor: Option<&str>,
+    limit: usize,
+) -> Result<Listing<AssignmentView>, Error> {
+    let listing = PartitionListing {
+        prefix: keys::POLICY_USE_PREFIX,
+        descending: false,
+        resume_after: |c| Scope::from_cursor(c).map(|s| s.sk()),
+        cursor_of: |sk| Scope::from_sk(sk).map(|s| s.cursor()),
+        view: |i| Ok(Scope::from_sk(&i.key.sk)?.view(from_item(i)?)),
+    };
+    list_partition(svc, who, id, &listing, cursor, limit).await
 }
 
 /// Writes a new version, then refreshes every device the policy reaches (through the queue
@@ -353,8 +595,26 @@ pub async fn assign_device(
 ) -> Result<EffectivePolicyView, Error> {
     require_role(who, ADMINS, "assign policies")?;
     let t = &who.tenant;
-    let Some(item) = svc.table.get(&keys::directory(t, d), true).await? else {
+    let new = req.map(|r| r.policy_id);
+    if !write_device_policy(svc, who, d, new.as_ref()).await? {
         return Err(Error::NotFound("device"));
+    }
+    recompute(svc, t, d).await?;
+    effective_view(svc, t, d).await
+}
+
+/// Writes a device's own policy (`None` takes it away): its directory entry, the assignment
+/// index and the audit entry, in one transaction. False when the tenant has no such device.
+/// The caller recomputes the device's effective policy.
+async fn write_device_policy(
+    svc: &Services,
+    who: &Principal,
+    d: &DeviceId,
+    new: Option<&PolicyId>,
+) -> Result<bool, Error> {
+    let t = &who.tenant;
+    let Some(item) = svc.table.get(&keys::directory(t, d), true).await? else {
+        return Ok(false);
     };
     let entry: DirectoryRecord = from_item(&item)?;
     let scope = format!("D#{d}");
@@ -362,7 +622,6 @@ pub async fn assign_device(
         .policy
         .as_deref()
         .and_then(|p| PolicyId::parse(p).ok());
-    let new = req.map(|r| r.policy_id);
     let mut ops = vec![WriteOp::Update {
         key: keys::directory(t, d),
         update: match &new {
@@ -374,7 +633,7 @@ pub async fn assign_device(
             None => Cond::And(vec![Cond::Exists, Cond::Absent(attr::POLICY.into())]),
         }),
     }];
-    ops.extend(use_ops(svc, who, t, old.as_ref(), new.as_ref(), &scope));
+    ops.extend(use_ops(svc, who, t, old.as_ref(), new, &scope, None));
     ops.push(audit::entry(
         svc,
         who,
@@ -387,8 +646,62 @@ pub async fn assign_device(
         Some(json!({"policy": new, "previous": old})),
     ));
     write_assignment(svc, ops).await?;
-    recompute(svc, t, d).await?;
-    effective_view(svc, t, d).await
+    Ok(true)
+}
+
+/// What assigning a policy to a list of devices did, each device in the order it was listed.
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
+pub struct DevicesAssigned {
+    /// The devices that now have the policy as their own.
+    pub assigned: Vec<String>,
+    /// The listed devices the tenant does not have: nothing was written for them.
+    pub not_found: Vec<String>,
+}
+
+/// Assigns a policy to each listed device as its own, as `assign_device` does one (replacing
+/// any other device policy, an audit entry each). Devices the tenant does not have are
+/// reported, not fatal. A single device is recomputed in the request, as `assign_device`
+/// does; more are refreshed through the queue, so a call naming 100 devices does 100 small
+/// transactions and one queue message, and no recomputation.
+pub async fn assign_devices(
+    svc: &Services,
+    who: &Principal,
+    p: &PolicyId,
+    req: DeviceIds,
+) -> Result<DevicesAssigned, Error> {
+    require_role(who, ADMINS, "assign policies")?;
+    req.validate()?;
+    let t = &who.tenant;
+    // An unknown policy is a 404 whatever the list names; each transaction checks it again,
+    // against a delete in between.
+    if load(svc, t, p, true).await?.is_none() {
+        return Err(Error::NotFound("policy"));
+    }
+    let mut assigned = Vec::new();
+    let mut out = DevicesAssigned::default();
+    let mut failed = None;
+    for d in &req.devices {
+        match write_device_policy(svc, who, d, Some(p)).await {
+            Ok(true) => assigned.push(d.clone()),
+            Ok(false) => out.not_found.push(d.to_string()),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    // Even when a write failed, the devices written before it are refreshed; a retry of the
+    // whole call writes them again (same result) and refreshes them again.
+    match assigned.as_slice() {
+        [] => {}
+        [one] => recompute(svc, t, one).await?,
+        many => refresh_devices(svc, t, many).await?,
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    out.assigned = assigned.iter().map(DeviceId::to_string).collect();
+    Ok(out)
 }
 
 /// Assigns the enrollment token's policy to a device it just enrolled (the caller recomputes).
@@ -419,6 +732,7 @@ pub(crate) async fn assign_at_enrolment(
                     policy: p.to_string(),
                     at: svc.now(),
                     by: by.to_owned(),
+                    priority: None,
                 },
             ),
             cond: None,
@@ -473,7 +787,16 @@ pub async fn assign_group(
             None => Cond::And(vec![Cond::Exists, Cond::Absent(attr::POLICY.into())]),
         }),
     }];
-    ops.extend(use_ops(svc, who, t, old.as_ref(), new.as_ref(), &scope));
+    let priority = req.as_ref().map(|r| r.priority);
+    ops.extend(use_ops(
+        svc,
+        who,
+        t,
+        old.as_ref(),
+        new.as_ref(),
+        &scope,
+        priority,
+    ));
     ops.push(audit::entry(
         svc,
         who,
@@ -483,7 +806,7 @@ pub async fn assign_group(
             "policy.unassign"
         },
         format!("group/{g}"),
-        Some(json!({"policy": new, "previous": old, "priority": req.map(|r| r.priority)})),
+        Some(json!({"policy": new, "previous": old, "priority": priority})),
     ));
     write_assignment(svc, ops).await?;
     start_refresh(svc, t, &scope).await
@@ -510,6 +833,7 @@ pub async fn assign_default(
                     policy: p.to_string(),
                     at: svc.now(),
                     by: who.subject.clone(),
+                    priority: None,
                 },
             ),
             cond: Some(match &old {
@@ -522,7 +846,15 @@ pub async fn assign_default(
             cond: old.as_ref().map(|o| Cond::eq(attr::POLICY, o.as_str())),
         },
     }];
-    ops.extend(use_ops(svc, who, t, old.as_ref(), new.as_ref(), "TENANT"));
+    ops.extend(use_ops(
+        svc,
+        who,
+        t,
+        old.as_ref(),
+        new.as_ref(),
+        "TENANT",
+        None,
+    ));
     ops.push(audit::entry(
         svc,
         who,
@@ -539,7 +871,7 @@ pub async fn assign_default(
 }
 
 /// The assignment index's writes: the new policy must exist (checked in the transaction) and
-/// records its use; the old one's use goes.
+/// records its use (with a group's priority); the old one's use goes.
 fn use_ops(
     svc: &Services,
     who: &Principal,
@@ -547,6 +879,7 @@ fn use_ops(
     old: Option<&PolicyId>,
     new: Option<&PolicyId>,
     scope: &str,
+    priority: Option<i64>,
 ) -> Vec<WriteOp> {
     let mut ops = Vec::new();
     if let Some(o) = old
@@ -569,6 +902,7 @@ fn use_ops(
                     policy: n.to_string(),
                     at: svc.now(),
                     by: who.subject.clone(),
+                    priority,
                 },
             ),
             cond: None,

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use axum::Json;
 use mdm_core::domain::{
-    CommandId, DeviceId, EnrollmentTokenId, GroupId, JobId, Platform, PolicyId,
+    CommandId, DeviceId, EnrollmentTokenId, GroupId, JobId, Platform, PolicyId, policy,
 };
 use schemars::Schema;
 use serde_json::{Map, Value, json};
@@ -157,6 +157,9 @@ fn path_param_schema(name: &str) -> Value {
         "job_id" => "JobId",
         "policy_id" => "PolicyId",
         "platform" => "Platform",
+        "version" => {
+            return json!({"type": "integer", "minimum": 1, "maximum": policy::MAX_VERSION});
+        }
         _ => return json!({"type": "string"}),
     };
     json!({"$ref": format!("#/components/schemas/{component}")})
@@ -202,7 +205,8 @@ fn operation(
     if body.is_some() {
         errors.extend([400, 413, 415]);
     }
-    if !query.is_empty() {
+    // A malformed id in a path cannot exist (404); a malformed number is the caller's mistake.
+    if !query.is_empty() || path_params(route.path).any(|p| p == "version") {
         errors.push(400);
     }
     match route.caller {
