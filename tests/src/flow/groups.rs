@@ -155,6 +155,56 @@ pub async fn a_group_with_members_cannot_be_deleted_and_an_empty_one_can(s: &Sta
     assert_eq!(status, 404, "a deleted group takes no members");
 }
 
+/// Given an empty group with a policy, when it is deleted, then the policy is assigned nowhere
+/// and can itself be deleted.
+pub async fn a_deleted_group_takes_its_policy_assignment_with_it(s: &Stack) {
+    let admin = s.token("acme", Role::Admin);
+    let g = create_group(s, "acme", "Short-lived").await;
+    let (status, policy) = s
+        .raw(
+            Method::POST,
+            "/v1/policies",
+            Some(&admin),
+            Some(json!({"name": "short", "document": {"restrictions": {"camera_disabled": true}}})),
+        )
+        .await;
+    assert!(status < 300, "{policy}");
+    let p = policy["id"].as_str().unwrap();
+    let (status, body) = s
+        .raw(
+            Method::PUT,
+            &format!("/v1/groups/{g}/policy"),
+            Some(&admin),
+            Some(json!({"policy_id": p, "priority": 5})),
+        )
+        .await;
+    assert!(status < 300, "{body}");
+    let assignments = format!("/v1/policies/{p}/assignments");
+    let (_, before) = get(s, &assignments).await;
+    assert_eq!(before["items"][0]["group_id"], g.as_str(), "{before}");
+
+    let (status, _) = s
+        .raw(
+            Method::DELETE,
+            &format!("/v1/groups/{g}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert!(status < 300);
+    let (_, after) = get(s, &assignments).await;
+    assert_eq!(after["items"], json!([]), "{after}");
+    let (status, body) = s
+        .raw(
+            Method::DELETE,
+            &format!("/v1/policies/{p}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert!(status < 300, "the policy is in use nowhere: {body}");
+}
+
 pub async fn a_retired_device_leaves_its_groups(s: &Stack) {
     let (d1, _) = s.enroll_sink_device("acme", 74).await;
     let g = create_group(s, "acme", "Retiring").await;

@@ -72,6 +72,7 @@ macro_rules! every_backend_flow_cases {
             devices::retire_refuses_an_enrolled_device_and_hides_a_retired_one,
             groups::a_group_gathers_devices_and_the_fleet_listing_filters_by_it,
             groups::a_group_with_members_cannot_be_deleted_and_an_empty_one_can,
+            groups::a_deleted_group_takes_its_policy_assignment_with_it,
             groups::a_retired_device_leaves_its_groups,
             groups::group_names_and_member_lists_are_checked,
             jobs::a_group_job_reaches_each_member_and_counts_how_each_command_ended,

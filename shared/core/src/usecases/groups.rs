@@ -9,7 +9,7 @@ use super::views::{DeviceSummary, Listing};
 use super::{COMMANDERS, READERS, audit, require_role};
 use crate::domain::group::{DeviceIds, MAX_GROUPS_PER_DEVICE, validate_name};
 use crate::domain::time::rfc3339;
-use crate::domain::{DeviceId, DeviceState, GroupId, TenantId};
+use crate::domain::{DeviceId, DeviceState, GroupId, PolicyId, TenantId};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cmp, Cond, Principal, Query, Update, WriteOp};
 use crate::services::Services;
@@ -189,32 +189,53 @@ pub async fn rename(
 }
 
 /// Deletes an empty group. A group with members is refused (`group_not_empty`): deleting it
-/// would silently change what every job and listing filter naming it reaches.
+/// would silently change what every job and listing filter naming it reaches. The group's
+/// policy assignment goes with it, in the same transaction (conditional on the policy read),
+/// or the policy would stay "in use" by a group that no longer exists.
 pub async fn delete(svc: &Services, who: &Principal, g: &GroupId) -> Result<(), Error> {
     require_role(who, COMMANDERS, "manage groups")?;
-    let written = svc
-        .table
-        .transact(vec![
-            WriteOp::Delete {
-                key: keys::group(&who.tenant, g),
-                cond: Some(Cond::And(vec![
-                    Cond::Exists,
-                    Cond::Num(attr::MEMBERS.into(), Cmp::Le, 0),
-                ])),
-            },
-            audit::entry(svc, who, "group.delete", format!("group/{g}"), None),
-        ])
-        .await;
-    match written {
-        Ok(()) => Ok(()),
-        Err(StoreError::Precondition { .. }) => {
-            let record = load(svc, &who.tenant, g, true).await?;
-            Err(Error::GroupNotEmpty {
+    let t = &who.tenant;
+    for _ in 0..3 {
+        let record = load(svc, t, g, true).await?;
+        if record.members > 0 {
+            return Err(Error::GroupNotEmpty {
                 members: record.members,
-            })
+            });
         }
-        Err(e) => Err(e.into()),
+        let mut cond = vec![Cond::Exists, Cond::Num(attr::MEMBERS.into(), Cmp::Le, 0)];
+        let mut ops = Vec::new();
+        match record.policy.as_deref().map(PolicyId::parse) {
+            Some(Ok(p)) => {
+                cond.push(Cond::eq(attr::POLICY, p.as_str()));
+                ops.push(WriteOp::Delete {
+                    key: keys::policy_use(t, &p, &format!("G#{g}")),
+                    cond: None,
+                });
+            }
+            Some(Err(_)) => return Err(StoreError::Corrupt(format!("group {g}'s policy")).into()),
+            None => cond.push(Cond::Absent(attr::POLICY.into())),
+        }
+        ops.push(WriteOp::Delete {
+            key: keys::group(t, g),
+            cond: Some(Cond::And(cond)),
+        });
+        ops.push(audit::entry(
+            svc,
+            who,
+            "group.delete",
+            format!("group/{g}"),
+            None,
+        ));
+        match svc.table.transact(ops).await {
+            Ok(()) => return Ok(()),
+            // A member or a policy came in between: look again.
+            Err(StoreError::Precondition { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
+    Err(Error::Conflict(
+        "the group kept changing while being deleted; retry".into(),
+    ))
 }
 
 /// The group's members with their directory entries, in device id order.
