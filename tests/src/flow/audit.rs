@@ -21,6 +21,25 @@ async fn read(s: &Stack, query: &str) -> Vec<Value> {
     page["items"].as_array().expect("items").clone()
 }
 
+/// Every entry a filter (`query`, empty or ending in `&`) matches, read one per page.
+async fn one_per_page(s: &Stack, query: &str) -> Vec<Value> {
+    let auditor = s.token("acme", Role::Auditor);
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut q = format!("/v1/audit?{query}limit=1");
+        if let Some(c) = &cursor {
+            q.push_str(&format!("&cursor={c}"));
+        }
+        let (_, page) = s.raw(Method::GET, &q, Some(&auditor), None).await;
+        seen.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return seen,
+        }
+    }
+}
+
 pub async fn the_audit_log_filters_by_actor_action_device_and_time(s: &Stack) {
     let (d1, cred) = s.enroll_sink_device("acme", 40).await;
     let (d2, _) = s.enroll_sink_device("acme", 41).await;
@@ -82,21 +101,7 @@ pub async fn the_audit_log_filters_by_actor_action_device_and_time(s: &Stack) {
 
     // One entry per page, filtered: every matching entry exactly once.
     let auditor = s.token("acme", Role::Auditor);
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut q = "/v1/audit?action=command.queue&limit=1".to_owned();
-        if let Some(c) = &cursor {
-            q.push_str(&format!("&cursor={c}"));
-        }
-        let (_, page) = s.raw(Method::GET, &q, Some(&auditor), None).await;
-        seen.extend(page["items"].as_array().unwrap().iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
-    assert_eq!(seen, queued);
+    assert_eq!(one_per_page(s, "action=command.queue&").await, queued);
 
     // Every transition of c1 is an entry: fetched and acknowledged by the device (and pushed
     // by the service when the push got there first), each naming the state it left.
@@ -148,21 +153,7 @@ pub async fn the_audit_log_filters_by_actor_action_device_and_time(s: &Stack) {
     // The whole log, one entry per page: admin actions and transitions merged in one order,
     // each exactly once.
     let all = read(s, "limit=200").await;
-    let mut paged = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut q = "/v1/audit?limit=1".to_owned();
-        if let Some(c) = &cursor {
-            q.push_str(&format!("&cursor={c}"));
-        }
-        let (_, page) = s.raw(Method::GET, &q, Some(&auditor), None).await;
-        paged.extend(page["items"].as_array().unwrap().iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
-    assert_eq!(paged, all);
+    assert_eq!(one_per_page(s, "").await, all);
 
     for (query, field) in [
         ("cursor=yesterday", "cursor"),
