@@ -148,6 +148,26 @@ pub async fn queue_urls(max_receives: u32) -> provision::QueueUrls {
 /// Moto's record of the SNS endpoints for a device token: ARN, attributes and each message
 /// published to it by message id.
 pub async fn sns_endpoints_for(token: &str) -> Vec<serde_json::Value> {
+    sns_state("PlatformEndpoint")
+        .await
+        .into_iter()
+        .filter(|e| e["token"] == token)
+        .collect()
+}
+
+/// Whether SNS has this platform application (asked through its API: moto's state dump keeps
+/// deleted objects).
+pub async fn sns_has_platform_application(arn: &str) -> bool {
+    aws_sdk_sns::Client::new(&sdk_config())
+        .get_platform_application_attributes()
+        .platform_application_arn(arn)
+        .send()
+        .await
+        .is_ok()
+}
+
+/// Moto's SNS objects of one kind, from its state dump.
+async fn sns_state(kind: &str) -> Vec<serde_json::Value> {
     // data.json dumps every service's state; while other tests write (the flow suite runs in
     // parallel) moto sometimes fails that dump with a 500, so a few attempts are made.
     let mut data = serde_json::Value::Null;
@@ -164,13 +184,7 @@ pub async fn sns_endpoints_for(token: &str) -> Vec<serde_json::Value> {
             Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
         }
     }
-    data["sns"]["PlatformEndpoint"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|e| e["token"] == token)
-        .collect()
+    data["sns"][kind].as_array().cloned().unwrap_or_default()
 }
 
 /// The app on the AWS adapters: a fresh table and wake queue (with its dead-letter queue) in

@@ -21,3 +21,4 @@ macro_rules! flow_tests {
 mdm_tests::every_backend_flow_cases!(flow_tests);
 
 flow_tests!(push::a_tenant_on_sns_is_woken_through_its_own_platform_application);
+flow_tests!(push::a_deleted_tenant_on_sns_leaves_no_platform_application);

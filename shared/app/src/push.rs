@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
-use mdm_aws::{PlatformCredentials, SnsPlatform, SnsPusher, ensure_platform_application};
+use mdm_aws::{
+    PlatformCredentials, SnsPlatform, SnsPusher, delete_platform_application,
+    ensure_platform_application,
+};
 use mdm_core::domain::{Platform, TenantId};
 use mdm_core::error::{Error, PushError};
 use mdm_core::ports::{
@@ -161,6 +164,21 @@ impl PushProviders for Providers {
             }
         }
         Ok(Map::new())
+    }
+
+    async fn release(
+        &self,
+        provider: PushProvider,
+        attrs: &Map<String, Value>,
+    ) -> Result<(), Error> {
+        let arn = attrs.get(SNS_APP_ATTR).and_then(Value::as_str);
+        let (PushProvider::Sns, Some(arn)) = (provider, arn) else {
+            return Ok(());
+        };
+        let (client, _) = self.sns()?;
+        delete_platform_application(client, arn)
+            .await
+            .map_err(|e| Error::Unavailable(e.to_string()))
     }
 }
 

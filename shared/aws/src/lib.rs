@@ -12,5 +12,7 @@ pub mod sqs;
 pub use dynamo::DynamoTable;
 pub use secrets::SecretsManagerStore;
 pub use sns::SnsPusher;
-pub use sns_apps::{PlatformCredentials, SnsPlatform, ensure_platform_application};
+pub use sns_apps::{
+    PlatformCredentials, SnsPlatform, delete_platform_application, ensure_platform_application,
+};
 pub use sqs::SqsQueue;

@@ -153,6 +153,18 @@ pub async fn ensure_platform_application(
     Ok(arn)
 }
 
+/// Deletes a platform application and its endpoints (a deleted tenant's). SNS answers the
+/// delete of one that is already gone with success, so a retry goes through.
+pub async fn delete_platform_application(client: &Client, arn: &str) -> Result<(), PushError> {
+    client
+        .delete_platform_application()
+        .platform_application_arn(arn)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(sns_error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

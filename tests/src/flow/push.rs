@@ -194,6 +194,45 @@ pub async fn sns_is_refused_without_aws(s: &Stack) {
     );
 }
 
+/// Given a tenant that relays Android wakes through SNS, when the tenant is deleted, then its
+/// SNS platform application goes with the rest of its data.
+pub async fn a_deleted_tenant_on_sns_leaves_no_platform_application(s: &Stack) {
+    use super::tenants::{as_operator, register};
+    register(s, "snsgone", None).await;
+    let admin = s.token("snsgone", Role::Admin);
+    let (status, set) = s
+        .raw(
+            Method::PUT,
+            "/v1/push-config/android",
+            Some(&admin),
+            Some(json!({"provider": "sns", "credentials": service_account()})),
+        )
+        .await;
+    assert_eq!(status, 200, "{set}");
+    let app = set["attrs"]["platform_application_arn"]
+        .as_str()
+        .expect("an application arn")
+        .to_owned();
+    assert!(crate::moto::sns_has_platform_application(&app).await);
+
+    let (status, body) = as_operator(s, Method::DELETE, "/v1/tenants/snsgone", None).await;
+    assert_eq!(status, 200, "{body}");
+    let mut status = Value::Null;
+    for _ in 0..400 {
+        let (_, read) = as_operator(s, Method::GET, "/v1/tenants/snsgone", None).await;
+        status = read["status"].clone();
+        if status == "deleted" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "deleted", "the purge never finished");
+    assert!(
+        !crate::moto::sns_has_platform_application(&app).await,
+        "SNS still has {app}"
+    );
+}
+
 /// Given a tenant that relays Android wakes through SNS, when a command is queued for its
 /// device, then SNS publishes to the device's endpoint in the tenant's own platform
 /// application, and the command is recorded as pushed. Devices of tenants without settings

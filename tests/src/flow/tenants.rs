@@ -7,11 +7,16 @@ use serde_json::{Value, json};
 
 use crate::stack::Stack;
 
-async fn as_operator(s: &Stack, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+pub(crate) async fn as_operator(
+    s: &Stack,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     s.raw(method, path, Some(&s.platform_token()), body).await
 }
 
-async fn register(s: &Stack, id: &str, max_devices: Option<i64>) -> Value {
+pub(crate) async fn register(s: &Stack, id: &str, max_devices: Option<i64>) -> Value {
     let (status, body) = as_operator(
         s,
         Method::POST,

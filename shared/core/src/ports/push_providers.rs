@@ -52,4 +52,12 @@ pub trait PushProviders: Send + Sync {
         provider: PushProvider,
         credentials: &str,
     ) -> Result<Map<String, Value>, Error>;
+
+    /// Removes what `prepare` made (the attributes it returned say what), for a tenant that is
+    /// being deleted. Something already gone is not an error, so a retried purge goes on.
+    async fn release(
+        &self,
+        provider: PushProvider,
+        attrs: &Map<String, Value>,
+    ) -> Result<(), Error>;
 }

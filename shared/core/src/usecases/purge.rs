@@ -275,12 +275,16 @@ async fn devices(
 /// in the platform's list too.
 async fn finish(svc: &Services, tenant: &TenantId) -> Result<(), Error> {
     let pk = keys::tenant(tenant).pk;
-    // The push credentials live in the secret store, named by the settings: removed first, so
-    // a retry after a crash still finds their names.
+    // What the push settings name lives elsewhere (the provider's resources, such as an SNS
+    // platform application, and the credentials in the secret store): removed first, so a
+    // retry after a crash still finds the names.
     let mut q = Query::prefix(pk.clone(), keys::PUSH_PREFIX);
     q.consistent = true;
     for item in svc.table.query(q).await?.items {
         let config: PushConfigRecord = from_item(&item)?;
+        svc.push_providers
+            .release(config.provider, &config.attrs)
+            .await?;
         svc.secrets.delete(&config.secret).await?;
     }
     delete_page(svc, &pk, keys::PUSH_PREFIX, None).await?;
