@@ -194,12 +194,9 @@ pub async fn sns_is_refused_without_aws(s: &Stack) {
     );
 }
 
-/// Given a tenant that relays Android wakes through SNS, when the tenant is deleted, then its
-/// SNS platform application goes with the rest of its data.
-pub async fn a_deleted_tenant_on_sns_leaves_no_platform_application(s: &Stack) {
-    use super::tenants::{as_operator, register};
-    register(s, "snsgone", None).await;
-    let admin = s.token("snsgone", Role::Admin);
+/// Sets the tenant's Android wakes to go through SNS; returns the platform application's ARN.
+async fn relay_android_through_sns(s: &Stack, tenant: &str) -> String {
+    let admin = s.token(tenant, Role::Admin);
     let (status, set) = s
         .raw(
             Method::PUT,
@@ -209,24 +206,23 @@ pub async fn a_deleted_tenant_on_sns_leaves_no_platform_application(s: &Stack) {
         )
         .await;
     assert_eq!(status, 200, "{set}");
-    let app = set["attrs"]["platform_application_arn"]
+    set["attrs"]["platform_application_arn"]
         .as_str()
-        .expect("an application arn")
-        .to_owned();
+        .unwrap_or_else(|| panic!("no platform application: {set}"))
+        .to_owned()
+}
+
+/// Given a tenant that relays Android wakes through SNS, when the tenant is deleted, then its
+/// SNS platform application goes with the rest of its data.
+pub async fn a_deleted_tenant_on_sns_leaves_no_platform_application(s: &Stack) {
+    use super::tenants::{as_operator, register, wait_until_deleted};
+    register(s, "snsgone", None).await;
+    let app = relay_android_through_sns(s, "snsgone").await;
     assert!(crate::moto::sns_has_platform_application(&app).await);
 
     let (status, body) = as_operator(s, Method::DELETE, "/v1/tenants/snsgone", None).await;
     assert_eq!(status, 200, "{body}");
-    let mut status = Value::Null;
-    for _ in 0..400 {
-        let (_, read) = as_operator(s, Method::GET, "/v1/tenants/snsgone", None).await;
-        status = read["status"].clone();
-        if status == "deleted" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(status, "deleted", "the purge never finished");
+    wait_until_deleted(s, "snsgone").await;
     assert!(
         !crate::moto::sns_has_platform_application(&app).await,
         "SNS still has {app}"
@@ -238,20 +234,9 @@ pub async fn a_deleted_tenant_on_sns_leaves_no_platform_application(s: &Stack) {
 /// application, and the command is recorded as pushed. Devices of tenants without settings
 /// keep their default (here, the local sink).
 pub async fn a_tenant_on_sns_is_woken_through_its_own_platform_application(s: &Stack) {
-    let admin = s.token("acme", Role::Admin);
-    let (status, set) = s
-        .raw(
-            Method::PUT,
-            "/v1/push-config/android",
-            Some(&admin),
-            Some(json!({"provider": "sns", "credentials": service_account()})),
-        )
-        .await;
-    assert_eq!(status, 200, "{set}");
-    let app = set["attrs"]["platform_application_arn"]
-        .as_str()
-        .unwrap_or_default();
-    assert!(app.contains("app/GCM/"), "{set}");
+    let app = relay_android_through_sns(s, "acme").await;
+    let app = app.as_str();
+    assert!(app.contains("app/GCM/"), "{app}");
     let push_token = format!("fcm-{}", crate::moto::unique_name("token"));
     let token = s.enrollment_token("acme", 1).await;
     let body = mdm_app::agent::SimDevice::enrollment_body(7, &token, "android", &push_token);

@@ -16,6 +16,21 @@ pub(crate) async fn as_operator(
     s.raw(method, path, Some(&s.platform_token()), body).await
 }
 
+/// Waits (bounded) until a tenant being deleted has been purged to its `deleted` tombstone.
+pub(crate) async fn wait_until_deleted(s: &Stack, id: &str) {
+    let path = format!("/v1/tenants/{id}");
+    let mut last = Value::Null;
+    for _ in 0..400 {
+        let (_, read) = as_operator(s, Method::GET, &path, None).await;
+        if read["status"] == "deleted" {
+            return;
+        }
+        last = read;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the purge of {id} never finished: {last}");
+}
+
 pub(crate) async fn register(s: &Stack, id: &str, max_devices: Option<i64>) -> Value {
     let (status, body) = as_operator(
         s,
@@ -425,16 +440,7 @@ pub async fn a_deleted_tenant_is_refused_at_once_and_ends_deleted_for_good(s: &S
         (403, Some("tenant_suspended"))
     );
 
-    let mut last = Value::Null;
-    for _ in 0..400 {
-        let (_, read) = as_operator(s, Method::GET, "/v1/tenants/doomed", None).await;
-        if read["status"] == "deleted" {
-            last = read;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(last["status"], "deleted", "the purge never finished");
+    wait_until_deleted(s, "doomed").await;
     for (method, path) in [
         (Method::POST, "/v1/tenants/doomed/resume"),
         (Method::POST, "/v1/tenants/doomed/suspend"),

@@ -41,7 +41,8 @@ pub enum Stage {
     Audit,
     /// The command transitions' audit entries of shard `shard`.
     CommandAudit,
-    /// The push settings with their credentials in the secret store, then the tombstone.
+    /// The push settings with what they name elsewhere (the provider's resources, the
+    /// credentials in the secret store), then the tombstone.
     Finish,
 }
 
