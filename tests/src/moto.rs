@@ -191,6 +191,11 @@ async fn sns_state(kind: &str) -> Vec<serde_json::Value> {
 /// the emulator, the HS256 test key, and wakes of tenants without push settings going to the
 /// local push sink (no provider is reachable from a test).
 pub async fn aws_app() -> mdm_app::App {
+    aws_app_on(std::sync::Arc::new(mdm_core::ports::SystemClock)).await
+}
+
+/// The same on an injected clock.
+pub async fn aws_app_on(clock: std::sync::Arc<dyn mdm_core::ports::Clock>) -> mdm_app::App {
     let mut cfg = mdm_app::AppConfig::for_tests(crate::stack::TEST_SECRET);
     let table = table().await;
     let queue = queue_urls(cfg.queue_max_receives).await;
@@ -201,7 +206,7 @@ pub async fn aws_app() -> mdm_app::App {
     mdm_app::aws::build(
         &cfg,
         &sdk_config(),
-        std::sync::Arc::new(mdm_core::ports::SystemClock),
+        clock,
         std::sync::Arc::new(mdm_core::ports::UlidIds::default()),
         Some(std::sync::Arc::new(mdm_embedded::LocalPusher::new())),
     )

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use mdm_app::agent::{Api, CallError};
 use mdm_core::auth::{DevClaims, mint_hs256, mint_platform_hs256};
 use mdm_core::domain::{Role, TenantId};
+use mdm_core::ports::{Clock, ManualClock, SystemClock, UlidIds};
 use mdm_embedded::LocalPusher;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -21,6 +22,10 @@ pub struct Stack {
     pub api: Api,
     /// The local push sink, where the backend has one.
     pub pusher: Option<Arc<LocalPusher>>,
+    /// The app's services, for what a timer or a schedule runs (the compliance sweep).
+    pub services: Arc<mdm_core::Services>,
+    /// The injected clock, on stacks built on one (`*_on_clock`).
+    pub clock: Option<Arc<ManualClock>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -38,6 +43,7 @@ impl Stack {
         let base = format!("http://{}", listener.local_addr().expect("local addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let pusher = app.pusher.clone();
+        let services = app.services.clone();
         let server = tokio::spawn(async move {
             let _ = app
                 .serve(listener, async {
@@ -52,6 +58,8 @@ impl Stack {
             api: Api::with_timeout(&base, std::time::Duration::from_secs(120)),
             base,
             pusher,
+            services,
+            clock: None,
             shutdown: Some(tx),
             server: Some(server),
         }
@@ -61,6 +69,44 @@ impl Stack {
     pub async fn embedded_in_memory() -> Self {
         let cfg = mdm_app::AppConfig::for_tests(TEST_SECRET);
         Self::serve(mdm_app::App::build(&cfg).expect("build app")).await
+    }
+
+    /// An in-memory embedded stack whose clock starts now and moves only when the test says.
+    pub async fn embedded_on_clock() -> Self {
+        let clock = Arc::new(ManualClock::new(SystemClock.now_ms()));
+        let app = mdm_app::App::build_with(
+            &mdm_app::AppConfig::for_tests(TEST_SECRET),
+            clock.clone(),
+            Arc::new(UlidIds::default()),
+        )
+        .expect("build app");
+        let mut s = Self::serve(app).await;
+        s.clock = Some(clock);
+        s
+    }
+
+    /// The AWS adapters on moto, on a clock that starts now and moves only when told.
+    pub async fn aws_on_moto_on_clock() -> Self {
+        let clock = Arc::new(ManualClock::new(SystemClock.now_ms()));
+        let app = crate::moto::aws_app_on(clock.clone()).await;
+        let mut s = Self::serve_as("aws", app).await;
+        s.clock = Some(clock);
+        s
+    }
+
+    /// Moves the injected clock on.
+    pub fn advance_secs(&self, secs: i64) {
+        self.clock
+            .as_ref()
+            .expect("a stack built on a clock")
+            .advance_secs(secs);
+    }
+
+    /// Runs the compliance sweep now, as its timer or schedule would.
+    pub async fn sweep(&self) -> mdm_core::usecases::compliance_sweep::Swept {
+        mdm_core::usecases::compliance_sweep::sweep(&self.services)
+            .await
+            .expect("sweep")
     }
 
     /// A stack on the AWS adapters: a fresh DynamoDB table and SQS wake queue (with its

@@ -2,8 +2,8 @@
 //! HTTP on loopback: the same cases as on the embedded backend.
 
 use mdm_tests::flow::{
-    apps, audit, catalogue, devices, errors, groups, idempotency, jobs, jwt_attacks, lifecycle,
-    openapi, policies, push, security, self_service, tenancy, tenants, tokens,
+    apps, audit, catalogue, compliance, devices, errors, groups, idempotency, jobs, jwt_attacks,
+    lifecycle, openapi, policies, push, security, self_service, tenancy, tenants, tokens,
 };
 use mdm_tests::stack::Stack;
 
@@ -19,6 +19,19 @@ macro_rules! flow_tests {
 }
 
 mdm_tests::every_backend_flow_cases!(flow_tests);
+
+macro_rules! clocked_flow_tests {
+    ($($module:ident :: $name:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let stack = Stack::aws_on_moto_on_clock().await;
+            $module::$name(&stack).await;
+            stack.stop().await;
+        }
+    )*};
+}
+
+mdm_tests::every_backend_clocked_flow_cases!(clocked_flow_tests);
 
 flow_tests!(push::a_tenant_on_sns_is_woken_through_its_own_platform_application);
 flow_tests!(push::a_deleted_tenant_on_sns_leaves_no_platform_application);

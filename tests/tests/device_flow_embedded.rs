@@ -1,8 +1,8 @@
 //! The end-to-end flow suite against the embedded backend, over real HTTP on loopback.
 
 use mdm_tests::flow::{
-    apps, audit, catalogue, devices, errors, groups, idempotency, jobs, jwt_attacks, lifecycle,
-    openapi, policies, push, security, self_service, tenancy, tenants, tokens,
+    apps, audit, catalogue, compliance, devices, errors, groups, idempotency, jobs, jwt_attacks,
+    lifecycle, openapi, policies, push, security, self_service, tenancy, tenants, tokens,
 };
 use mdm_tests::stack::Stack;
 
@@ -18,5 +18,18 @@ macro_rules! flow_tests {
 }
 
 mdm_tests::every_backend_flow_cases!(flow_tests);
+
+macro_rules! clocked_flow_tests {
+    ($($module:ident :: $name:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let stack = Stack::embedded_on_clock().await;
+            $module::$name(&stack).await;
+            stack.stop().await;
+        }
+    )*};
+}
+
+mdm_tests::every_backend_clocked_flow_cases!(clocked_flow_tests);
 
 flow_tests!(push::sns_is_refused_without_aws);

@@ -80,12 +80,34 @@ pub async fn drain_once(svc: &Services, queue: &dyn Queue, wait: Duration) -> us
     batch.len()
 }
 
-/// Runs the consumer until `stop` turns true.
+/// How often the local process runs the compliance sweep (the scheduled function's rate on
+/// AWS is in infra/template.yaml).
+pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// Runs the consumer, and the compliance sweep on its timer, until `stop` turns true.
 pub async fn run(svc: Arc<Services>, queue: Arc<dyn Queue>, mut stop: watch::Receiver<bool>) {
+    let mut sweep = tokio::time::interval(SWEEP_EVERY);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = stop.changed() => if *stop.borrow() { break },
+            _ = sweep.tick() => sweep_once(&svc).await,
             _ = drain_once(&svc, queue.as_ref(), Duration::from_secs(1)) => {}
         }
+    }
+}
+
+/// One compliance sweep; a failure is logged and the next tick tries again.
+pub async fn sweep_once(svc: &Services) {
+    match mdm_core::usecases::compliance_sweep::sweep(svc).await {
+        Ok(swept) if swept.devices > 0 => {
+            tracing::info!(
+                slots = swept.slots,
+                devices = swept.devices,
+                "compliance sweep"
+            )
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "compliance sweep failed; the next one retries"),
     }
 }

@@ -2,6 +2,7 @@
 //! serves them all, so both run the very same handlers.
 
 pub mod app_routes;
+pub mod compliance_routes;
 pub mod device_routes;
 pub mod extract;
 pub mod group_routes;

@@ -17,8 +17,9 @@ use mdm_core::usecases::{ADMINS, AUDIT_READERS, COMMANDERS, READERS, USERS};
 use crate::guard::{Edge, guard};
 use crate::openapi::{self, Described};
 use crate::{
-    app_routes as app, device_routes as device, group_routes as group, me_routes as me,
-    platform_routes as platform, policy_routes as policy, tenant_routes as tenant,
+    app_routes as app, compliance_routes as compliance, device_routes as device,
+    group_routes as group, me_routes as me, platform_routes as platform, policy_routes as policy,
+    tenant_routes as tenant,
 };
 
 /// The Lambda function (and API Gateway integration) that serves a route.
@@ -304,6 +305,56 @@ pub static ROUTES: &[Route] = &[
         summary: "read the tenant's audit log",
         idempotent: false,
         endpoint: endpoint!(get, tenant::list_audit),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/alerts",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "read the tenant's alerts (compliance ladders, data usage), newest first",
+        idempotent: false,
+        endpoint: endpoint!(get, compliance::list_alerts),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/devices/{device_id}/alerts",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "read a device's alerts, newest first",
+        idempotent: false,
+        endpoint: endpoint!(get, compliance::device_alerts),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/devices/{device_id}/compliance",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "read a device's compliance: failing rules, their ladders and what comes next",
+        idempotent: false,
+        endpoint: endpoint!(get, compliance::device_compliance),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/devices/{device_id}/lost",
+        function: Function::Commands,
+        caller: Caller::Tenant(COMMANDERS),
+        body_limit: 4 * KIB,
+        summary: "report a device lost: lost mode, locate and lock, queued together",
+        idempotent: true,
+        endpoint: endpoint!(post, compliance::report_lost),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/me/devices/{device_id}/lost",
+        function: Function::Commands,
+        caller: Caller::Tenant(USERS),
+        body_limit: 4 * KIB,
+        summary: "report one's own device lost: lost mode, locate and lock",
+        idempotent: true,
+        endpoint: endpoint!(post, compliance::report_my_device_lost),
     },
     Route {
         method: Method::GET,

@@ -102,7 +102,7 @@ pub(crate) struct DeviceListParams {
     last_seen_after: Option<String>,
 }
 
-fn device_id(raw: &str) -> Result<DeviceId, mdm_core::Error> {
+pub(crate) fn device_id(raw: &str) -> Result<DeviceId, mdm_core::Error> {
     path_id(raw, DeviceId::parse, "device")
 }
 

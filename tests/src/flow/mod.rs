@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod audit;
 pub mod catalogue;
+pub mod compliance;
 pub mod devices;
 pub mod errors;
 pub mod groups;
@@ -20,6 +21,23 @@ pub mod self_service;
 pub mod tenancy;
 pub mod tenants;
 pub mod tokens;
+
+/// Calls `$m!` with every flow case that runs on an injected clock (`Stack::*_on_clock`), on
+/// every backend.
+#[macro_export]
+macro_rules! every_backend_clocked_flow_cases {
+    ($m:ident) => {
+        $m!(
+            compliance::an_os_downgrade_notifies_at_once_blocks_after_the_delay_and_compliance_lifts_the_block,
+            compliance::a_sim_swap_locks_the_device_within_one_check_in_and_alerts_the_admins,
+            compliance::a_data_cap_raises_each_threshold_once_per_month_and_acts_at_the_cap,
+            compliance::a_device_that_stops_checking_in_is_found_by_the_sweep,
+            compliance::alerts_and_compliance_are_confined_to_their_tenant,
+            compliance::a_bad_rule_names_its_field_and_changes_nothing,
+            compliance::a_device_reported_lost_gets_lost_mode_locate_and_lock,
+        );
+    };
+}
 
 /// Calls `$m!` with every flow case that holds on every backend, so each backend's test file
 /// runs the same list (and a case added here runs everywhere).

@@ -511,6 +511,7 @@ async fn body_for(
             Some(json!({"policy_id": policy, "priority": 1}))
         }
         ("POST", "/v1/me/enrollment-tokens") => Some(json!({"label": "matrix"})),
+        ("POST", p) if p.ends_with("/lost") => Some(json!({"message": "matrix"})),
         ("POST", "/v1/me/devices/{device_id}/commands") => {
             Some(json!({"command": {"type": "locate"}}))
         }

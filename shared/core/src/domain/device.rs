@@ -147,6 +147,9 @@ pub struct CheckinRequest {
     /// The version of the policy the device has applied (as it was sent in a check-in reply).
     #[serde(default)]
     pub policy_version: Option<String>,
+    /// Mobile data used this month, for a data cap rule.
+    #[serde(default)]
+    pub data_usage: Option<super::compliance::DataUsage>,
 }
 
 impl CheckinRequest {
@@ -175,6 +178,9 @@ impl CheckinRequest {
         }
         if let Some(l) = &self.location {
             l.validate()?;
+        }
+        if let Some(u) = &self.data_usage {
+            u.validate()?;
         }
         if let Some(t) = &self.push_token {
             push_token(t)?;

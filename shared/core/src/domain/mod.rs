@@ -1,6 +1,7 @@
 //! Domain types: identifiers, devices, commands and their lifecycle.
 
 pub mod command;
+pub mod compliance;
 pub mod credential;
 pub mod device;
 pub mod directory;

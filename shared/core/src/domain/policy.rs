@@ -245,6 +245,9 @@ pub struct PolicyDocument {
     /// Managed configuration per app id (up to 50 apps, each a JSON object of at most 4 KiB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_config: Option<BTreeMap<String, Map<String, Value>>>,
+    /// Rules the device must meet, each with its escalation ladder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compliance: Option<super::compliance::ComplianceRules>,
 }
 
 fn bad(field: &str, message: &str) -> Error {
@@ -376,6 +379,9 @@ impl PolicyDocument {
                 }
             }
         }
+        if let Some(rules) = &self.compliance {
+            rules.validate()?;
+        }
         if serde_json::to_vec(self).map_or(usize::MAX, |v| v.len()) > MAX_DOCUMENT_BYTES {
             return Err(bad("document", "must be at most 64 KiB of JSON"));
         }
@@ -437,6 +443,7 @@ impl PolicyDocument {
             take(&mut out.apps, &d.apps);
             take(&mut out.kiosk, &d.kiosk);
             take(&mut out.app_config, &d.app_config);
+            take(&mut out.compliance, &d.compliance);
         }
         out
     }

@@ -31,6 +31,16 @@
 //! | required app marker  | `T#<t>#APPS`           | `R#<platform>#<catalogue id>` |
 //! | registered tenant    | `PLATFORM#TENANTS`     | `<t>`           |
 //! | devices of a user    | `T#<t>#OWN#<sha256(subject)>` | `<device id>` |
+//! | compliance state     | `T#<t>#D#<d>`          | `K`             |
+//! | alert                | `T#<t>#ALERT#<shard>`  | `<ms>#<id>`     |
+//! | due evaluation       | `DUE#<slot>#<shard>`   | `<ms>#<t>#<d>`  |
+//! | slot with due entries| `PLATFORM#DUE`         | `<slot>`        |
+//!
+//! Due evaluations are the second exception to the tenant prefix: the scheduled sweep must
+//! find the devices whose compliance deadline passed in every tenant without scanning. Time
+//! is cut into five-minute slots; a device with a deadline has an entry in its slot (spread
+//! over a few shards), and the slot is listed in `PLATFORM#DUE` until the sweep emptied it, so
+//! a sweep costs one query plus one per shard of each slot that is due.
 //!
 //! The tenant item holds the tenant's status, limits, device counter and settings; it also
 //! appears, with only `created_at`, when a tenant that was never registered creates its first
@@ -275,4 +285,53 @@ pub fn required_apps_prefix(platform: Platform) -> String {
 
 pub fn required_app(t: &TenantId, platform: Platform, a: &CatalogueId) -> Key {
     Key::new(apps_pk(t), format!("{}{a}", required_apps_prefix(platform)))
+}
+
+pub const COMPLIANCE_SK: &str = "K";
+
+/// A device's compliance state (its rules, the facts they are judged on, the failing rules
+/// and their ladders), beside its other items and read only when an evaluation is due.
+pub fn compliance(t: &TenantId, d: &DeviceId) -> Key {
+    Key::new(device_pk(t, d), COMPLIANCE_SK)
+}
+
+/// Alerts are raised by evaluations, which follow devices' check-ins: spread over the
+/// directory's shards like command transitions, a device's all in one of them.
+pub fn alerts_pk(t: &TenantId, shard: u32) -> String {
+    format!("T#{t}#ALERT#{shard}")
+}
+
+pub fn alert(t: &TenantId, device: &DeviceId, at_ms: i64, id: &str) -> Key {
+    Key::new(alerts_pk(t, shard_of(device)), format!("{at_ms:013}#{id}"))
+}
+
+/// Length of a sweep slot: due evaluations are grouped by it.
+pub const DUE_SLOT_MS: i64 = 300_000;
+/// Shards of one slot's entries, so a burst of deadlines (a rule assigned to a whole fleet)
+/// is not one partition's.
+pub const DUE_SHARDS: u32 = 4;
+pub const DUE_SLOTS_PK: &str = "PLATFORM#DUE";
+
+pub fn due_slot(at_ms: i64) -> i64 {
+    at_ms.div_euclid(DUE_SLOT_MS)
+}
+
+pub fn due_slot_sk(slot: i64) -> String {
+    format!("{slot:010}")
+}
+
+pub fn due_slot_marker(slot: i64) -> Key {
+    Key::new(DUE_SLOTS_PK, due_slot_sk(slot))
+}
+
+pub fn due_pk(slot: i64, shard: u32) -> String {
+    format!("DUE#{slot:010}#{shard}")
+}
+
+/// The entry asking for `d` to be evaluated at `at_ms`.
+pub fn due(t: &TenantId, d: &DeviceId, at_ms: i64) -> Key {
+    Key::new(
+        due_pk(due_slot(at_ms), shard_of(d) % DUE_SHARDS),
+        format!("{at_ms:013}#{t}#{d}"),
+    )
 }

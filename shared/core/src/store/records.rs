@@ -44,6 +44,10 @@ pub mod attr {
     pub const TIME_ZONE: &str = "time_zone";
     pub const CREATED_AT: &str = "created_at";
     pub const UPDATED_AT: &str = "updated_at";
+    pub const COMPLIANCE_VERSION: &str = "cv";
+    pub const COMPLIANCE_SUMMARY: &str = "cs";
+    pub const COMPLIANCE: &str = "compliance";
+    pub const REV: &str = "rev";
 }
 
 pub fn to_item<T: Serialize>(key: Key, record: &T) -> Item {
@@ -105,6 +109,12 @@ pub struct DeviceRecord {
     /// back (devices of tenants registered later were never counted and give nothing back).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub counted: bool,
+    /// The version of the compliance rules in force (none: no rules), and what the last
+    /// evaluation left for check-ins to answer with (`ComplianceSummary`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cs: Option<ComplianceSummary>,
 }
 
 /// The tenant item. Every field is optional because tenants that predate registration have
@@ -192,6 +202,10 @@ pub struct DirectoryRecord {
     pub imsi: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
+    /// The IMSI the device enrolled with: the `sim_unchanged` rule's reference (absent for
+    /// devices enrolled without a SIM, or before the rule existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrolled_imsi: Option<String>,
 }
 
 /// A lookup index entry: the device id is its sort key; nothing else is needed.
@@ -462,4 +476,84 @@ pub struct AppRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppKeyRecord {
     pub id: String,
+}
+
+/// What a device's hot item keeps of its compliance, so a check-in can answer and decide
+/// whether an evaluation is due without a read (attribute `cs`; small: rule names, times).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ComplianceSummary {
+    /// The rules version evaluated and the OS version it saw.
+    pub v: String,
+    pub os: String,
+    /// A geofence rule applies: a check-in with a location is evaluated.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub geo: bool,
+    /// A data cap applies: the period counted and the usage at which a report matters next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<(String, u64)>,
+    /// When the next time-driven evaluation is due (a ladder step, the offline limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fail: Vec<crate::domain::compliance::RuleKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<(i64, crate::domain::compliance::Action)>,
+}
+
+/// A device's compliance state (`keys::compliance`). Written whole under a revision check, by
+/// evaluations and by policy changes alike, so neither overwrites what the other just wrote.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ComplianceRecord {
+    #[serde(default)]
+    pub rev: i64,
+    /// The rules in force (from the effective policy) and their version; none: no rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<crate::domain::compliance::ComplianceRules>,
+    #[serde(default)]
+    pub facts: crate::domain::compliance::Facts,
+    /// The rules version whose named apps `facts.apps` holds (a new one reads the inventory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apps_for: Option<String>,
+    #[serde(default)]
+    pub failing: std::collections::BTreeMap<
+        crate::domain::compliance::RuleKind,
+        crate::domain::compliance::Failing,
+    >,
+    /// The usage alerts already raised for `facts.usage`'s period.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub usage_alerts: Vec<u8>,
+    /// Rules whose ladder blocked corporate access: it is given back when none is left.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub blocked_by: std::collections::BTreeSet<crate::domain::compliance::RuleKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluated_at: Option<i64>,
+    /// The time of the due entry written last (the sweep evaluates the device then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled: Option<i64>,
+}
+
+/// One alert for the tenant's admins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertRecord {
+    pub at: i64,
+    pub device: String,
+    /// `compliance` (a ladder's alert_admins step) or `data_usage` (a threshold crossed).
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<crate::domain::compliance::RuleKind>,
+    pub message: String,
+    /// DynamoDB TTL (seconds), the audit log's retention.
+    pub ttl: i64,
+}
+
+/// A due evaluation; its key says everything.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DueRecord {
+    pub tenant: String,
+    pub device: String,
+    pub at: i64,
+    /// DynamoDB TTL (seconds): a week after it was due, in case no sweep ever took it.
+    pub ttl: i64,
 }

@@ -2,17 +2,16 @@
 //! same transaction as what it records so nothing happens without its entry, and read newest
 //! first across the partitions that hold them.
 
-use std::collections::VecDeque;
-
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::timeline::{Take, newest_first, start_of};
 use super::{AUDIT_READERS, require_role, views::Listing};
 use crate::domain::directory::{DIRECTORY_SHARDS, shard_of};
 use crate::domain::time::rfc3339;
 use crate::domain::{CommandStatus, DeviceId, TenantId};
 use crate::error::Error;
-use crate::ports::{Item, Principal, Query, WriteOp};
+use crate::ports::{Principal, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{AuditRecord, CommandRecord, from_item, to_item};
@@ -101,6 +100,30 @@ pub fn transition(
     )
 }
 
+/// The write that records what the service did about one device on its own (a compliance
+/// rule failing or passing, a ladder step firing): in the device's shard, like its command
+/// transitions, because evaluations follow check-ins.
+pub fn device_event(
+    svc: &Services,
+    tenant: &TenantId,
+    device: &DeviceId,
+    action: &str,
+    detail: Value,
+) -> WriteOp {
+    let at = svc.now();
+    let key = keys::transition_audit(tenant, device, at, &svc.ids.id(at));
+    put(
+        svc,
+        key,
+        at,
+        SYSTEM_ACTOR,
+        SYSTEM_ACTOR,
+        action,
+        format!("device/{device}"),
+        Some(detail),
+    )
+}
+
 #[allow(clippy::too_many_arguments)]
 fn put(
     svc: &Services,
@@ -137,6 +160,18 @@ pub const TRANSITION_ACTIONS: [&str; 6] = [
     "command.error",
     "command.expired",
 ];
+
+/// The actions of compliance evaluations, kept in the sharded partitions too.
+pub const COMPLIANCE_ACTIONS: [&str; 3] = [
+    "compliance.rule_failed",
+    "compliance.rule_passed",
+    "compliance.step_fired",
+];
+
+/// Whether entries of this action live in the device shards (not the admin partition).
+fn sharded(action: &str) -> bool {
+    TRANSITION_ACTIONS.contains(&action) || COMPLIANCE_ACTIONS.contains(&action)
+}
 
 /// One audit entry as API readers see it.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -178,44 +213,11 @@ impl AuditFilter {
     }
 }
 
-/// Most entries one request looks at while looking for matches; past it the page ends early
-/// with a cursor, so a rare filter costs a bounded read per page rather than one huge one.
-pub const MAX_SCANNED: usize = 1000;
-
-/// One partition of the log, read newest first a page at a time.
-struct Source {
-    pk: String,
-    buffered: VecDeque<Item>,
-    cursor: Option<String>,
-    done: bool,
-}
-
-impl Source {
-    fn head(&self) -> Option<&str> {
-        self.buffered.front().map(|i| i.key.sk.as_str())
-    }
-
-    async fn refill(&mut self, svc: &Services, limit: usize) -> Result<(), Error> {
-        let mut q = Query::prefix(self.pk.clone(), "");
-        q.descending = true;
-        q.cursor = self.cursor.take();
-        q.limit = limit;
-        let page = svc.table.query(q).await?;
-        self.buffered.extend(page.items);
-        self.done = page.cursor.is_none();
-        self.cursor = page.cursor;
-        Ok(())
-    }
-}
-
 /// The partitions a filter can find entries in: the admin partition unless only transitions
 /// are asked for, and the transition shards unless only admin actions are — only the device's
 /// own shard when the filter names a device.
 fn partitions(tenant: &TenantId, filter: &AuditFilter) -> Vec<String> {
-    let transitions = filter
-        .action
-        .as_deref()
-        .map(|a| TRANSITION_ACTIONS.contains(&a));
+    let transitions = filter.action.as_deref().map(sharded);
     let device = filter.device.clone().or_else(|| {
         let id = filter.actor.as_deref()?.strip_prefix("device/")?;
         DeviceId::parse(id).ok()
@@ -233,13 +235,10 @@ fn partitions(tenant: &TenantId, filter: &AuditFilter) -> Vec<String> {
     pks
 }
 
-/// Lists the tenant's audit log, newest first, filtered. Admin actions and the shards of
-/// command transitions are separate partitions keyed by time with ids unique across them, so
-/// they merge into one order and one cursor (the sort key of the last entry looked at) resumes
-/// every one of them. The time range is a range of those sort keys, so it costs nothing to
-/// narrow; the other filters are applied to what is read, at most `MAX_SCANNED` entries per
-/// page. The partitions are read lazily, a few entries each, so a page costs about what it
-/// returns plus one small read per partition.
+/// Lists the tenant's audit log, newest first, filtered: the admin partition and the shards
+/// merged by `timeline::newest_first`. The time range is a range of the sort keys, so it costs
+/// nothing to narrow; the other filters are applied to what is read, at most
+/// `timeline::MAX_SCANNED` entries per page.
 pub async fn list(
     svc: &Services,
     who: &Principal,
@@ -249,87 +248,22 @@ pub async fn list(
 ) -> Result<Listing<AuditView>, Error> {
     require_role(who, AUDIT_READERS, "read the audit log")?;
     let limit = limit.clamp(1, 200);
-    // Descending pages start after the cursor: a key just past `until` starts at `until`.
-    let start = match cursor {
-        Some(c) => Some(sort_key_of(&c)?),
-        None => filter.until.map(|u| format!("{:013}", u.saturating_add(1))),
-    };
-    let mut sources: Vec<Source> = partitions(&who.tenant, filter)
-        .into_iter()
-        .map(|pk| Source {
-            pk,
-            buffered: VecDeque::new(),
-            cursor: start.clone(),
-            done: false,
-        })
-        .collect();
+    let start = start_of(cursor.as_deref(), filter.until)?;
     let now_secs = svc.now() / 1000;
-    let mut items = Vec::new();
-    let mut looked_at = 0;
-    loop {
-        let per_source = (2 * (limit - items.len()))
-            .div_ceil(sources.len())
-            .clamp(8, limit.max(8));
-        for source in sources.iter_mut() {
-            if source.buffered.is_empty() && !source.done {
-                source.refill(svc, per_source).await?;
-            }
-        }
-        let newest = sources
-            .iter_mut()
-            .filter(|s| s.head().is_some())
-            .max_by(|a, b| a.head().cmp(&b.head()));
-        let Some(item) = newest.and_then(|s| s.buffered.pop_front()) else {
-            return Ok(Listing {
-                items,
-                next_cursor: None,
-            });
-        };
-        looked_at += 1;
-        let r: AuditRecord = from_item(&item)?;
+    newest_first(svc, partitions(&who.tenant, filter), start, limit, |item| {
+        let r: AuditRecord = from_item(item)?;
         if filter.since.is_some_and(|s| r.at < s) {
             // Older entries only from here on, in every partition.
-            return Ok(Listing {
-                items,
-                next_cursor: None,
-            });
+            return Ok(Take::Stop);
         }
         // The store may delete an expired entry late; readers never see it.
-        if r.ttl.is_none_or(|t| t > now_secs) && filter.admits(&r) {
-            items.push(view(r));
-        }
-        if items.len() == limit || looked_at >= MAX_SCANNED {
-            let more = sources.iter().any(|s| !s.buffered.is_empty() || !s.done);
-            return Ok(Listing {
-                items,
-                next_cursor: more.then(|| cursor_of(&item.key.sk)),
-            });
-        }
-    }
-}
-
-/// The cursor of a page that ended at this sort key: the key with its `#` as `-`, so the
-/// cursor goes into a query string as it is (a raw `#` would start the URL's fragment and cut
-/// the cursor short).
-fn cursor_of(sk: &str) -> String {
-    sk.replacen('#', "-", 1)
-}
-
-/// The sort key a cursor stands for, refusing what no listing returned: 13 digits of time, then
-/// `-` (or `#`) and an id.
-fn sort_key_of(cursor: &str) -> Result<String, Error> {
-    let bad = || Error::invalid_field("cursor", "not a cursor this listing returned");
-    let (time, id) = cursor.split_once(['-', '#']).ok_or_else(bad)?;
-    let well_formed = time.len() == 13
-        && time.bytes().all(|b| b.is_ascii_digit())
-        && !id.is_empty()
-        && id.len() <= 64
-        && id.bytes().all(|b| b.is_ascii_alphanumeric());
-    if well_formed {
-        Ok(format!("{time}#{id}"))
-    } else {
-        Err(bad())
-    }
+        Ok(if r.ttl.is_none_or(|t| t > now_secs) && filter.admits(&r) {
+            Take::Keep(view(r))
+        } else {
+            Take::Skip
+        })
+    })
+    .await
 }
 
 fn view(r: AuditRecord) -> AuditView {
@@ -353,32 +287,6 @@ mod tests {
             device: device.map(|d| DeviceId::parse(d).unwrap()),
             actor: actor.map(str::to_owned),
             ..AuditFilter::default()
-        }
-    }
-
-    #[test]
-    fn a_cursor_reads_back_as_the_sort_key_it_came_from() {
-        let sk = "1796222529045#01M8VK9BGNX1ATPRTWQ7J1J2XB";
-        let cursor = cursor_of(sk);
-        assert!(!cursor.contains('#'), "{cursor}");
-        assert_eq!(sort_key_of(&cursor).unwrap(), sk);
-        assert_eq!(
-            sort_key_of(sk).unwrap(),
-            sk,
-            "an escaped raw key is accepted too"
-        );
-    }
-
-    #[test]
-    fn a_cursor_no_listing_returned_is_refused() {
-        for bad in [
-            "",
-            "yesterday",
-            "179622252904-01M8",
-            "1796222529045-",
-            "1796222529045-a/b",
-        ] {
-            assert!(sort_key_of(bad).is_err(), "{bad:?}");
         }
     }
 

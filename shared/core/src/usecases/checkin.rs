@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::compliance;
 use crate::domain::{CheckinRequest, DeviceCredential, DeviceState};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Update};
@@ -21,6 +22,9 @@ pub struct CheckinReply {
     /// device last reported applying (`policy_version`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<super::policies::PolicyDelivery>,
+    /// Present while compliance rules apply to the device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compliance: Option<super::compliance::ComplianceReply>,
 }
 
 /// The condition every device call relies on: the item exists, the credential matches and the
@@ -88,9 +92,32 @@ pub async fn checkin(
         super::directory::refresh_after_checkin(svc, cred, &device, now).await;
     }
     let policy = super::policies::delivery(svc, &cred.tenant, &cred.device, &device).await?;
+    let mut pending = device.pending.max(0);
+    let mut summary = device.cs.clone();
+    let usage = req.data_usage.clone();
+    if compliance::due_at_checkin(&device, now, req.location.is_some(), usage.as_ref()) {
+        let input = compliance::Input {
+            hot: Some(&device),
+            location: req.location,
+            usage,
+            ..Default::default()
+        };
+        // The check-in itself is stored: a failed evaluation is retried by the next one (or
+        // the sweep), and the device hears what was known before.
+        match compliance::evaluate(svc, &cred.tenant, &cred.device, input).await {
+            Ok(done) => {
+                summary = done.summary;
+                pending += done.queued as i64;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, device = %cred.device, "compliance evaluation failed");
+            }
+        }
+    }
     Ok(CheckinReply {
-        pending_commands: device.pending.max(0),
+        pending_commands: pending,
         checkin_interval_seconds: svc.settings.checkin_interval_secs,
         policy,
+        compliance: summary.as_ref().map(compliance::ComplianceReply::of),
     })
 }

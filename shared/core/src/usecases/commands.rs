@@ -44,26 +44,8 @@ pub(crate) async fn queue_for(
 ) -> Result<CommandView, Error> {
     req.command.validate()?;
     let ttl = command_ttl(svc, req.ttl_seconds)?;
-    let now = svc.now();
-    let id = CommandId::from_generated(svc.ids.id(now));
-    let record = CommandRecord {
-        id: id.to_string(),
-        spec: req.command.clone(),
-        status: CommandStatus::Queued,
-        queued_at: now,
-        queued_by: who.subject.clone(),
-        deadline: now + ttl * 1000,
-        updated_at: now,
-        push_message_id: None,
-        not_now_at: None,
-        result: None,
-        history: vec![HistoryEntry {
-            at: now,
-            status: CommandStatus::Queued,
-            detail: None,
-        }],
-        job: None,
-    };
+    let record = new_record(svc, &who.subject, req.command.clone(), ttl);
+    let id = CommandId::from_generated(record.id.clone());
     let tenant = &who.tenant;
     let mut ops = queue_writes(tenant, device, &record, None);
     ops.push(audit::entry(
@@ -83,6 +65,34 @@ pub(crate) async fn queue_for(
     }
     send_wakes(svc, tenant, &[(device.clone(), id)]).await;
     Ok(CommandView::new(device.as_str(), &record))
+}
+
+/// A command just queued by `by`, waiting `ttl_secs` for its device.
+pub(crate) fn new_record(
+    svc: &Services,
+    by: &str,
+    spec: CommandSpec,
+    ttl_secs: i64,
+) -> CommandRecord {
+    let now = svc.now();
+    CommandRecord {
+        id: svc.ids.id(now),
+        spec,
+        status: CommandStatus::Queued,
+        queued_at: now,
+        queued_by: by.to_owned(),
+        deadline: now + ttl_secs * 1000,
+        updated_at: now,
+        push_message_id: None,
+        not_now_at: None,
+        result: None,
+        history: vec![HistoryEntry {
+            at: now,
+            status: CommandStatus::Queued,
+            detail: None,
+        }],
+        job: None,
+    }
 }
 
 /// How long a command may wait for its device: the caller's choice within the settings'

@@ -276,6 +276,8 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
         pv: None,
         pa: None,
         counted: admitted.registered,
+        cv: None,
+        cs: None,
     };
     let entry = DirectoryRecord {
         platform: req.platform,
@@ -293,6 +295,7 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
         compliance: Compliance::default(),
         imsi: req.imsi.clone(),
         phone_number: req.phone_number.clone(),
+        enrolled_imsi: req.imsi.clone(),
     };
     let inventory = InventoryRecord {
         model: req.model.clone(),

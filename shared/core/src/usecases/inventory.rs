@@ -13,7 +13,7 @@ use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
-use crate::store::records::{DirectoryRecord, attr, from_item};
+use crate::store::records::{DeviceRecord, DirectoryRecord, attr, from_item};
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct InventoryAccepted {
@@ -42,10 +42,11 @@ pub async fn report(
 ) -> Result<InventoryAccepted, Error> {
     report.validate()?;
     let (tenant, device) = (&cred.tenant, &cred.device);
-    let hot = svc.table.get(&keys::device(tenant, device), true).await?;
-    if !hot.is_some_and(|h| credential_holds(cred).holds(Some(&h))) {
-        return Err(Error::DeviceCredentialInvalid);
-    }
+    let hot_item = svc.table.get(&keys::device(tenant, device), true).await?;
+    let hot: DeviceRecord = match hot_item {
+        Some(h) if credential_holds(cred).holds(Some(&h)) => from_item(&h)?,
+        _ => return Err(Error::DeviceCredentialInvalid),
+    };
     let now = svc.now();
     let entry_key = keys::directory(tenant, device);
     let entry: Option<DirectoryRecord> = svc
@@ -132,6 +133,22 @@ pub async fn report(
     svc.table
         .update(&keys::inventory(tenant, device), update, Some(Cond::Exists))
         .await?;
+    if hot.cv.is_some() || hot.cs.is_some() {
+        let input = super::compliance::Input {
+            hot: Some(&hot),
+            inventory: Some(&report),
+            location: report.location.as_ref().map(|l| crate::domain::Location {
+                latitude: l.latitude,
+                longitude: l.longitude,
+                accuracy_m: l.accuracy_m,
+            }),
+            ..Default::default()
+        };
+        // The report is stored; a failed evaluation is retried by the next check-in's.
+        if let Err(e) = super::compliance::evaluate(svc, tenant, device, input).await {
+            tracing::warn!(error = %e, %device, "compliance evaluation after an inventory report failed");
+        }
+    }
     Ok(InventoryAccepted {
         reported_at: rfc3339(now),
     })

@@ -1,10 +1,13 @@
 //! Use cases: plain async functions over `Services`, one file per capability. HTTP routes and
 //! queue consumers call these and nothing else.
 
+pub mod alerts;
 pub mod apps;
 pub mod audit;
 pub mod checkin;
 pub mod commands;
+pub mod compliance;
+pub mod compliance_sweep;
 pub mod devices;
 pub mod directory;
 pub mod enrollment;
@@ -15,6 +18,7 @@ pub mod idempotency;
 pub mod inventory;
 pub mod jobs;
 pub mod lifecycle;
+pub mod lost;
 pub mod policies;
 pub mod purge;
 pub mod push_config;
@@ -22,6 +26,7 @@ pub mod results;
 pub mod self_service;
 pub mod settings;
 pub mod tenants;
+pub mod timeline;
 pub mod views;
 pub mod wake;
 

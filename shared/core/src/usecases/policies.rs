@@ -1098,6 +1098,16 @@ pub async fn recompute(svc: &Services, t: &TenantId, d: &DeviceId) -> Result<(),
         return Ok(());
     };
     let hot: DeviceRecord = from_item(&hot)?;
+    let rules = PolicyDocument::merge(docs.iter()).compliance;
+    let rules_version = rules.as_ref().map(super::compliance::rules_version);
+    if hot.cv != rules_version {
+        let input = super::compliance::Input {
+            rules: Some(rules),
+            hot: Some(&hot),
+            ..Default::default()
+        };
+        super::compliance::evaluate(svc, t, d, input).await?;
+    }
     if docs.is_empty() {
         if hot.pv.is_none() {
             return Ok(());

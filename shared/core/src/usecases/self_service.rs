@@ -88,6 +88,17 @@ pub async fn queue(
     commands::queue_for(svc, who, d, req).await
 }
 
+/// Report one's own device lost: lost mode, locate and lock.
+pub async fn report_lost(
+    svc: &Services,
+    who: &Principal,
+    d: &DeviceId,
+    req: super::lost::LostRequest,
+) -> Result<super::lost::LostReply, Error> {
+    own(svc, who, d).await?;
+    super::lost::report_for(svc, who, d, req).await
+}
+
 /// A command of one's own device, with its result (a locate's position, for instance).
 pub async fn command(
     svc: &Services,

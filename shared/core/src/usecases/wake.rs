@@ -73,6 +73,7 @@ pub enum Message {
     Purge(TenantId, PurgeMessage),
     JobStep(TenantId, JobId, String),
     PolicyRefresh(TenantId, JobTarget, String),
+    EvaluateCompliance(TenantId, DeviceId),
 }
 
 impl Message {
@@ -85,6 +86,9 @@ impl Message {
         }
         if let Some((t, target, at)) = super::policies::PolicyRefresh::decode(body) {
             return Ok(Message::PolicyRefresh(t, target, at));
+        }
+        if let Some((t, d)) = super::compliance_sweep::EvaluateMessage::decode(body) {
+            return Ok(Message::EvaluateCompliance(t, d));
         }
         match WakeMessage::decode(body) {
             Ok((t, d, c)) => Ok(Message::Wake(t, d, c)),
@@ -107,6 +111,9 @@ pub async fn handle(svc: &Services, body: &str) -> Outcome {
         }
         Ok(Message::PolicyRefresh(tenant, target, at)) => {
             return super::policies::refresh_step(svc, &tenant, &target, &at).await;
+        }
+        Ok(Message::EvaluateCompliance(tenant, device)) => {
+            return super::compliance_sweep::handle(svc, &tenant, &device).await;
         }
         Ok(Message::Purge(tenant, msg)) => {
             return match super::purge::step(svc, &tenant, &msg).await {

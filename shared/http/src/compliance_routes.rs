@@ -1,0 +1,111 @@
+//! Routes for compliance as tenant users see it: alerts, a device's compliance, and reporting
+//! a device lost (by an operator, or by its own user). `routes.rs` says which path and method
+//! each handler serves.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use mdm_core::Services;
+use mdm_core::usecases::alerts::{self, AlertView, ComplianceView};
+use mdm_core::usecases::lost::{self, LostReply, LostRequest};
+use mdm_core::usecases::self_service;
+use mdm_core::usecases::views::Listing;
+use serde::Deserialize;
+
+use crate::extract::{JsonBody, QueryParams, Tenant};
+use crate::problem::ApiResult;
+use crate::tenant_routes::device_id;
+
+type Svc = State<Arc<Services>>;
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AlertParams {
+    /// The `next_cursor` of the previous page (keep the same filters).
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 200))]
+    limit: Option<usize>,
+    /// Only this device's alerts.
+    #[serde(default)]
+    device: Option<String>,
+}
+
+pub(crate) async fn list_alerts(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    QueryParams(p): QueryParams<AlertParams>,
+) -> ApiResult<Json<Listing<AlertView>>> {
+    let device = p
+        .device
+        .as_deref()
+        .map(|d| {
+            mdm_core::domain::DeviceId::parse(d)
+                .map_err(|_| mdm_core::Error::invalid_field("device", "not a device id"))
+        })
+        .transpose()?;
+    let limit = p.limit.unwrap_or(50);
+    Ok(Json(
+        alerts::list(&svc, &who, device.as_ref(), p.cursor, limit).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PageParams {
+    /// The `next_cursor` of the previous page.
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 200))]
+    limit: Option<usize>,
+}
+
+pub(crate) async fn device_alerts(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(device): Path<String>,
+    QueryParams(p): QueryParams<PageParams>,
+) -> ApiResult<Json<Listing<AlertView>>> {
+    let d = device_id(&device)?;
+    // An unknown device is 404, not an empty list.
+    alerts::of_device(&svc, &who, &d).await?;
+    let limit = p.limit.unwrap_or(50);
+    Ok(Json(
+        alerts::list(&svc, &who, Some(&d), p.cursor, limit).await?,
+    ))
+}
+
+pub(crate) async fn device_compliance(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(device): Path<String>,
+) -> ApiResult<Json<ComplianceView>> {
+    Ok(Json(
+        alerts::of_device(&svc, &who, &device_id(&device)?).await?,
+    ))
+}
+
+pub(crate) async fn report_lost(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(device): Path<String>,
+    JsonBody(req): JsonBody<LostRequest>,
+) -> ApiResult<Json<LostReply>> {
+    Ok(Json(
+        lost::report(&svc, &who, &device_id(&device)?, req).await?,
+    ))
+}
+
+pub(crate) async fn report_my_device_lost(
+    State(svc): Svc,
+    Tenant(who): Tenant,
+    Path(device): Path<String>,
+    JsonBody(req): JsonBody<LostRequest>,
+) -> ApiResult<Json<LostReply>> {
+    Ok(Json(
+        self_service::report_lost(&svc, &who, &device_id(&device)?, req).await?,
+    ))
+}
