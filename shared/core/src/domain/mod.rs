@@ -1,9 +1,11 @@
-//! Domain types: identifiers, devices, commands and their lifecycle.
+//! Domain types: identifiers, devices, commands and their lifecycle, and the pure rules of
+//! policies, groups, geofences and time windows.
 
 pub mod command;
 pub mod credential;
 pub mod device;
 pub mod directory;
+pub mod geofence;
 pub mod group;
 pub mod ids;
 pub mod inventory;
