@@ -11,6 +11,7 @@ pub mod ids;
 pub mod inventory;
 pub mod job;
 pub mod policy;
+pub mod schedule;
 pub mod tenant;
 pub mod time;
 
