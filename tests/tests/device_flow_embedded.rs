@@ -1,8 +1,8 @@
 //! The end-to-end flow suite against the embedded backend, over real HTTP on loopback.
 
 use mdm_tests::flow::{
-    apps, audit, catalogue, devices, errors, groups, idempotency, jobs, jwt_attacks, lifecycle,
-    openapi, policies, push, security, self_service, tenancy, tenants, tokens,
+    apps, audit, catalogue, devices, errors, geofences, groups, idempotency, jobs, jwt_attacks,
+    lifecycle, openapi, policies, push, security, self_service, tenancy, tenants, tokens,
 };
 use mdm_tests::stack::Stack;
 
@@ -20,3 +20,4 @@ macro_rules! flow_tests {
 mdm_tests::every_backend_flow_cases!(flow_tests);
 
 flow_tests!(push::sns_is_refused_without_aws);
+flow_tests!(geofences::the_501st_geofence_is_refused_and_deleting_one_makes_room);

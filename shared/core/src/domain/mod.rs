@@ -19,7 +19,7 @@ pub use command::{CommandSpec, CommandStatus, ReportStatus, ResultReport};
 pub use credential::{DeviceCredential, EnrollmentSecret};
 pub use device::{CheckinRequest, DeviceState, EnrollRequest, Location};
 pub use ids::{
-    CatalogueId, CommandId, DeviceId, EnrollmentTokenId, GroupId, Imei, JobId, Platform, PolicyId,
-    Role, TenantId,
+    CatalogueId, CommandId, DeviceId, EnrollmentTokenId, GeofenceId, GroupId, Imei, JobId,
+    Platform, PolicyId, Role, TenantId,
 };
 pub use tenant::{TenantLimits, TenantStatus};
