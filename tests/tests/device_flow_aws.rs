@@ -2,8 +2,9 @@
 //! HTTP on loopback: the same cases as on the embedded backend.
 
 use mdm_tests::flow::{
-    apps, audit, catalogue, compliance, devices, errors, groups, idempotency, jobs, jwt_attacks,
-    lifecycle, openapi, policies, push, security, self_service, tenancy, tenants, tokens,
+    apps, audit, catalogue, compliance, devices, errors, geofences, groups, idempotency, jobs,
+    jwt_attacks, lifecycle, openapi, policies, push, security, self_service, tenancy, tenants,
+    tokens,
 };
 use mdm_tests::stack::Stack;
 

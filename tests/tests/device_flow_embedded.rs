@@ -1,8 +1,9 @@
 //! The end-to-end flow suite against the embedded backend, over real HTTP on loopback.
 
 use mdm_tests::flow::{
-    apps, audit, catalogue, compliance, devices, errors, groups, idempotency, jobs, jwt_attacks,
-    lifecycle, openapi, policies, push, security, self_service, tenancy, tenants, tokens,
+    apps, audit, catalogue, compliance, devices, errors, geofences, groups, idempotency, jobs,
+    jwt_attacks, lifecycle, openapi, policies, push, security, self_service, tenancy, tenants,
+    tokens,
 };
 use mdm_tests::stack::Stack;
 
@@ -33,3 +34,4 @@ macro_rules! clocked_flow_tests {
 mdm_tests::every_backend_clocked_flow_cases!(clocked_flow_tests);
 
 flow_tests!(push::sns_is_refused_without_aws);
+flow_tests!(geofences::the_501st_geofence_is_refused_and_deleting_one_makes_room);

@@ -13,7 +13,9 @@ use mdm_core::ports::{Operator, Query};
 use mdm_core::store::keys;
 use mdm_core::usecases::enrollment::{self, CreateTokenRequest};
 use mdm_core::usecases::tenants::{self, CreateTenant};
-use mdm_core::usecases::{apps, commands, fetch, groups, jobs, policies, push_config, settings};
+use mdm_core::usecases::{
+    apps, commands, fetch, geofences, groups, jobs, policies, push_config, settings,
+};
 use serde_json::json;
 
 fn operator() -> Operator {
@@ -122,6 +124,15 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
     }))
     .unwrap();
     apps::create(svc, &admin, req).await.unwrap();
+    // More geofences than one batch removes, and their counter.
+    for n in 0..105 {
+        let req = serde_json::from_value(json!({
+            "name": format!("Site {n}"),
+            "shape": {"type": "circle", "latitude": 1.0, "longitude": 2.0, "radius_m": 100},
+        }))
+        .unwrap();
+        geofences::create(svc, &admin, req).await.unwrap();
+    }
     let set = serde_json::from_value(json!({"name": "Doomed", "time_zone": "UTC"})).unwrap();
     settings::set(svc, &admin, set).await.unwrap();
     // Push credentials, kept in the secret store rather than the table.
@@ -175,6 +186,15 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
     assert!(is_empty(&app, keys::policies_pk(&doomed)).await);
     assert!(is_empty(&app, keys::policy_pk(&doomed, &policy)).await);
     assert!(is_empty(&app, keys::apps_pk(&doomed)).await);
+    assert!(is_empty(&app, keys::geofences_pk(&doomed)).await);
+    assert!(
+        svc.table
+            .get(&keys::geofence_count(&doomed), true)
+            .await
+            .unwrap()
+            .is_none(),
+        "the geofence counter went with the tenant"
+    );
     assert_eq!(
         svc.secrets.get(&secret).await.unwrap(),
         None,

@@ -119,6 +119,9 @@ pub enum Error {
         platform: &'static str,
         app_id: String,
     },
+    /// The tenant has as many geofences as a tenant may have; nothing was created.
+    #[error("the tenant already has {max} geofences, the most a tenant may have")]
+    GeofenceLimitReached { max: usize },
     #[error("the service is busy, retry later")]
     Throttled,
     /// This caller sent more requests than its quota allows (refused before any store access).
@@ -165,6 +168,7 @@ impl Error {
             Error::TooManyGroups { .. } => "too_many_groups",
             Error::PolicyInUse => "policy_in_use",
             Error::AppExists { .. } => "app_exists",
+            Error::GeofenceLimitReached { .. } => "geofence_limit_reached",
             Error::Throttled => "throttled",
             Error::RateLimited { .. } => "rate_limited",
             Error::IdempotencyKeyReused => "idempotency_key_reused",

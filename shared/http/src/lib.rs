@@ -5,6 +5,7 @@ pub mod app_routes;
 pub mod compliance_routes;
 pub mod device_routes;
 pub mod extract;
+pub mod geofence_routes;
 pub mod group_routes;
 pub mod guard;
 pub mod idempotency;

@@ -51,7 +51,8 @@ impl From<Error> for Problem {
             | Error::GroupNotEmpty { .. }
             | Error::TooManyGroups { .. }
             | Error::PolicyInUse
-            | Error::AppExists { .. } => StatusCode::CONFLICT,
+            | Error::AppExists { .. }
+            | Error::GeofenceLimitReached { .. } => StatusCode::CONFLICT,
             Error::IdempotencyKeyReused | Error::UnsupportedCommand { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

@@ -18,8 +18,8 @@ use crate::guard::{Edge, guard};
 use crate::openapi::{self, Described};
 use crate::{
     app_routes as app, compliance_routes as compliance, device_routes as device,
-    group_routes as group, me_routes as me, platform_routes as platform, policy_routes as policy,
-    tenant_routes as tenant,
+    geofence_routes as geofence, group_routes as group, me_routes as me,
+    platform_routes as platform, policy_routes as policy, tenant_routes as tenant,
 };
 
 /// The Lambda function (and API Gateway integration) that serves a route.
@@ -725,6 +725,56 @@ pub static ROUTES: &[Route] = &[
         summary: "delete a catalogue app (devices keep it)",
         idempotent: false,
         endpoint: endpoint!(delete, app::delete_app),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/geofences",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 8 * KIB,
+        summary: "create a geofence: a circle or a polygon of 3 to 100 vertices",
+        idempotent: true,
+        endpoint: endpoint!(post, geofence::create_geofence),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/geofences",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "list the tenant's geofences, oldest first",
+        idempotent: false,
+        endpoint: endpoint!(get, geofence::list_geofences),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/geofences/{geofence_id}",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "read a geofence",
+        idempotent: false,
+        endpoint: endpoint!(get, geofence::get_geofence),
+    },
+    Route {
+        method: Method::PUT,
+        path: "/v1/geofences/{geofence_id}",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 8 * KIB,
+        summary: "replace a geofence's name and shape (its id stays)",
+        idempotent: false,
+        endpoint: endpoint!(put, geofence::replace_geofence),
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/v1/geofences/{geofence_id}",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 0,
+        summary: "delete a geofence",
+        idempotent: false,
+        endpoint: endpoint!(delete, geofence::delete_geofence),
     },
     Route {
         method: Method::GET,

@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod compliance;
 pub mod devices;
 pub mod errors;
+pub mod geofences;
 pub mod groups;
 pub mod idempotency;
 pub mod jobs;
@@ -121,6 +122,10 @@ macro_rules! every_backend_flow_cases {
             tenants::a_tenant_that_was_never_registered_is_served_without_limits,
             tenants::an_admin_sets_the_tenant_settings_and_a_bad_time_zone_names_its_field,
             tenants::a_deleted_tenant_is_refused_at_once_and_ends_deleted_for_good,
+            geofences::an_admin_creates_pages_reads_replaces_and_deletes_geofences,
+            geofences::bad_geofence_shapes_get_invalid_field_naming_the_field,
+            geofences::another_tenants_geofences_are_not_found_and_never_listed,
+            geofences::only_admins_change_geofences_and_operators_and_auditors_read_them,
         );
     };
 }

@@ -49,6 +49,9 @@ struct World {
     /// An app of each tenant's catalogue (deleted by the matrix's last app route).
     a_app: String,
     b_app: String,
+    /// A geofence of each tenant (deleted by the matrix's last geofence route).
+    a_geofence: String,
+    b_geofence: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -221,6 +224,27 @@ async fn catalogue_app(s: &Stack, tenant: &str) -> String {
     app["id"].as_str().expect("app id").to_owned()
 }
 
+/// Creates a geofence as an admin of the tenant; returns its id.
+async fn geofence(s: &Stack, tenant: &str) -> String {
+    let (status, body) = s
+        .raw(
+            Method::POST,
+            "/v1/geofences",
+            Some(&s.token(tenant, Role::Admin)),
+            Some(geofence_body()),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["id"].as_str().expect("geofence id").to_owned()
+}
+
+fn geofence_body() -> Value {
+    json!({
+        "name": "matrix",
+        "shape": {"type": "circle", "latitude": 48.85, "longitude": 2.35, "radius_m": 500},
+    })
+}
+
 /// Creates an enrollment token and returns its id (the secret is not needed here).
 async fn token_id(s: &Stack, tenant: &str) -> String {
     let admin = s.token(tenant, Role::Admin);
@@ -258,6 +282,8 @@ async fn world(s: &Stack) -> World {
         b_policy: default_policy(s, "globex").await,
         a_app: catalogue_app(s, "acme").await,
         b_app: catalogue_app(s, "globex").await,
+        a_geofence: geofence(s, "acme").await,
+        b_geofence: geofence(s, "globex").await,
     };
     let (a_group, a_job) = group_and_job(s, "acme", &w.a1.id).await;
     let (b_group, b_job) = group_and_job(s, "globex", &w.b1.id).await;
@@ -318,11 +344,21 @@ impl World {
             (Objects::Globex, true) => (&self.b_gone.id, &self.b_cmd, &self.b_token),
             (Objects::Mixed, _) => (&self.a1.id, &self.b_cmd, &self.a_token),
         };
-        let (group, job, policy, app) = match objects {
-            Objects::Globex => (&self.b_group, &self.b_job, &self.b_policy, &self.b_app),
-            Objects::Acme | Objects::Mixed => {
-                (&self.a_group, &self.a_job, &self.a_policy, &self.a_app)
-            }
+        let (group, job, policy, app, geofence) = match objects {
+            Objects::Globex => (
+                &self.b_group,
+                &self.b_job,
+                &self.b_policy,
+                &self.b_app,
+                &self.b_geofence,
+            ),
+            Objects::Acme | Objects::Mixed => (
+                &self.a_group,
+                &self.a_job,
+                &self.a_policy,
+                &self.a_app,
+                &self.a_geofence,
+            ),
         };
         let path = template
             .replace("{device_id}", device)
@@ -332,6 +368,7 @@ impl World {
             .replace("{job_id}", job)
             .replace("{policy_id}", policy)
             .replace("{catalogue_id}", app)
+            .replace("{geofence_id}", geofence)
             .replace("{version}", "1")
             .replace("{platform}", "android")
             .replace("{tenant_id}", MATRIX_TENANT);
@@ -355,6 +392,7 @@ impl World {
             self.a_job.as_str(),
             self.a_policy.as_str(),
             self.a_app.as_str(),
+            self.a_geofence.as_str(),
         ];
         let globex = [
             self.b1.id.as_str(),
@@ -365,6 +403,7 @@ impl World {
             self.b_job.as_str(),
             self.b_policy.as_str(),
             self.b_app.as_str(),
+            self.b_geofence.as_str(),
         ];
         let creds = [
             self.a1.cred.as_str(),
@@ -408,6 +447,7 @@ fn uses_objects(path: &str) -> bool {
         "{job_id}",
         "{policy_id}",
         "{catalogue_id}",
+        "{geofence_id}",
     ]
     .iter()
     .any(|p| path.contains(p))
@@ -529,6 +569,7 @@ async fn body_for(
             "command": {"type": "ring"},
             "target": {"kind": "devices", "devices": ["MATRIX0"]},
         })),
+        ("POST", "/v1/geofences") | ("PUT", "/v1/geofences/{geofence_id}") => Some(geofence_body()),
         ("PUT", "/v1/settings") => Some(json!({"name": "Acme", "time_zone": "Europe/Paris"})),
         ("POST", "/v1/tenants") => Some(json!({"id": MATRIX_TENANT, "name": "Initech"})),
         ("PUT", "/v1/tenants/{tenant_id}/limits") => Some(json!({"max_devices": 100})),

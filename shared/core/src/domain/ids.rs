@@ -103,6 +103,19 @@ id_type!(
     is_generated_id
 );
 
+id_type!(
+    GeofenceId,
+    "geofence_id",
+    "^[0-9A-Za-z]{1,40}$",
+    is_generated_id
+);
+
+impl GeofenceId {
+    pub(crate) fn from_generated(s: String) -> Self {
+        Self(s)
+    }
+}
+
 impl CatalogueId {
     pub(crate) fn from_generated(s: String) -> Self {
         Self(s)

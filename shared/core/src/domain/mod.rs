@@ -1,15 +1,18 @@
-//! Domain types: identifiers, devices, commands and their lifecycle.
+//! Domain types: identifiers, devices, commands and their lifecycle, and the pure rules of
+//! policies, groups, geofences and time windows.
 
 pub mod command;
 pub mod compliance;
 pub mod credential;
 pub mod device;
 pub mod directory;
+pub mod geofence;
 pub mod group;
 pub mod ids;
 pub mod inventory;
 pub mod job;
 pub mod policy;
+pub mod schedule;
 pub mod tenant;
 pub mod time;
 
@@ -17,7 +20,7 @@ pub use command::{CommandSpec, CommandStatus, ReportStatus, ResultReport};
 pub use credential::{DeviceCredential, EnrollmentSecret};
 pub use device::{CheckinRequest, DeviceState, EnrollRequest, Location};
 pub use ids::{
-    CatalogueId, CommandId, DeviceId, EnrollmentTokenId, GroupId, Imei, JobId, Platform, PolicyId,
-    Role, TenantId,
+    CatalogueId, CommandId, DeviceId, EnrollmentTokenId, GeofenceId, GroupId, Imei, JobId,
+    Platform, PolicyId, Role, TenantId,
 };
 pub use tenant::{TenantLimits, TenantStatus};

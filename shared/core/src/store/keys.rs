@@ -29,6 +29,8 @@
 //! | catalogue app        | `T#<t>#APPS`           | `A#<catalogue id>` |
 //! | app uniqueness       | `T#<t>#APPS`           | `K#<platform>#<app id>` |
 //! | required app marker  | `T#<t>#APPS`           | `R#<platform>#<catalogue id>` |
+//! | geofence (name, shape) | `T#<t>#GEOFENCES`    | `<geofence id>` |
+//! | geofence count       | `T#<t>`                | `GEOFENCE_COUNT` |
 //! | registered tenant    | `PLATFORM#TENANTS`     | `<t>`           |
 //! | devices of a user    | `T#<t>#OWN#<sha256(subject)>` | `<device id>` |
 //! | compliance state     | `T#<t>#D#<d>`          | `K`             |
@@ -57,8 +59,8 @@
 
 use crate::domain::directory::{Identifier, shard_of};
 use crate::domain::{
-    CatalogueId, CommandId, DeviceId, EnrollmentTokenId, GroupId, JobId, Platform, PolicyId,
-    TenantId,
+    CatalogueId, CommandId, DeviceId, EnrollmentTokenId, GeofenceId, GroupId, JobId, Platform,
+    PolicyId, TenantId,
 };
 use crate::ports::Key;
 
@@ -334,4 +336,21 @@ pub fn due(t: &TenantId, d: &DeviceId, at_ms: i64) -> Key {
         due_pk(due_slot(at_ms), shard_of(d) % DUE_SHARDS),
         format!("{at_ms:013}#{t}#{d}"),
     )
+}
+
+/// A tenant's geofences in one partition: the listing is one query, and the compliance engine
+/// reads the few a policy names by key. Written only by admins, never by a check-in.
+pub fn geofences_pk(t: &TenantId) -> String {
+    format!("T#{t}#GEOFENCES")
+}
+
+pub fn geofence(t: &TenantId, g: &GeofenceId) -> Key {
+    Key::new(geofences_pk(t), g.as_str())
+}
+
+/// How many geofences the tenant has, kept by the same transactions that create and delete
+/// them (so the cap holds under concurrent creates), beside the tenant item rather than in the
+/// geofences' partition, whose every item the listing returns.
+pub fn geofence_count(t: &TenantId) -> Key {
+    Key::new(format!("T#{t}"), "GEOFENCE_COUNT")
 }

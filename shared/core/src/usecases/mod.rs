@@ -13,6 +13,7 @@ pub mod directory;
 pub mod enrollment;
 pub mod enrollment_tokens;
 pub mod fetch;
+pub mod geofences;
 pub mod groups;
 pub mod idempotency;
 pub mod inventory;

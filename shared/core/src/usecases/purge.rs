@@ -1,6 +1,6 @@
 //! Removal of a deleted tenant's data, in small batches through the queue: each message removes
 //! one page (devices of one directory shard, enrollment tokens, groups with their members, jobs,
-//! policies with their versions and assignments, the app catalogue, audit entries by shard) and sends the message for the
+//! policies with their versions and assignments, the app catalogue, geofences, audit entries by shard) and sends the message for the
 //! next, so no request is large and a crash only repeats one page. The tenant
 //! item stays as a `deleted` tombstone, so the tenant's tokens are never served again.
 
@@ -37,6 +37,8 @@ pub enum Stage {
     Policies,
     /// The app catalogue: its apps, uniqueness items and required markers, in one partition.
     Apps,
+    /// The geofences, in one partition (their counter goes with the tenant's settings).
+    Geofences,
     /// The admin actions' audit entries.
     Audit,
     /// The command transitions' audit entries of shard `shard`.
@@ -119,7 +121,8 @@ impl PurgeMessage {
             Stage::Groups => at(Stage::Jobs, 0),
             Stage::Jobs => at(Stage::Policies, 0),
             Stage::Policies => at(Stage::Apps, 0),
-            Stage::Apps => at(Stage::Audit, 0),
+            Stage::Apps => at(Stage::Geofences, 0),
+            Stage::Geofences => at(Stage::Audit, 0),
             Stage::Audit => at(Stage::CommandAudit, 0),
             Stage::CommandAudit if self.shard + 1 < DIRECTORY_SHARDS => {
                 at(Stage::CommandAudit, self.shard + 1)
@@ -168,6 +171,10 @@ pub async fn step(svc: &Services, tenant: &TenantId, msg: &PurgeMessage) -> Resu
             .await?
         }
         Stage::Apps => delete_page(svc, &keys::apps_pk(tenant), "", msg.cursor.clone()).await?,
+        Stage::Geofences => {
+            let pk = keys::geofences_pk(tenant);
+            delete_page(svc, &pk, "", msg.cursor.clone()).await?
+        }
         Stage::Audit => delete_page(svc, &keys::audit_pk(tenant), "", msg.cursor.clone()).await?,
         Stage::CommandAudit => {
             let pk = keys::transition_audit_pk(tenant, msg.shard);
@@ -291,6 +298,9 @@ async fn finish(svc: &Services, tenant: &TenantId) -> Result<(), Error> {
     delete_page(svc, &pk, keys::PUSH_PREFIX, None).await?;
     svc.table
         .delete(&keys::default_policy(tenant), None)
+        .await?;
+    svc.table
+        .delete(&keys::geofence_count(tenant), None)
         .await?;
     let deleted = TenantStatus::Deleted.as_str();
     let tombstone = crate::ports::Item::new(keys::tenant(tenant), {
