@@ -445,3 +445,69 @@ pub async fn a_device_reported_lost_gets_lost_mode_locate_and_lock(s: &Stack) {
         .await;
     assert_eq!(status, 404);
 }
+
+pub async fn leaving_the_geofence_alerts_once_and_coming_back_makes_the_device_compliant(
+    s: &Stack,
+) {
+    let admin = s.token("acme", Role::Admin);
+    let (status, fence) = s
+        .raw(
+            Method::POST,
+            "/v1/geofences",
+            Some(&admin),
+            Some(json!({"name": "Berlin office", "shape": {
+                "type": "circle", "latitude": 52.52, "longitude": 13.405, "radius_m": 1000.0
+            }})),
+        )
+        .await;
+    assert_eq!(status, 200, "{fence}");
+    let fence = fence["id"].as_str().expect("geofence id");
+    let (device, cred) = enroll_under_rules(
+        s,
+        "acme",
+        7,
+        json!({"inside_geofence": {"geofences": [fence]}}),
+    )
+    .await;
+    let at = |lat: f64, accuracy: f64| json!({"location": {"latitude": lat, "longitude": 13.405, "accuracy_m": accuracy}});
+    let inside = checkin(s, &cred, at(52.521, 20.0)).await;
+    assert_eq!(inside["compliance"], json!({"compliant": true}), "{inside}");
+
+    // A fix too rough to tell (its circle straddles the boundary) changes nothing.
+    let rough = checkin(s, &cred, at(52.529, 5000.0)).await;
+    assert_eq!(rough["compliance"]["compliant"], true, "{rough}");
+
+    // Leaving: the admins are alerted once, and no command is queued (lock is optional).
+    let out = checkin(s, &cred, at(52.60, 20.0)).await;
+    assert_eq!(
+        out["compliance"]["failing"],
+        json!(["inside_geofence"]),
+        "{out}"
+    );
+    assert_eq!(out["pending_commands"], 0);
+    checkin(s, &cred, at(52.61, 20.0)).await;
+    let raised = alerts(s, "acme", &device).await;
+    assert_eq!(raised.len(), 1, "{raised:?}");
+    assert_eq!(raised[0]["rule"], "inside_geofence");
+
+    let back = checkin(s, &cred, at(52.52, 20.0)).await;
+    assert_eq!(back["compliance"], json!({"compliant": true}), "{back}");
+
+    // A rule naming a geofence the tenant does not have is refused, naming the entry.
+    let (status, body) = s
+        .raw(
+            Method::POST,
+            "/v1/policies",
+            Some(&admin),
+            Some(json!({"name": "x", "document": {"compliance": {"inside_geofence": {"geofences": [fence, "GF0NOSUCH"]}}}})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("compliance.inside_geofence.geofences[1]"),
+        "{body}"
+    );
+}

@@ -36,6 +36,7 @@ macro_rules! every_backend_clocked_flow_cases {
             compliance::alerts_and_compliance_are_confined_to_their_tenant,
             compliance::a_bad_rule_names_its_field_and_changes_nothing,
             compliance::a_device_reported_lost_gets_lost_mode_locate_and_lock,
+            compliance::leaving_the_geofence_alerts_once_and_coming_back_makes_the_device_compliant,
         );
     };
 }

@@ -13,13 +13,16 @@ use serde_json::json;
 use super::audit;
 use super::commands::send_wakes;
 use crate::domain::compliance::{
-    Action, ComplianceRules, DataUsage, Facts, Firing, Plan, RuleKind, USAGE_ALERTS, advance,
-    judge, usage_alerts_due,
+    Action, ComplianceRules, DataUsage, Facts, Firing, Plan, RuleKind, USAGE_ALERTS, Whereabouts,
+    advance, judge, usage_alerts_due,
 };
 use crate::domain::directory::Compliance;
+use crate::domain::geofence::Containment;
 use crate::domain::inventory::InventoryReport;
 use crate::domain::time::rfc3339;
-use crate::domain::{CommandId, CommandSpec, DeviceId, DeviceState, Location, TenantId};
+use crate::domain::{
+    CommandId, CommandSpec, DeviceId, DeviceState, GeofenceId, Location, TenantId,
+};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Item, Update, WriteOp};
 use crate::services::Services;
@@ -381,10 +384,39 @@ async fn gather_facts(
         }
         facts.usage = Some(u.clone());
     }
-    if let (Some(_rule), Some(_fix)) = (&rules.inside_geofence, &input.location) {
-        // GEOFENCE-PENDING: containment comes with the geofence module.
+    if let (Some(rule), Some(fix)) = (&rules.inside_geofence, &input.location) {
+        facts.whereabouts = whereabouts(svc, t, &rule.geofences, fix)
+            .await?
+            .or(facts.whereabouts);
     }
     Ok(())
+}
+
+/// Where a fix puts the device with respect to its geofences: inside one of them, or surely
+/// outside all of them. None when the fix cannot tell (its accuracy straddles a boundary) or
+/// none of the geofences exists any more: the last known whereabouts stand.
+async fn whereabouts(
+    svc: &Services,
+    t: &TenantId,
+    named: &[String],
+    fix: &Location,
+) -> Result<Option<Whereabouts>, Error> {
+    let ids: Vec<GeofenceId> = named
+        .iter()
+        .filter_map(|g| GeofenceId::parse(g).ok())
+        .collect();
+    let shapes = super::geofences::load_many(svc, t, &ids).await?;
+    let seen: Vec<Containment> = shapes
+        .iter()
+        .map(|(_, shape)| shape.contains(fix.latitude, fix.longitude, fix.accuracy_m))
+        .collect();
+    Ok(if seen.contains(&Containment::Inside) {
+        Some(Whereabouts::Inside)
+    } else if !seen.is_empty() && seen.iter().all(|c| *c == Containment::Outside) {
+        Some(Whereabouts::Outside)
+    } else {
+        None
+    })
 }
 
 /// Hands an event to the webhooks. EVENTS-PENDING: logged until the webhook module lands.

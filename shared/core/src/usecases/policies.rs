@@ -23,7 +23,7 @@ use crate::domain::group::DeviceIds;
 use crate::domain::job::JobTarget;
 use crate::domain::policy::{PolicyDocument, parse_version};
 use crate::domain::time::rfc3339;
-use crate::domain::{DeviceId, DeviceState, GroupId, PolicyId, TenantId};
+use crate::domain::{DeviceId, DeviceState, GeofenceId, GroupId, PolicyId, TenantId};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Item, Principal, Query, Update, WriteOp};
 use crate::services::Services;
@@ -134,9 +134,25 @@ pub struct PolicyDelivery {
     pub document: PolicyDocument,
 }
 
-fn validate(req: &PolicyRequest) -> Result<(), Error> {
+/// Checks the request, and that every geofence its rules name is one of the tenant's.
+async fn validate(svc: &Services, t: &TenantId, req: &PolicyRequest) -> Result<(), Error> {
     short_text("name", &req.name, 100)?;
-    req.document.validate()
+    req.document.validate()?;
+    let named = req
+        .document
+        .compliance
+        .as_ref()
+        .and_then(|c| c.inside_geofence.as_ref())
+        .map(|r| r.geofences.as_slice())
+        .unwrap_or_default();
+    let mut refs = Vec::new();
+    for (i, g) in named.iter().enumerate() {
+        let field = format!("compliance.inside_geofence.geofences[{i}]");
+        let id =
+            GeofenceId::parse(g).map_err(|_| Error::invalid_field(&field, "not a geofence id"))?;
+        refs.push((field, id));
+    }
+    super::geofences::exist(svc, t, &refs).await
 }
 
 pub async fn create(
@@ -145,7 +161,7 @@ pub async fn create(
     req: PolicyRequest,
 ) -> Result<PolicyView, Error> {
     require_role(who, ADMINS, "manage policies")?;
-    validate(&req)?;
+    validate(svc, &who.tenant, &req).await?;
     let now = svc.now();
     let id = PolicyId::from_generated(svc.ids.id(now));
     let t = &who.tenant;
@@ -484,7 +500,7 @@ pub async fn update(
     req: PolicyRequest,
 ) -> Result<PolicyView, Error> {
     require_role(who, ADMINS, "manage policies")?;
-    validate(&req)?;
+    validate(svc, &who.tenant, &req).await?;
     let t = &who.tenant;
     let Some(current) = load(svc, t, id, true).await? else {
         return Err(Error::NotFound("policy"));
