@@ -102,6 +102,14 @@ impl Stack {
             .advance_secs(secs);
     }
 
+    /// Sets the injected clock to an RFC 3339 time (backwards too: only the server's clock
+    /// moves; tokens are checked against the real one).
+    pub fn set_clock(&self, rfc3339: &str) {
+        let clock = self.clock.as_ref().expect("a stack built on a clock");
+        let at = mdm_core::domain::time::parse_rfc3339("at", rfc3339).expect("an RFC 3339 time");
+        clock.advance_ms(at - clock.now_ms());
+    }
+
     /// Runs the compliance sweep now, as its timer or schedule would.
     pub async fn sweep(&self) -> mdm_core::usecases::compliance_sweep::Swept {
         mdm_core::usecases::compliance_sweep::sweep(&self.services)

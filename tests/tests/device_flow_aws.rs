@@ -3,8 +3,8 @@
 
 use mdm_tests::flow::{
     apps, audit, catalogue, compliance, devices, errors, geofences, groups, idempotency, jobs,
-    jwt_attacks, lifecycle, openapi, policies, push, security, self_service, tenancy, tenants,
-    tokens,
+    jwt_attacks, lifecycle, openapi, policies, push, schedules, security, self_service, tenancy,
+    tenants, tokens,
 };
 use mdm_tests::stack::Stack;
 

@@ -150,6 +150,9 @@ pub struct CheckinRequest {
     /// Mobile data used this month, for a data cap rule.
     #[serde(default)]
     pub data_usage: Option<super::compliance::DataUsage>,
+    /// The device's IANA time zone, for schedules read in it; sent when it changes.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 impl CheckinRequest {
@@ -181,6 +184,9 @@ impl CheckinRequest {
         }
         if let Some(u) = &self.data_usage {
             u.validate()?;
+        }
+        if let Some(z) = &self.time_zone {
+            super::tenant::time_zone(z)?;
         }
         if let Some(t) = &self.push_token {
             push_token(t)?;

@@ -219,6 +219,59 @@ pub struct Kiosk {
     pub emergency_dialer_allowed: bool,
 }
 
+/// Restrictions that apply only while one of their windows is open, on top of the document's
+/// own (each one set here overrides the document's while open).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledRestrictions {
+    /// 1 to 100 characters, such as "school hours".
+    pub name: String,
+    /// 1 to 14 weekly windows.
+    pub windows: Vec<super::schedule::Window>,
+    /// Which clock the windows read: "tenant" (the default, the tenant's settings), "device"
+    /// (the zone the device reports, else the tenant's) or an IANA name.
+    #[serde(default = "tenant_zone")]
+    pub time_zone: super::schedule::TimeZoneChoice,
+    pub restrictions: Restrictions,
+}
+
+fn tenant_zone() -> super::schedule::TimeZoneChoice {
+    super::schedule::TimeZoneChoice::Tenant
+}
+
+impl Restrictions {
+    /// These restrictions with every one `over` sets taking its place.
+    pub fn overlaid(&self, over: &Restrictions) -> Restrictions {
+        fn pick(base: Option<bool>, over: Option<bool>) -> Option<bool> {
+            over.or(base)
+        }
+        Restrictions {
+            camera_disabled: pick(self.camera_disabled, over.camera_disabled),
+            screen_capture_disabled: pick(
+                self.screen_capture_disabled,
+                over.screen_capture_disabled,
+            ),
+            usb_file_transfer_disabled: pick(
+                self.usb_file_transfer_disabled,
+                over.usb_file_transfer_disabled,
+            ),
+            debugging_disabled: pick(self.debugging_disabled, over.debugging_disabled),
+            nfc_disabled: pick(self.nfc_disabled, over.nfc_disabled),
+            bluetooth_disabled: pick(self.bluetooth_disabled, over.bluetooth_disabled),
+            roaming_disabled: pick(self.roaming_disabled, over.roaming_disabled),
+            factory_reset_disabled: pick(self.factory_reset_disabled, over.factory_reset_disabled),
+            unknown_sources_disabled: pick(
+                self.unknown_sources_disabled,
+                over.unknown_sources_disabled,
+            ),
+            clipboard_to_personal_disabled: pick(
+                self.clipboard_to_personal_disabled,
+                over.clipboard_to_personal_disabled,
+            ),
+        }
+    }
+}
+
 /// A policy document: every section is optional; a device enforces the sections it receives.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -248,6 +301,10 @@ pub struct PolicyDocument {
     /// Rules the device must meet, each with its escalation ladder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compliance: Option<super::compliance::ComplianceRules>,
+    /// Up to 10 sets of restrictions that apply only in their time windows; the earlier in the
+    /// list wins where two open ones set the same restriction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedules: Option<Vec<ScheduledRestrictions>>,
 }
 
 fn bad(field: &str, message: &str) -> Error {
@@ -382,6 +439,18 @@ impl PolicyDocument {
         if let Some(rules) = &self.compliance {
             rules.validate()?;
         }
+        if let Some(schedules) = &self.schedules {
+            count("schedules", schedules.len(), 1, 10)?;
+            for (i, sch) in schedules.iter().enumerate() {
+                short_text(&format!("schedules[{i}].name"), &sch.name, 100)?;
+                count(&format!("schedules[{i}].windows"), sch.windows.len(), 1, 14)?;
+                for (j, w) in sch.windows.iter().enumerate() {
+                    w.validate_at(&format!("schedules[{i}].windows[{j}]"))?;
+                }
+                sch.time_zone
+                    .validate_at(&format!("schedules[{i}].time_zone"))?;
+            }
+        }
         if serde_json::to_vec(self).map_or(usize::MAX, |v| v.len()) > MAX_DOCUMENT_BYTES {
             return Err(bad("document", "must be at most 64 KiB of JSON"));
         }
@@ -444,6 +513,53 @@ impl PolicyDocument {
             take(&mut out.kiosk, &d.kiosk);
             take(&mut out.app_config, &d.app_config);
             take(&mut out.compliance, &d.compliance);
+            take(&mut out.schedules, &d.schedules);
+        }
+        out
+    }
+
+    /// Which schedules are open at `at_ms` (bit i for `schedules[i]`) and when that next
+    /// changes, reading each schedule's windows in its zone.
+    pub fn schedule_state(
+        &self,
+        at_ms: i64,
+        tenant: &jiff::tz::TimeZone,
+        device: Option<&jiff::tz::TimeZone>,
+    ) -> (u16, Option<i64>) {
+        let mut mask = 0u16;
+        let mut next: Option<i64> = None;
+        for (i, sch) in self.schedules.iter().flatten().enumerate() {
+            let Ok(tz) = sch.time_zone.resolve(tenant, device) else {
+                continue;
+            };
+            if super::schedule::is_open_any(&sch.windows, at_ms, &tz) {
+                mask |= 1 << i;
+            }
+            if let Some(change) = super::schedule::next_change_any(&sch.windows, at_ms, &tz) {
+                next = Some(next.map_or(change, |n| n.min(change)));
+            }
+        }
+        (mask, next)
+    }
+
+    /// The document a device enforces while the schedules in `mask` are open: their
+    /// restrictions laid over its own, the first open schedule winning.
+    pub fn with_open_schedules(&self, mask: u16) -> PolicyDocument {
+        let mut out = self.clone();
+        let open: Vec<&ScheduledRestrictions> = self
+            .schedules
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, s)| s)
+            .collect();
+        if !open.is_empty() {
+            let mut r = self.restrictions.clone().unwrap_or_default();
+            for sch in open.iter().rev() {
+                r = r.overlaid(&sch.restrictions);
+            }
+            out.restrictions = Some(r);
         }
         out
     }

@@ -45,6 +45,8 @@ pub mod attr {
     pub const CREATED_AT: &str = "created_at";
     pub const UPDATED_AT: &str = "updated_at";
     pub const COMPLIANCE_VERSION: &str = "cv";
+    pub const SCHEDULE_CHANGE: &str = "sw";
+    pub const DEVICE_TIME_ZONE: &str = "tz";
     pub const COMPLIANCE_SUMMARY: &str = "cs";
     pub const COMPLIANCE: &str = "compliance";
     pub const REV: &str = "rev";
@@ -115,6 +117,13 @@ pub struct DeviceRecord {
     pub cv: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cs: Option<ComplianceSummary>,
+    /// When the set of open schedules of the device's policy next changes (none: no
+    /// schedules): the first check-in after it sets `pv` anew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sw: Option<i64>,
+    /// The IANA time zone the device reports, for schedules read in the device's zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz: Option<String>,
 }
 
 /// The tenant item. Every field is optional because tenants that predate registration have

@@ -60,6 +60,9 @@ pub async fn checkin(
     if let Some(v) = &req.policy_version {
         update = update.set(attr::POLICY_APPLIED, v.as_str());
     }
+    if let Some(z) = &req.time_zone {
+        update = update.set(attr::DEVICE_TIME_ZONE, crate::domain::tenant::time_zone(z)?);
+    }
     if let Some(l) = &req.location {
         update = update
             .set("location", serde_json::to_value(l).unwrap_or_default())
@@ -87,7 +90,18 @@ pub async fn checkin(
             StoreError::Precondition { .. } => Error::DeviceCredentialInvalid,
             other => other.into(),
         })?;
-    let device: DeviceRecord = from_item(&item)?;
+    let mut device: DeviceRecord = from_item(&item)?;
+    // A window opened or closed since the version was set (or the zone it is read in moved).
+    let window_moved =
+        device.sw.is_some_and(|at| at <= now) || (req.time_zone.is_some() && device.sw.is_some());
+    if window_moved {
+        match super::policies::schedule_changed(svc, cred, &device).await {
+            Ok(d) => device = d,
+            Err(e) => {
+                tracing::warn!(error = %e, device = %cred.device, "schedule change not applied; the next check-in retries");
+            }
+        }
+    }
     if super::directory::is_due(&device, now) {
         super::directory::refresh_after_checkin(svc, cred, &device, now).await;
     }

@@ -278,6 +278,8 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
         counted: admitted.registered,
         cv: None,
         cs: None,
+        sw: None,
+        tz: None,
     };
     let entry = DirectoryRecord {
         platform: req.platform,

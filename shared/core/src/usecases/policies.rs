@@ -1132,7 +1132,9 @@ pub async fn recompute(svc: &Services, t: &TenantId, d: &DeviceId) -> Result<(),
             .transact(vec![
                 WriteOp::Update {
                     key: hot_key,
-                    update: Update::new().remove(attr::POLICY_VERSION),
+                    update: Update::new()
+                        .remove(attr::POLICY_VERSION)
+                        .remove(attr::SCHEDULE_CHANGE),
                     cond: Some(Cond::Exists),
                 },
                 WriteOp::Delete {
@@ -1145,11 +1147,15 @@ pub async fn recompute(svc: &Services, t: &TenantId, d: &DeviceId) -> Result<(),
     }
     let document = PolicyDocument::merge(docs.iter());
     let version = document.fingerprint();
+    let (delivered, next_change) = scheduled_version(svc, t, &hot, &document, &version).await?;
     let stored_sources = match svc.table.get(&keys::effective_policy(t, d), true).await? {
         Some(item) => Some(from_item::<EffectivePolicyRecord>(&item)?.sources),
         None => None,
     };
-    if hot.pv.as_deref() == Some(version.as_str()) && stored_sources.as_ref() == Some(&sources) {
+    if hot.pv.as_deref() == Some(delivered.as_str())
+        && hot.sw == next_change
+        && stored_sources.as_ref() == Some(&sources)
+    {
         return Ok(());
     }
     let record = EffectivePolicyRecord {
@@ -1158,11 +1164,15 @@ pub async fn recompute(svc: &Services, t: &TenantId, d: &DeviceId) -> Result<(),
         sources,
         computed_at: svc.now(),
     };
+    let update = Update::new().set(attr::POLICY_VERSION, delivered.as_str());
     svc.table
         .transact(vec![
             WriteOp::Update {
                 key: hot_key,
-                update: Update::new().set(attr::POLICY_VERSION, version.as_str()),
+                update: match next_change {
+                    Some(at) => update.set(attr::SCHEDULE_CHANGE, at),
+                    None => update.remove(attr::SCHEDULE_CHANGE),
+                },
                 cond: Some(Cond::Exists),
             },
             WriteOp::Put {
@@ -1192,7 +1202,8 @@ async fn effective_view(
     };
     Ok(EffectivePolicyView {
         up_to_date: hot.pv.is_none() || hot.pv == hot.pa,
-        version: effective.as_ref().map(|e| e.version.clone()),
+        // The version the device is sent (with schedules, it names the open ones too).
+        version: effective.as_ref().and(hot.pv.clone()),
         sources: effective
             .as_ref()
             .map(|e| e.sources.clone())
@@ -1213,24 +1224,94 @@ pub async fn effective(
 }
 
 /// For a check-in whose device item says its effective policy is not the one it applied: the
-/// policy to send (one read, only then).
+/// policy to send (one read, only then), with the restrictions of the schedules open when its
+/// version was set.
 pub async fn delivery(
     svc: &Services,
     t: &TenantId,
     d: &DeviceId,
     hot: &DeviceRecord,
 ) -> Result<Option<PolicyDelivery>, Error> {
-    if hot.pv.is_none() || hot.pv == hot.pa {
+    let Some(version) = &hot.pv else {
+        return Ok(None);
+    };
+    if hot.pv == hot.pa {
         return Ok(None);
     }
     match svc.table.get(&keys::effective_policy(t, d), true).await? {
         Some(item) => {
             let e: EffectivePolicyRecord = from_item(&item)?;
             Ok(Some(PolicyDelivery {
-                version: e.version,
-                document: e.document,
+                version: version.clone(),
+                document: e.document.with_open_schedules(open_mask(version)),
             }))
         }
         None => Ok(None),
+    }
+}
+
+/// The version a device is sent: the document's fingerprint, and with schedules, which of them
+/// are open now (`<fingerprint>w<mask>`), so opening or closing a window is a new version the
+/// device is sent; and when that next changes.
+async fn scheduled_version(
+    svc: &Services,
+    t: &TenantId,
+    hot: &DeviceRecord,
+    document: &PolicyDocument,
+    fingerprint: &str,
+) -> Result<(String, Option<i64>), Error> {
+    if document.schedules.is_none() {
+        return Ok((fingerprint.to_owned(), None));
+    }
+    let zone = |name: Option<&str>| name.and_then(|n| jiff::tz::db().get(n).ok());
+    let tenant = super::tenants::load(svc, t, false)
+        .await?
+        .unwrap_or_default();
+    let tenant_zone = zone(tenant.time_zone.as_deref()).unwrap_or(jiff::tz::TimeZone::UTC);
+    let device_zone = zone(hot.tz.as_deref());
+    let (mask, next) = document.schedule_state(svc.now(), &tenant_zone, device_zone.as_ref());
+    Ok((format!("{fingerprint}w{mask:x}"), next))
+}
+
+/// Which schedules a delivered version says are open (none for a version without schedules).
+fn open_mask(version: &str) -> u16 {
+    version
+        .split_once('w')
+        .and_then(|(_, m)| u16::from_str_radix(m, 16).ok())
+        .unwrap_or(0)
+}
+
+/// For a check-in past the moment its device's schedules open or close: sets the version the
+/// device is sent to the one for now (so the check-in delivers it) and the next change. On the
+/// condition that the version is still the one the check-in saw, so a policy change racing
+/// with it wins. Returns the device item as it is afterwards.
+pub async fn schedule_changed(
+    svc: &Services,
+    cred: &crate::domain::DeviceCredential,
+    hot: &DeviceRecord,
+) -> Result<DeviceRecord, Error> {
+    let (t, d) = (&cred.tenant, &cred.device);
+    let Some(item) = svc.table.get(&keys::effective_policy(t, d), true).await? else {
+        return Ok(hot.clone());
+    };
+    let e: EffectivePolicyRecord = from_item(&item)?;
+    let (delivered, next) = scheduled_version(svc, t, hot, &e.document, &e.version).await?;
+    let update = Update::new().set(attr::POLICY_VERSION, delivered.as_str());
+    let update = match next {
+        Some(at) => update.set(attr::SCHEDULE_CHANGE, at),
+        None => update.remove(attr::SCHEDULE_CHANGE),
+    };
+    let mut cond = vec![super::checkin::credential_holds(cred)];
+    if let Some(pv) = &hot.pv {
+        cond.push(Cond::eq(attr::POLICY_VERSION, pv.as_str()));
+    }
+    match svc
+        .table
+        .update(&keys::device(t, d), update, Some(Cond::And(cond)))
+        .await
+    {
+        Ok(item) => Ok(from_item(&item)?),
+        Err(StoreError::Precondition { .. }) => Ok(hot.clone()),
+        Err(e) => Err(e.into()),
     }
 }
