@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use mdm_app::App;
-use mdm_core::domain::directory::{DIRECTORY_SHARDS, Identifier};
+use mdm_core::domain::directory::{DIRECTORY_SHARDS, Identifier, shard_of};
 use mdm_core::domain::{
     DeviceCredential, EnrollRequest, GroupId, JobId, Platform, PolicyId, TenantId, TenantStatus,
 };
@@ -14,7 +14,7 @@ use mdm_core::store::keys;
 use mdm_core::usecases::enrollment::{self, CreateTokenRequest};
 use mdm_core::usecases::tenants::{self, CreateTenant};
 use mdm_core::usecases::{
-    apps, commands, fetch, geofences, groups, jobs, policies, push_config, settings,
+    apps, commands, fetch, geofences, groups, inventory, jobs, policies, push_config, settings,
 };
 use serde_json::json;
 
@@ -143,6 +143,24 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
     push_config::set(svc, &admin, Platform::Android, push)
         .await
         .unwrap();
+    // A device failing a compliance rule that alerts: its state and an alert exist.
+    let rules = serde_json::from_value(json!({"name": "rules", "document": {"compliance": {
+        "passcode_set": {"escalation": [{"after_seconds": 0, "action": "alert_admins"}]}
+    }}}))
+    .unwrap();
+    let rules = policies::create(svc, &admin, rules).await.unwrap();
+    let (flagged, _) = &devices[0];
+    let assign = serde_json::from_value(json!({"policy_id": rules.id})).unwrap();
+    policies::assign_device(svc, &admin, &flagged.device, Some(assign))
+        .await
+        .unwrap();
+    let report = serde_json::from_value(json!({"passcode_set": false})).unwrap();
+    inventory::report(svc, flagged, report).await.unwrap();
+    let alerts_pk = keys::alerts_pk(&doomed, shard_of(&flagged.device));
+    assert!(
+        !is_empty(&app, alerts_pk.clone()).await,
+        "no alert was raised"
+    );
     let secret = push_config::secret_name(&doomed, Platform::Android);
     assert!(svc.secrets.get(&secret).await.unwrap().is_some());
     let (survivor, survivor_serial) = enroll(&app, "acme", 100).await;
@@ -174,6 +192,10 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
     }
     assert!(is_empty(&app, keys::enrollment_tokens_pk(&doomed)).await);
     assert!(is_empty(&app, keys::audit_pk(&doomed)).await);
+    assert!(
+        is_empty(&app, alerts_pk).await,
+        "the alerts went with the tenant"
+    );
     for shard in 0..DIRECTORY_SHARDS {
         assert!(is_empty(&app, keys::transition_audit_pk(&doomed, shard)).await);
     }

@@ -43,6 +43,8 @@ pub enum Stage {
     Audit,
     /// The command transitions' audit entries of shard `shard`.
     CommandAudit,
+    /// The alerts of shard `shard`.
+    Alerts,
     /// The push settings with what they name elsewhere (the provider's resources, the
     /// credentials in the secret store), then the tombstone.
     Finish,
@@ -86,7 +88,10 @@ impl PurgeMessage {
                 e.column()
             )
         })?;
-        let sharded = matches!(msg.stage, Stage::Devices | Stage::CommandAudit);
+        let sharded = matches!(
+            msg.stage,
+            Stage::Devices | Stage::CommandAudit | Stage::Alerts
+        );
         if msg.shard >= DIRECTORY_SHARDS || (!sharded && msg.shard != 0) {
             return Err("purge message with an invalid shard".into());
         }
@@ -127,7 +132,9 @@ impl PurgeMessage {
             Stage::CommandAudit if self.shard + 1 < DIRECTORY_SHARDS => {
                 at(Stage::CommandAudit, self.shard + 1)
             }
-            Stage::CommandAudit => at(Stage::Finish, 0),
+            Stage::CommandAudit => at(Stage::Alerts, 0),
+            Stage::Alerts if self.shard + 1 < DIRECTORY_SHARDS => at(Stage::Alerts, self.shard + 1),
+            Stage::Alerts => at(Stage::Finish, 0),
             Stage::Finish => None,
         }
     }
@@ -178,6 +185,10 @@ pub async fn step(svc: &Services, tenant: &TenantId, msg: &PurgeMessage) -> Resu
         Stage::Audit => delete_page(svc, &keys::audit_pk(tenant), "", msg.cursor.clone()).await?,
         Stage::CommandAudit => {
             let pk = keys::transition_audit_pk(tenant, msg.shard);
+            delete_page(svc, &pk, "", msg.cursor.clone()).await?
+        }
+        Stage::Alerts => {
+            let pk = keys::alerts_pk(tenant, msg.shard);
             delete_page(svc, &pk, "", msg.cursor.clone()).await?
         }
         Stage::Finish => {
