@@ -119,6 +119,13 @@ pub enum Error {
         platform: &'static str,
         app_id: String,
     },
+    /// A webhook URL the service refuses to call: not https, or a host that resolves to a
+    /// loopback, private, link-local (metadata) or otherwise internal address.
+    #[error("url: {0}")]
+    WebhookTargetRefused(String),
+    /// The tenant already has as many webhook endpoints as it may.
+    #[error("the tenant already has {max} webhook endpoints, the most it may have")]
+    WebhookLimitReached { max: usize },
     #[error("the service is busy, retry later")]
     Throttled,
     /// This caller sent more requests than its quota allows (refused before any store access).
@@ -165,6 +172,8 @@ impl Error {
             Error::TooManyGroups { .. } => "too_many_groups",
             Error::PolicyInUse => "policy_in_use",
             Error::AppExists { .. } => "app_exists",
+            Error::WebhookTargetRefused(_) => "webhook_target_refused",
+            Error::WebhookLimitReached { .. } => "webhook_limit_reached",
             Error::Throttled => "throttled",
             Error::RateLimited { .. } => "rate_limited",
             Error::IdempotencyKeyReused => "idempotency_key_reused",

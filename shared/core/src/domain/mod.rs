@@ -11,12 +11,13 @@ pub mod job;
 pub mod policy;
 pub mod tenant;
 pub mod time;
+pub mod webhook;
 
 pub use command::{CommandSpec, CommandStatus, ReportStatus, ResultReport};
 pub use credential::{DeviceCredential, EnrollmentSecret};
 pub use device::{CheckinRequest, DeviceState, EnrollRequest, Location};
 pub use ids::{
-    CatalogueId, CommandId, DeviceId, EnrollmentTokenId, GroupId, Imei, JobId, Platform, PolicyId,
-    Role, TenantId,
+    CatalogueId, CommandId, DeviceId, EnrollmentTokenId, EventId, GroupId, Imei, JobId, Platform,
+    PolicyId, Role, TenantId, WebhookId,
 };
 pub use tenant::{TenantLimits, TenantStatus};

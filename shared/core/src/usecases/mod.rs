@@ -9,6 +9,7 @@ pub mod devices;
 pub mod directory;
 pub mod enrollment;
 pub mod enrollment_tokens;
+pub mod events;
 pub mod fetch;
 pub mod groups;
 pub mod idempotency;
@@ -24,6 +25,7 @@ pub mod settings;
 pub mod tenants;
 pub mod views;
 pub mod wake;
+pub mod webhooks;
 
 use crate::domain::Role;
 use crate::error::Error;
