@@ -3,7 +3,7 @@
 
 use mdm_tests::flow::{
     apps, audit, catalogue, devices, errors, groups, idempotency, jobs, jwt_attacks, lifecycle,
-    openapi, policies, push, security, self_service, tenancy, tenants, tokens,
+    openapi, policies, push, security, self_service, tenancy, tenants, tokens, webhooks,
 };
 use mdm_tests::stack::Stack;
 

@@ -20,6 +20,7 @@ pub mod self_service;
 pub mod tenancy;
 pub mod tenants;
 pub mod tokens;
+pub mod webhooks;
 
 /// Calls `$m!` with every flow case that holds on every backend, so each backend's test file
 /// runs the same list (and a case added here runs everywhere).
@@ -103,6 +104,12 @@ macro_rules! every_backend_flow_cases {
             tenants::a_tenant_that_was_never_registered_is_served_without_limits,
             tenants::an_admin_sets_the_tenant_settings_and_a_bad_time_zone_names_its_field,
             tenants::a_deleted_tenant_is_refused_at_once_and_ends_deleted_for_good,
+            webhooks::every_subscribed_event_is_delivered_once_signed_and_no_other,
+            webhooks::a_receiver_that_fails_twice_gets_the_event_again_and_it_ends_delivered,
+            webhooks::a_receiver_that_always_fails_ends_dead_after_the_attempt_limit,
+            webhooks::during_a_rotation_s_overlap_both_the_old_and_the_new_secret_sign,
+            webhooks::internal_targets_and_bad_input_are_refused_with_problem_codes,
+            webhooks::another_tenant_cannot_see_or_touch_a_webhook_and_roles_are_enforced,
         );
     };
 }

@@ -49,6 +49,9 @@ struct World {
     /// An app of each tenant's catalogue (deleted by the matrix's last app route).
     a_app: String,
     b_app: String,
+    /// A webhook endpoint of each tenant (deleted by the matrix's last webhook route).
+    a_webhook: String,
+    b_webhook: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -221,6 +224,21 @@ async fn catalogue_app(s: &Stack, tenant: &str) -> String {
     app["id"].as_str().expect("app id").to_owned()
 }
 
+/// Registers a webhook endpoint on loopback (exempt in the test stacks) for an event nothing in
+/// the matrix publishes; returns its id.
+async fn webhook(s: &Stack, tenant: &str) -> String {
+    let (status, body) = s
+        .raw(
+            Method::POST,
+            "/v1/webhooks",
+            Some(&s.token(tenant, Role::Admin)),
+            Some(json!({"url": "http://127.0.0.1:9/matrix", "events": ["sim.changed"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["id"].as_str().expect("webhook id").to_owned()
+}
+
 /// Creates an enrollment token and returns its id (the secret is not needed here).
 async fn token_id(s: &Stack, tenant: &str) -> String {
     let admin = s.token(tenant, Role::Admin);
@@ -258,6 +276,8 @@ async fn world(s: &Stack) -> World {
         b_policy: default_policy(s, "globex").await,
         a_app: catalogue_app(s, "acme").await,
         b_app: catalogue_app(s, "globex").await,
+        a_webhook: webhook(s, "acme").await,
+        b_webhook: webhook(s, "globex").await,
     };
     let (a_group, a_job) = group_and_job(s, "acme", &w.a1.id).await;
     let (b_group, b_job) = group_and_job(s, "globex", &w.b1.id).await;
@@ -318,11 +338,21 @@ impl World {
             (Objects::Globex, true) => (&self.b_gone.id, &self.b_cmd, &self.b_token),
             (Objects::Mixed, _) => (&self.a1.id, &self.b_cmd, &self.a_token),
         };
-        let (group, job, policy, app) = match objects {
-            Objects::Globex => (&self.b_group, &self.b_job, &self.b_policy, &self.b_app),
-            Objects::Acme | Objects::Mixed => {
-                (&self.a_group, &self.a_job, &self.a_policy, &self.a_app)
-            }
+        let (group, job, policy, app, webhook) = match objects {
+            Objects::Globex => (
+                &self.b_group,
+                &self.b_job,
+                &self.b_policy,
+                &self.b_app,
+                &self.b_webhook,
+            ),
+            Objects::Acme | Objects::Mixed => (
+                &self.a_group,
+                &self.a_job,
+                &self.a_policy,
+                &self.a_app,
+                &self.a_webhook,
+            ),
         };
         let path = template
             .replace("{device_id}", device)
@@ -332,6 +362,7 @@ impl World {
             .replace("{job_id}", job)
             .replace("{policy_id}", policy)
             .replace("{catalogue_id}", app)
+            .replace("{webhook_id}", webhook)
             .replace("{version}", "1")
             .replace("{platform}", "android")
             .replace("{tenant_id}", MATRIX_TENANT);
@@ -355,6 +386,7 @@ impl World {
             self.a_job.as_str(),
             self.a_policy.as_str(),
             self.a_app.as_str(),
+            self.a_webhook.as_str(),
         ];
         let globex = [
             self.b1.id.as_str(),
@@ -365,6 +397,7 @@ impl World {
             self.b_job.as_str(),
             self.b_policy.as_str(),
             self.b_app.as_str(),
+            self.b_webhook.as_str(),
         ];
         let creds = [
             self.a1.cred.as_str(),
@@ -408,6 +441,7 @@ fn uses_objects(path: &str) -> bool {
         "{job_id}",
         "{policy_id}",
         "{catalogue_id}",
+        "{webhook_id}",
     ]
     .iter()
     .any(|p| path.contains(p))
@@ -528,6 +562,11 @@ async fn body_for(
             "command": {"type": "ring"},
             "target": {"kind": "devices", "devices": ["MATRIX0"]},
         })),
+        ("POST", "/v1/webhooks") => Some(json!({
+            "url": "http://127.0.0.1:9/matrix",
+            "events": ["sim.changed"],
+        })),
+        ("PATCH", "/v1/webhooks/{webhook_id}") => Some(json!({"enabled": true})),
         ("PUT", "/v1/settings") => Some(json!({"name": "Acme", "time_zone": "Europe/Paris"})),
         ("POST", "/v1/tenants") => Some(json!({"id": MATRIX_TENANT, "name": "Initech"})),
         ("PUT", "/v1/tenants/{tenant_id}/limits") => Some(json!({"max_devices": 100})),
