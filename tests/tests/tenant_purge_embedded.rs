@@ -155,7 +155,10 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
         }
         mdm_app::worker::drain_once(svc, &*app.wake_queue, Duration::ZERO).await;
     }
-    assert!(!is_empty(&app, deliveries_pk.clone()).await, "no delivery recorded");
+    assert!(
+        !is_empty(&app, deliveries_pk.clone()).await,
+        "no delivery recorded"
+    );
     assert!(svc.secrets.get(&hook_secret).await.unwrap().is_some());
     let (survivor, survivor_serial) = enroll(&app, "acme", 100).await;
 

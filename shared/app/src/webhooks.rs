@@ -63,10 +63,91 @@ impl WebhookSender for HttpWebhooks {
                 WebhookResponse::Failed(format!("no answer within {} s", TIMEOUT.as_secs()))
             }
             Err(e) if e.is_connect() => WebhookResponse::Failed("connection failed".into()),
-            Err(e) => WebhookResponse::Failed(bounded(format!(
-                "request failed: {}",
-                e.without_url()
-            ))),
+            Err(e) => {
+                WebhookResponse::Failed(bounded(format!("request failed: {}", e.without_url())))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::routing::post;
+
+    use super::*;
+
+    /// A receiver on 127.0.0.1 that records the Host header of each request it gets.
+    async fn receiver(answer: StatusCode) -> (u16, Arc<Mutex<Vec<String>>>) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            post(move |headers: HeaderMap| {
+                let log = log.clone();
+                async move {
+                    let host = headers
+                        .get("host")
+                        .and_then(|h| h.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    log.lock().unwrap().push(host);
+                    // Followed, this redirect would fail to connect (nothing on port 1).
+                    (answer, [("location", "http://127.0.0.1:1/elsewhere")])
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (port, seen)
+    }
+
+    fn post_to(url: String) -> WebhookPost {
+        WebhookPost {
+            url,
+            addr: IpAddr::from([127, 0, 0, 1]),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: "{}".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_named_host_is_reached_at_the_vetted_address_without_asking_dns() {
+        // `.invalid` never resolves (RFC 2606): only the pinned address can be reached.
+        let (port, seen) = receiver(StatusCode::NO_CONTENT).await;
+        let answer = HttpWebhooks
+            .post(post_to(format!("http://receiver.invalid:{port}/hook")))
+            .await;
+        assert_eq!(answer, WebhookResponse::Status(204));
+        assert_eq!(*seen.lock().unwrap(), [format!("receiver.invalid:{port}")]);
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_an_answer_not_followed() {
+        let (port, seen) = receiver(StatusCode::FOUND).await;
+        let answer = HttpWebhooks
+            .post(post_to(format!("http://127.0.0.1:{port}/hook")))
+            .await;
+        assert_eq!(answer, WebhookResponse::Status(302));
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn nothing_listening_is_a_failed_attempt_with_a_short_reason() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        match HttpWebhooks
+            .post(post_to(format!("http://127.0.0.1:{port}/hook")))
+            .await
+        {
+            WebhookResponse::Failed(reason) => assert!(reason.len() <= 200, "{reason}"),
+            other => panic!("{other:?}"),
         }
     }
 }

@@ -825,7 +825,9 @@ pub static ROUTES: &[Route] = &[
         caller: Caller::Tenant(ADMINS),
         body_limit: 4 * KIB,
         summary: "register a webhook endpoint; the answer shows its signing secret, once",
-        idempotent: true,
+        // No Idempotency-Key: a kept response would store the signing secret in the table for
+        // a day, and the secret belongs in the secret store only.
+        idempotent: false,
         endpoint: endpoint!(post, webhook::create_webhook),
     },
     Route {

@@ -184,7 +184,10 @@ async fn register(s: &Stack, tenant: &str, url: &str, events: &[&str]) -> (Strin
     assert_eq!(status, 201, "{body}");
     (
         body["id"].as_str().expect("id").to_owned(),
-        body["secret"].as_str().expect("secret shown at creation").to_owned(),
+        body["secret"]
+            .as_str()
+            .expect("secret shown at creation")
+            .to_owned(),
     )
 }
 
@@ -305,7 +308,11 @@ pub async fn every_subscribed_event_is_delivered_once_signed_and_no_other(s: &St
         assert_eq!(body["type"], r.header("mdm-event-type"));
         assert_eq!(body["tenant"], "acme");
         assert_eq!(body["device"], device.as_str());
-        assert!(body["occurred_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+        assert!(
+            body["occurred_at"]
+                .as_str()
+                .is_some_and(|t| t.ends_with('Z'))
+        );
         assert_eq!(r.header("content-type"), "application/json");
     }
     assert_eq!(got[0].json()["type"], "device.enrolled");
@@ -322,7 +329,10 @@ pub async fn every_subscribed_event_is_delivered_once_signed_and_no_other(s: &St
             )
         })
         .collect();
-    let pairs: Vec<(&str, &str)> = moves.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let pairs: Vec<(&str, &str)> = moves
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     assert_eq!(
         pairs,
         [
@@ -350,7 +360,10 @@ pub async fn a_receiver_that_fails_twice_gets_the_event_again_and_it_ends_delive
     let got = rx.received();
     assert_eq!(got.len(), 3, "{got:?}");
     // The same event each time (receivers deduplicate on its id), freshly signed.
-    assert!(got.iter().all(|r| r.body == got[0].body && signed_with(r, &secret)));
+    assert!(
+        got.iter()
+            .all(|r| r.body == got[0].body && signed_with(r, &secret))
+    );
     assert_eq!(
         got.iter()
             .map(|r| r.header("mdm-delivery-attempt"))
@@ -373,7 +386,11 @@ pub async fn a_receiver_that_always_fails_ends_dead_after_the_attempt_limit(s: &
     assert_eq!(listed[0]["last_status_code"], 500);
     assert!(listed[0].get("next_attempt_at").is_none(), "{listed:?}");
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(rx.received().len(), 4, "nothing is sent after the last attempt");
+    assert_eq!(
+        rx.received().len(),
+        4,
+        "nothing is sent after the last attempt"
+    );
 }
 
 /// Given an endpoint whose secret was rotated, when an event is delivered during the overlap,
@@ -394,7 +411,10 @@ pub async fn during_a_rotation_s_overlap_both_the_old_and_the_new_secret_sign(s:
     assert_eq!(status, 200, "{rotated}");
     let new = rotated["secret"].as_str().expect("new secret").to_owned();
     assert_ne!(new, old);
-    assert!(rotated["previous_secret_expires_at"].is_string(), "{rotated}");
+    assert!(
+        rotated["previous_secret_expires_at"].is_string(),
+        "{rotated}"
+    );
 
     s.enroll_sink_device("acme", 504).await;
     wait_for_deliveries(s, "acme", &hook, "delivered", |d| {
@@ -416,7 +436,10 @@ pub async fn during_a_rotation_s_overlap_both_the_old_and_the_new_secret_sign(s:
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(read["previous_secret_expires_at"], rotated["previous_secret_expires_at"]);
+    assert_eq!(
+        read["previous_secret_expires_at"],
+        rotated["previous_secret_expires_at"]
+    );
     let text = read.to_string();
     assert!(!text.contains(&new) && !text.contains(&old), "{text}");
     assert!(read.get("secret").is_none());
@@ -482,15 +505,23 @@ pub async fn internal_targets_and_bad_input_are_refused_with_problem_codes(s: &S
             "{body}: {answer}"
         );
     }
-    let (status, _, answer) = post(json!({"url": "https://93.184.216.34/", "events": ["sim.changed"], "secret": "mine"})).await;
+    let (status, _, answer) =
+        post(json!({"url": "https://93.184.216.34/", "events": ["sim.changed"], "secret": "mine"}))
+            .await;
     assert_eq!(status, 400, "unknown fields are refused: {answer}");
     // A public address literal passes (nothing is sent until an event is published), up to ten.
     for _ in 0..10 {
-        let (status, _, body) = post(json!({"url": "https://93.184.216.34/in", "events": ["sim.changed"]})).await;
+        let (status, _, body) =
+            post(json!({"url": "https://93.184.216.34/in", "events": ["sim.changed"]})).await;
         assert_eq!(status, 201, "{body}");
     }
-    let (status, _, body) = post(json!({"url": "https://93.184.216.34/in", "events": ["sim.changed"]})).await;
-    assert_eq!((status, &body["code"]), (409, &json!("webhook_limit_reached")), "{body}");
+    let (status, _, body) =
+        post(json!({"url": "https://93.184.216.34/in", "events": ["sim.changed"]})).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (409, &json!("webhook_limit_reached")),
+        "{body}"
+    );
     // A change to an internal URL is refused the same way, and nothing changes.
     let (_, _, listed) = call(s, Method::GET, "/v1/webhooks", &admin, None).await;
     let id = listed["items"][0]["id"].as_str().expect("id").to_owned();
@@ -502,7 +533,10 @@ pub async fn internal_targets_and_bad_input_are_refused_with_problem_codes(s: &S
         Some(json!({"url": "https://192.168.0.10/"})),
     )
     .await;
-    assert_eq!((status, &body["code"]), (400, &json!("webhook_target_refused")));
+    assert_eq!(
+        (status, &body["code"]),
+        (400, &json!("webhook_target_refused"))
+    );
     let (_, _, read) = call(s, Method::GET, &format!("/v1/webhooks/{id}"), &admin, None).await;
     assert_eq!(read["url"], "https://93.184.216.34/in");
 }
@@ -517,17 +551,17 @@ pub async fn another_tenant_cannot_see_or_touch_a_webhook_and_roles_are_enforced
     let path = format!("/v1/webhooks/{hook}");
     for (method, p, body) in [
         (Method::GET, path.clone(), None),
-        (
-            Method::PATCH,
-            path.clone(),
-            Some(json!({"enabled": false})),
-        ),
+        (Method::PATCH, path.clone(), Some(json!({"enabled": false}))),
         (Method::POST, format!("{path}/rotate-secret"), None),
         (Method::GET, format!("{path}/deliveries"), None),
         (Method::DELETE, path.clone(), None),
     ] {
         let (status, _, answer) = call(s, method.clone(), &p, &globex, body).await;
-        assert_eq!((status, &answer["code"]), (404, &json!("not_found")), "{method} {p}");
+        assert_eq!(
+            (status, &answer["code"]),
+            (404, &json!("not_found")),
+            "{method} {p}"
+        );
         assert!(!answer.to_string().contains(&hook));
     }
     let (_, _, listed) = call(s, Method::GET, "/v1/webhooks", &globex, None).await;
@@ -544,7 +578,14 @@ pub async fn another_tenant_cannot_see_or_touch_a_webhook_and_roles_are_enforced
         )
         .await;
         assert_eq!(status, 403, "{role:?} creates");
-        let (status, _, _) = call(s, Method::PATCH, &path, &token, Some(json!({"enabled": false}))).await;
+        let (status, _, _) = call(
+            s,
+            Method::PATCH,
+            &path,
+            &token,
+            Some(json!({"enabled": false})),
+        )
+        .await;
         assert_eq!(status, 403, "{role:?} changes");
         let (status, _, _) = call(s, Method::DELETE, &path, &token, None).await;
         assert_eq!(status, 403, "{role:?} deletes");
@@ -554,9 +595,19 @@ pub async fn another_tenant_cannot_see_or_touch_a_webhook_and_roles_are_enforced
         assert!(!read.to_string().contains(&secret));
     }
     let admin = s.token("acme", Role::Admin);
-    let (status, _, changed) = call(s, Method::PATCH, &path, &admin, Some(json!({"enabled": false, "events": ["device.enrolled", "sim.changed"]}))).await;
+    let (status, _, changed) = call(
+        s,
+        Method::PATCH,
+        &path,
+        &admin,
+        Some(json!({"enabled": false, "events": ["device.enrolled", "sim.changed"]})),
+    )
+    .await;
     assert_eq!(status, 200, "{changed}");
-    assert_eq!((&changed["enabled"], &changed["events"]), (&json!(false), &json!(["device.enrolled", "sim.changed"])));
+    assert_eq!(
+        (&changed["enabled"], &changed["events"]),
+        (&json!(false), &json!(["device.enrolled", "sim.changed"]))
+    );
     // A disabled endpoint gets nothing.
     s.enroll_sink_device("acme", 505).await;
     let (status, _, _) = call(s, Method::DELETE, &path, &admin, None).await;

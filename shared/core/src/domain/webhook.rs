@@ -15,7 +15,16 @@ use crate::error::Error;
 /// Every event a tenant can subscribe to. The names are part of the public API (receivers
 /// branch on them): never rename one.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
     schemars::JsonSchema,
 )]
 pub enum EventKind {
@@ -89,7 +98,9 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, canonical(ip)) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
@@ -107,7 +118,10 @@ impl FromStr for Cidr {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let (addr, prefix) = s.trim().split_once('/').ok_or("a CIDR is <address>/<prefix>")?;
+        let (addr, prefix) = s
+            .trim()
+            .split_once('/')
+            .ok_or("a CIDR is <address>/<prefix>")?;
         let addr = canonical(
             addr.parse::<IpAddr>()
                 .map_err(|_| format!("{addr:?} is not an IP address"))?,
@@ -225,8 +239,8 @@ impl WebhookUrl {
                 format!("must be at most {MAX_URL_LEN} characters"),
             ));
         }
-        let url = url::Url::parse(raw)
-            .map_err(|_| Error::invalid_field("url", "not an absolute URL"))?;
+        let url =
+            url::Url::parse(raw).map_err(|_| Error::invalid_field("url", "not an absolute URL"))?;
         let https = match url.scheme() {
             "https" => true,
             "http" => false,
@@ -408,7 +422,10 @@ mod tests {
             let e = WebhookUrl::parse(bad).unwrap_err();
             assert_eq!(e.code(), "webhook_target_refused", "{bad}");
         }
-        assert_eq!(WebhookUrl::parse("not a url").unwrap_err().code(), "invalid_field");
+        assert_eq!(
+            WebhookUrl::parse("not a url").unwrap_err().code(),
+            "invalid_field"
+        );
     }
 
     #[test]
@@ -418,7 +435,11 @@ mod tests {
         let http = WebhookUrl::parse("http://127.0.0.1:8080/").unwrap();
         assert_eq!(http.vet(&[ip("127.0.0.1")], &exempt), Ok(ip("127.0.0.1")));
         assert!(http.vet(&[ip("127.0.0.1")], &[]).is_err());
-        assert!(https.vet(&[ip("93.184.216.34"), ip("10.0.0.1")], &[]).is_err());
+        assert!(
+            https
+                .vet(&[ip("93.184.216.34"), ip("10.0.0.1")], &[])
+                .is_err()
+        );
         assert!(https.vet(&[], &[]).is_err());
         let public_http = WebhookUrl::parse("http://93.184.216.34/").unwrap();
         assert!(public_http.vet(&[ip("93.184.216.34")], &exempt).is_err());

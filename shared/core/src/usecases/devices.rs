@@ -78,7 +78,11 @@ pub async fn unenroll(
             super::events::publish(
                 svc,
                 t,
-                super::events::Event::new(super::events::EventKind::DeviceUnenrolled, Some(device), data),
+                super::events::Event::new(
+                    super::events::EventKind::DeviceUnenrolled,
+                    Some(device),
+                    data,
+                ),
             )
             .await;
         }

@@ -19,8 +19,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use crate::domain::webhook::EventKind;
 use crate::domain::time::rfc3339;
+pub use crate::domain::webhook::EventKind;
 use crate::domain::{DeviceId, EventId, TenantId, WebhookId};
 use crate::error::Error;
 use crate::ports::Query;

@@ -108,9 +108,13 @@ pub async fn report(
                     && let Some(state) = revoked_state(&r.spec)
                 {
                     // The wipe revoked the credential in the close's own transaction.
-                    let data = serde_json::json!({"reason": r.spec.kind(), "state": state.as_str()});
-                    let event =
-                        super::events::Event::new(super::events::EventKind::DeviceUnenrolled, Some(device), data);
+                    let data =
+                        serde_json::json!({"reason": r.spec.kind(), "state": state.as_str()});
+                    let event = super::events::Event::new(
+                        super::events::EventKind::DeviceUnenrolled,
+                        Some(device),
+                        data,
+                    );
                     super::events::publish(svc, tenant, event).await;
                 }
                 return Ok(CommandView::new(device.as_str(), &r));

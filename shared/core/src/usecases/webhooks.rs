@@ -229,7 +229,10 @@ impl DeliveryView {
 
 fn parse_events(raw: &[String]) -> Result<Vec<EventKind>, Error> {
     if raw.is_empty() {
-        return Err(Error::invalid_field("events", "name at least one event type"));
+        return Err(Error::invalid_field(
+            "events",
+            "name at least one event type",
+        ));
     }
     let mut kinds = Vec::with_capacity(raw.len());
     for name in raw {
@@ -282,11 +285,7 @@ async fn checked_url(svc: &Services, raw: &str) -> Result<WebhookUrl, Error> {
     Ok(url)
 }
 
-async fn load(
-    svc: &Services,
-    tenant: &TenantId,
-    id: &WebhookId,
-) -> Result<WebhookRecord, Error> {
+async fn load(svc: &Services, tenant: &TenantId, id: &WebhookId) -> Result<WebhookRecord, Error> {
     let item = svc
         .table
         .get(&keys::webhook(tenant, id), true)
@@ -430,7 +429,9 @@ pub async fn update(
                 who,
                 "webhook.update",
                 format!("webhook/{id}"),
-                Some(json!({"url": record.url, "events": record.events, "enabled": record.enabled})),
+                Some(
+                    json!({"url": record.url, "events": record.events, "enabled": record.enabled}),
+                ),
             ),
         ])
         .await;
@@ -523,7 +524,10 @@ pub async fn rotate_secret(
         previous_until: Some(until),
     };
     svc.secrets
-        .put(&record.secret, &serde_json::to_string(&rotated).unwrap_or_default())
+        .put(
+            &record.secret,
+            &serde_json::to_string(&rotated).unwrap_or_default(),
+        )
         .await?;
     svc.table
         .transact(vec![
@@ -685,11 +689,7 @@ async fn deliver(
             Cond::eq("state", "retrying"),
         ]),
     ]);
-    match svc
-        .table
-        .put(to_item(key, &record), Some(cond))
-        .await
-    {
+    match svc.table.put(to_item(key, &record), Some(cond)).await {
         Ok(()) | Err(StoreError::Precondition { .. }) => {}
         Err(e) => return Err(e.into()),
     }
@@ -725,7 +725,10 @@ async fn attempt(
             signature_header(&secrets.live(now), t, &body),
         ),
         ("mdm-event-id".to_owned(), msg.event.id.clone()),
-        ("mdm-event-type".to_owned(), msg.event.kind.as_str().to_owned()),
+        (
+            "mdm-event-type".to_owned(),
+            msg.event.kind.as_str().to_owned(),
+        ),
         ("mdm-delivery-attempt".to_owned(), msg.attempt.to_string()),
     ];
     svc.webhooks
