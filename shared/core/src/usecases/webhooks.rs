@@ -7,6 +7,13 @@
 //! them): HMAC needs the secret itself, so a hash in the table would not do, and the table is
 //! read, backed up and exported far more widely than the secret store.
 //!
+//! Retries: a failed attempt sends the next one as a new queue message with a delay (SQS
+//! DelaySeconds; the embedded queue's visibility time) and the handler reports success. Not
+//! ChangeMessageVisibility on the message being handled: on Lambda the event source mapping
+//! owns that message and only learns of a failure, the queue's redrive (5 receives, then its
+//! DLQ) would cut 8 attempts short, and the receive count would mix our retries with crashes.
+//! Carrying the attempt number in the message makes both backends back off alike.
+//!
 //! Delivery is at least once: an attempt is recorded after the receiver answered, so a crash
 //! in between sends it again. Receivers deduplicate on the event id (`Mdm-Event-Id`), which is
 //! the same on every attempt. A delivery recorded as delivered (or dead) is never sent again.
@@ -623,10 +630,6 @@ async fn deliver(
         return Ok(());
     };
     let hook: WebhookRecord = from_item(&item)?;
-    if !hook.enabled {
-        tracing::info!(%tenant, %webhook, %event, "webhook disabled; delivery dropped");
-        return Ok(());
-    }
     let key = keys::webhook_delivery(tenant, webhook, event);
     let previous: Option<DeliveryRecord> = svc
         .table
@@ -640,13 +643,22 @@ async fn deliver(
         // Delivered, dead, or this attempt was made and its successor queued already.
         return Ok(());
     }
-    let secrets: SigningSecrets = svc
-        .secrets
-        .get(&hook.secret)
-        .await?
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .ok_or_else(|| Error::Unavailable(format!("the secret of webhook {webhook} is missing")))?;
-    let answer = attempt(svc, &hook, &secrets, msg).await;
+    let answer = if hook.enabled {
+        let secrets: SigningSecrets = svc
+            .secrets
+            .get(&hook.secret)
+            .await?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .ok_or_else(|| {
+                Error::Unavailable(format!("the secret of webhook {webhook} is missing"))
+            })?;
+        attempt(svc, &hook, &secrets, msg).await
+    } else {
+        // Queued before the endpoint was disabled (or by a process whose cache had not seen
+        // it yet): not sent, and recorded as dead so the listing says what became of it.
+        tracing::info!(%tenant, %webhook, %event, "webhook disabled; delivery dropped");
+        WebhookResponse::Failed("the endpoint is disabled".into())
+    };
     let now = svc.now();
     let (status, error) = match answer {
         WebhookResponse::Status(code) => (Some(code), None),
@@ -655,7 +667,7 @@ async fn deliver(
     let delivered = status.is_some_and(|c| (200..300).contains(&c));
     let state = if delivered {
         DeliveryState::Delivered
-    } else if msg.attempt >= svc.settings.webhook_max_attempts {
+    } else if !hook.enabled || msg.attempt >= svc.settings.webhook_max_attempts {
         DeliveryState::Dead
     } else {
         DeliveryState::Retrying
@@ -672,7 +684,12 @@ async fn deliver(
     }
     let record = DeliveryRecord {
         event_type: msg.event.kind,
-        attempts: msg.attempt,
+        // A disabled endpoint's delivery was not attempted this time.
+        attempts: if hook.enabled {
+            msg.attempt
+        } else {
+            msg.attempt - 1
+        },
         state,
         last_status: status,
         last_error: error,
