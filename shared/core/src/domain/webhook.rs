@@ -180,6 +180,10 @@ fn refused_v4(ip: Ipv4Addr) -> Option<&'static str> {
         Some("multicast")
     } else if ip.is_broadcast() || a >= 240 {
         Some("broadcast or reserved")
+    } else if (a == 192 && b == 0 && ip.octets()[2] == 0) || (a == 198 && (b & 0xfe) == 18) {
+        // 192.0.0.0/24 (protocol assignments) and 198.18.0.0/15 (benchmarking, often used
+        // inside networks).
+        Some("special-purpose")
     } else {
         None
     }
@@ -200,6 +204,22 @@ fn refused_v6(ip: Ipv6Addr) -> Option<&'static str> {
     } else if ip.to_ipv4().is_some() && first == 0 {
         // The deprecated IPv4-compatible form (::a.b.c.d), also a way around the IPv4 rules.
         Some("IPv4-compatible")
+    } else if let Some(v4) = embedded_v4(ip) {
+        // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) reach the IPv4 address they embed.
+        refused_v4(v4)
+    } else {
+        None
+    }
+}
+
+/// The IPv4 address a NAT64 or 6to4 address carries, which is where it ends up.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let seg = ip.segments();
+    let o = ip.octets();
+    if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        Some(Ipv4Addr::new(o[12], o[13], o[14], o[15]))
+    } else if seg[0] == 0x2002 {
+        Some(Ipv4Addr::new(o[2], o[3], o[4], o[5]))
     } else {
         None
     }
@@ -381,10 +401,21 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "::10.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:7f00:1::1",
+            "198.18.0.1",
+            "192.0.0.8",
         ] {
             assert!(refused_because(ip(refused)).is_some(), "{refused}");
         }
-        for public in ["93.184.216.34", "100.128.0.1", "8.8.8.8", "2606:4700::1111"] {
+        for public in [
+            "93.184.216.34",
+            "100.128.0.1",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "64:ff9b::808:808",
+            "2002:5db8:d822::1",
+        ] {
             assert_eq!(refused_because(ip(public)), None, "{public}");
         }
     }
