@@ -190,3 +190,46 @@ impl AppConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: AppConfig,
+    }
+
+    #[test]
+    fn webhook_settings_default_to_no_exemption_and_parse_a_list_of_cidrs() {
+        let defaults = Cli::try_parse_from(["mdm"]).unwrap().config.settings();
+        assert!(defaults.webhook_allow_cidrs.is_empty());
+        assert_eq!(
+            (defaults.webhook_max_attempts, defaults.webhook_backoff_secs),
+            (8, 30)
+        );
+        let cli = Cli::try_parse_from([
+            "mdm",
+            "--webhook-allow-cidrs",
+            "127.0.0.1/32,fd00::/8",
+            "--webhook-max-attempts",
+            "3",
+        ])
+        .unwrap();
+        let settings = cli.config.settings();
+        assert_eq!(
+            settings
+                .webhook_allow_cidrs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["127.0.0.1/32", "fd00::/8"]
+        );
+        assert_eq!(settings.webhook_max_attempts, 3);
+        assert!(Cli::try_parse_from(["mdm", "--webhook-allow-cidrs", "10.0.0.1"]).is_err());
+        assert!(Cli::try_parse_from(["mdm", "--webhook-max-attempts", "0"]).is_err());
+    }
+}
