@@ -1,6 +1,6 @@
 //! Fuzzes `Message::decode`, the parse of a queue message body (SQS or the embedded queue),
-//! which is a wake message, a job's fan-out step, a policy refresh step or a tenant purge
-//! batch: decoded messages re-encode and decode to the same message, and a drop reason is
+//! which is a wake message, a job's fan-out step, a policy refresh step, a tenant purge batch
+//! or a webhook delivery attempt: decoded messages re-encode and decode to the same message, and a drop reason is
 //! short and never carries the body.
 #![no_main]
 
@@ -34,6 +34,7 @@ fuzz_target!(|data: &[u8]| {
             PolicyRefresh::for_target(tenant, target, at.clone()).encode()
         }
         Ok(Message::Purge(_, msg)) => msg.encode(),
+        Ok(Message::WebhookDelivery(_, _, _, msg)) => msg.encode(),
         Err(reason) => {
             assert!(
                 reason.len() <= MAX_REASON_BYTES,

@@ -390,6 +390,11 @@ impl Queue for FaultyQueue {
         Ok(batch)
     }
 
+    async fn send_delayed(&self, body: String, delay: Duration) -> Result<(), QueueError> {
+        let fate = self.gate().await?;
+        settle(fate, self.inner.send_delayed(body, delay).await)
+    }
+
     async fn ack(&self, receipt: &str) -> Result<(), QueueError> {
         let fate = self.gate().await?;
         settle(fate, self.inner.ack(receipt).await)

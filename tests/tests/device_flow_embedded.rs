@@ -3,7 +3,7 @@
 use mdm_tests::flow::{
     apps, audit, catalogue, compliance, devices, errors, geofences, groups, idempotency, jobs,
     jwt_attacks, lifecycle, openapi, policies, push, schedules, security, self_service, tenancy,
-    tenants, tokens,
+    tenants, tokens, webhooks,
 };
 use mdm_tests::stack::Stack;
 

@@ -25,6 +25,7 @@ contract_cases!(
     an_unacked_message_is_hidden_until_its_visibility_timeout_passes,
     a_receipt_that_was_never_issued_is_refused,
     a_released_message_is_visible_again_after_its_delay,
+    a_delayed_message_is_received_only_after_its_delay,
     a_message_received_more_than_max_receives_times_becomes_a_dead_letter,
     a_receive_asks_for_one_to_ten_messages,
     a_long_poll_wakes_when_a_message_is_sent,

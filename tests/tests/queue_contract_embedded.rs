@@ -47,6 +47,7 @@ macro_rules! contract_cases {
                 a_stale_receipt_is_refused_after_redelivery,
                 a_receipt_that_was_never_issued_is_refused,
                 a_released_message_is_visible_again_after_its_delay,
+                a_delayed_message_is_received_only_after_its_delay,
                 a_message_received_more_than_max_receives_times_becomes_a_dead_letter,
                 messages_are_received_oldest_first,
                 a_receive_asks_for_one_to_ten_messages,

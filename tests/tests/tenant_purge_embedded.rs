@@ -8,13 +8,15 @@ use mdm_app::App;
 use mdm_core::domain::directory::{DIRECTORY_SHARDS, Identifier, shard_of};
 use mdm_core::domain::{
     DeviceCredential, EnrollRequest, GroupId, JobId, Platform, PolicyId, TenantId, TenantStatus,
+    WebhookId,
 };
 use mdm_core::ports::{Operator, Query};
 use mdm_core::store::keys;
 use mdm_core::usecases::enrollment::{self, CreateTokenRequest};
 use mdm_core::usecases::tenants::{self, CreateTenant};
 use mdm_core::usecases::{
-    apps, commands, fetch, geofences, groups, inventory, jobs, policies, push_config, settings,
+    apps, commands, events, fetch, geofences, groups, inventory, jobs, policies, push_config,
+    settings, webhooks,
 };
 use serde_json::json;
 
@@ -163,6 +165,29 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
     );
     let secret = push_config::secret_name(&doomed, Platform::Android);
     assert!(svc.secrets.get(&secret).await.unwrap().is_some());
+    // A webhook endpoint (its secret in the secret store) with a failed delivery on record:
+    // nothing listens on port 9, and the retry waits on the manual clock.
+    let req = serde_json::from_value(
+        json!({"url": "http://127.0.0.1:9/doomed", "events": ["sim.changed"]}),
+    )
+    .unwrap();
+    let hook = webhooks::create(svc, &admin, req).await.unwrap().webhook.id;
+    let hook = WebhookId::parse(&hook).unwrap();
+    let hook_secret = webhooks::secret_name(&doomed, &hook);
+    let event = events::Event::new(events::EventKind::SimChanged, None, json!({}));
+    events::publish(svc, &doomed, event).await;
+    let deliveries_pk = keys::webhook_deliveries_pk(&doomed, &hook);
+    for _ in 0..50 {
+        if !is_empty(&app, deliveries_pk.clone()).await {
+            break;
+        }
+        mdm_app::worker::drain_once(svc, &*app.wake_queue, Duration::ZERO).await;
+    }
+    assert!(
+        !is_empty(&app, deliveries_pk.clone()).await,
+        "no delivery recorded"
+    );
+    assert!(svc.secrets.get(&hook_secret).await.unwrap().is_some());
     let (survivor, survivor_serial) = enroll(&app, "acme", 100).await;
 
     let view = tenants::delete(svc, &operator(), &doomed).await.unwrap();
@@ -216,6 +241,13 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
             .unwrap()
             .is_none(),
         "the geofence counter went with the tenant"
+    );
+    assert!(is_empty(&app, keys::webhooks_pk(&doomed)).await);
+    assert!(is_empty(&app, deliveries_pk).await);
+    assert_eq!(
+        svc.secrets.get(&hook_secret).await.unwrap(),
+        None,
+        "the webhook's signing secret went with the tenant"
     );
     assert_eq!(
         svc.secrets.get(&secret).await.unwrap(),

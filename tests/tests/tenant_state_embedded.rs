@@ -25,6 +25,8 @@ async fn a_suspension_takes_effect_at_once_where_it_was_made_and_within_a_minute
     // Another process: the same table, its own memory of tenants.
     let elsewhere = Services {
         tenant_states: Default::default(),
+        webhooks: std::sync::Arc::new(mdm_core::ports::NoWebhooks),
+        webhook_subscriptions: Default::default(),
         ..(**here).clone()
     };
     let t = TenantId::parse("initech").unwrap();
@@ -72,6 +74,8 @@ async fn an_enrolment_in_a_process_that_has_not_seen_the_suspension_is_refused_a
     let here = &app.services;
     let elsewhere = Services {
         tenant_states: Default::default(),
+        webhooks: std::sync::Arc::new(mdm_core::ports::NoWebhooks),
+        webhook_subscriptions: Default::default(),
         ..(**here).clone()
     };
     let t = TenantId::parse("initech").unwrap();

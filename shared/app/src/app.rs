@@ -57,6 +57,9 @@ impl Parts {
             verifier: self.verifier,
             settings,
             tenant_states: Default::default(),
+            // One sender for every backend: webhooks leave through the same code everywhere.
+            webhooks: Arc::new(crate::webhooks::HttpWebhooks),
+            webhook_subscriptions: Default::default(),
         })
     }
 }

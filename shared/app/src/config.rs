@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use mdm_core::domain::webhook::Cidr;
 use mdm_core::{RateLimits, Settings};
 
 /// Where state lives.
@@ -107,6 +108,26 @@ pub struct AppConfig {
     #[arg(long, env = "MDM_AUDIT_RETENTION_DAYS", default_value_t = 365,
           value_parser = clap::value_parser!(i64).range(1..=3650))]
     pub audit_retention_days: i64,
+
+    /// Networks (CIDRs, comma-separated) exempt from the webhook address rules, which may also
+    /// be called over plain http: for a test receiver on loopback (`127.0.0.1/32`). Empty in
+    /// production: never put a network of your own infrastructure here.
+    #[arg(long, env = "MDM_WEBHOOK_ALLOW_CIDRS", value_delimiter = ',', value_parser = parse_cidr)]
+    pub webhook_allow_cidrs: Vec<Cidr>,
+
+    /// Delivery attempts of one event to one endpoint before it is recorded dead.
+    #[arg(long, env = "MDM_WEBHOOK_MAX_ATTEMPTS", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub webhook_max_attempts: u32,
+
+    /// Seconds before a failed delivery's second attempt; doubled for each further one (at
+    /// most 15 minutes).
+    #[arg(long, env = "MDM_WEBHOOK_BACKOFF_SECS", default_value_t = 30)]
+    pub webhook_backoff_secs: u64,
+}
+
+fn parse_cidr(s: &str) -> Result<Cidr, String> {
+    s.parse()
 }
 
 /// An unset variable and one set to "" (how SAM passes an empty parameter) mean the same.
@@ -141,6 +162,12 @@ impl AppConfig {
             rate_enroll_per_min: defaults.enroll_per_min,
             rate_enroll_burst: defaults.enroll_burst,
             audit_retention_days: Settings::default().audit_retention_days,
+            // The flow suite's receivers listen on 127.0.0.1 over plain http; 127.0.0.2 and
+            // every other internal address stay refused. Retries are fast so a dead delivery
+            // ends within seconds: 1, 2, 4 s between 4 attempts.
+            webhook_allow_cidrs: vec!["127.0.0.1/32".parse().expect("a CIDR")],
+            webhook_max_attempts: 4,
+            webhook_backoff_secs: 1,
         }
     }
 
@@ -156,7 +183,53 @@ impl AppConfig {
                 enroll_burst: self.rate_enroll_burst,
             },
             audit_retention_days: self.audit_retention_days,
+            webhook_allow_cidrs: self.webhook_allow_cidrs.clone(),
+            webhook_max_attempts: self.webhook_max_attempts,
+            webhook_backoff_secs: self.webhook_backoff_secs,
             ..Settings::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: AppConfig,
+    }
+
+    #[test]
+    fn webhook_settings_default_to_no_exemption_and_parse_a_list_of_cidrs() {
+        let defaults = Cli::try_parse_from(["mdm"]).unwrap().config.settings();
+        assert!(defaults.webhook_allow_cidrs.is_empty());
+        assert_eq!(
+            (defaults.webhook_max_attempts, defaults.webhook_backoff_secs),
+            (8, 30)
+        );
+        let cli = Cli::try_parse_from([
+            "mdm",
+            "--webhook-allow-cidrs",
+            "127.0.0.1/32,fd00::/8",
+            "--webhook-max-attempts",
+            "3",
+        ])
+        .unwrap();
+        let settings = cli.config.settings();
+        assert_eq!(
+            settings
+                .webhook_allow_cidrs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["127.0.0.1/32", "fd00::/8"]
+        );
+        assert_eq!(settings.webhook_max_attempts, 3);
+        assert!(Cli::try_parse_from(["mdm", "--webhook-allow-cidrs", "10.0.0.1"]).is_err());
+        assert!(Cli::try_parse_from(["mdm", "--webhook-max-attempts", "0"]).is_err());
     }
 }

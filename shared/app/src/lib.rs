@@ -11,6 +11,7 @@ pub mod local;
 pub mod push;
 pub mod sqs_driver;
 pub mod verifier;
+pub mod webhooks;
 pub mod worker;
 
 pub use app::App;

@@ -9,7 +9,7 @@ use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, SendMessageBatchRequestEntry};
 use mdm_core::error::QueueError;
-use mdm_core::ports::queue::{MAX_BATCH, check_receive_max};
+use mdm_core::ports::queue::{MAX_BATCH, MAX_DELAY, check_receive_max};
 use mdm_core::ports::{DeadLetter, Delivery, Queue};
 
 use crate::sdk_error::{ErrorChain, service_code};
@@ -126,6 +126,18 @@ impl Queue for SqsQueue {
                 tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
             }
         }
+        Ok(())
+    }
+
+    async fn send_delayed(&self, body: String, delay: Duration) -> Result<(), QueueError> {
+        self.client
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(body)
+            .delay_seconds(secs(delay, MAX_DELAY.as_secs()))
+            .send()
+            .await
+            .map_err(queue_error)?;
         Ok(())
     }
 

@@ -122,6 +122,13 @@ pub enum Error {
     /// The tenant has as many geofences as a tenant may have; nothing was created.
     #[error("the tenant already has {max} geofences, the most a tenant may have")]
     GeofenceLimitReached { max: usize },
+    /// A webhook URL the service refuses to call: not https, or a host that resolves to a
+    /// loopback, private, link-local (metadata) or otherwise internal address.
+    #[error("url: {0}")]
+    WebhookTargetRefused(String),
+    /// The tenant already has as many webhook endpoints as it may.
+    #[error("the tenant already has {max} webhook endpoints, the most it may have")]
+    WebhookLimitReached { max: usize },
     #[error("the service is busy, retry later")]
     Throttled,
     /// This caller sent more requests than its quota allows (refused before any store access).
@@ -169,6 +176,8 @@ impl Error {
             Error::PolicyInUse => "policy_in_use",
             Error::AppExists { .. } => "app_exists",
             Error::GeofenceLimitReached { .. } => "geofence_limit_reached",
+            Error::WebhookTargetRefused(_) => "webhook_target_refused",
+            Error::WebhookLimitReached { .. } => "webhook_limit_reached",
             Error::Throttled => "throttled",
             Error::RateLimited { .. } => "rate_limited",
             Error::IdempotencyKeyReused => "idempotency_key_reused",

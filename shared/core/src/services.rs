@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use crate::ports::{Clock, IdGen, PushProviders, Pusher, Queue, SecretStore, Table, TokenVerifier};
+use crate::domain::webhook::Cidr;
+use crate::ports::{
+    Clock, IdGen, PushProviders, Pusher, Queue, SecretStore, Table, TokenVerifier, WebhookSender,
+};
 
 /// Tunable defaults and limits.
 #[derive(Debug, Clone)]
@@ -22,6 +25,16 @@ pub struct Settings {
     pub rate_limits: RateLimits,
     /// How long audit entries are kept (their TTL); readers never see older ones.
     pub audit_retention_days: i64,
+    /// Networks exempt from the webhook address rules, which may also take plain http: empty in
+    /// production; test stacks (and a local dev server, if asked) put `127.0.0.1/32` here so a
+    /// receiver on loopback can be called.
+    pub webhook_allow_cidrs: Vec<Cidr>,
+    /// Delivery attempts of one event to one endpoint before it is recorded `dead` and dropped.
+    pub webhook_max_attempts: u32,
+    /// The delay before the second attempt; each further one doubles it (at most 15 minutes).
+    pub webhook_backoff_secs: u64,
+    /// Webhook endpoints one tenant may have.
+    pub max_webhooks: usize,
 }
 
 /// Token buckets: a sustained rate per minute and the burst allowed on top; a rate of 0
@@ -64,6 +77,12 @@ impl Default for Settings {
             fetch_limit: 50,
             rate_limits: RateLimits::default(),
             audit_retention_days: 365,
+            webhook_allow_cidrs: Vec::new(),
+            // 30 s doubling: 30 s, 1, 2, 4, 8, 15, 15 min: a receiver down for about 45 minutes
+            // still gets the event.
+            webhook_max_attempts: 8,
+            webhook_backoff_secs: 30,
+            max_webhooks: 10,
         }
     }
 }
@@ -85,6 +104,10 @@ pub struct Services {
     pub settings: Settings,
     /// What this process last read of each tenant's status and limits (at most a minute old).
     pub tenant_states: Arc<crate::usecases::tenants::TenantStates>,
+    /// Resolves receivers' hosts and sends webhook deliveries.
+    pub webhooks: Arc<dyn WebhookSender>,
+    /// What this process last read of each tenant's webhook subscriptions (at most a minute old).
+    pub webhook_subscriptions: Arc<crate::usecases::events::Subscriptions>,
 }
 
 impl Services {

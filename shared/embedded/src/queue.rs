@@ -143,20 +143,21 @@ fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Outcome<T> {
     })
 }
 
-fn send(tables: &mut Tables<'_>, name: &str, now: i64, bodies: &[String]) -> Outcome<()> {
+/// Stores the bodies, visible from `visible_at` (now, or later for a delayed send).
+fn send(tables: &mut Tables<'_>, name: &str, visible_at: i64, bodies: &[String]) -> Outcome<()> {
     let mut seq = tables.counters.get(SEQUENCE)?.map_or(0, |v| v.value());
     for body in bodies {
         seq += 1;
         let message = StoredMessage {
             body: body.clone(),
             receive_count: 0,
-            visible_at: now,
+            visible_at,
             receipt: None,
         };
         tables
             .messages
             .insert((name, seq), encode(&message)?.as_slice())?;
-        tables.ready.insert((name, now, seq), ())?;
+        tables.ready.insert((name, visible_at, seq), ())?;
     }
     tables.counters.insert(SEQUENCE, seq)?;
     Ok(())
@@ -285,6 +286,25 @@ impl Queue for EmbeddedQueue {
         self.write(move |tables| send(tables, &name, now, &bodies))
             .await?;
         self.db.arrivals.notify_waiters();
+        Ok(())
+    }
+
+    async fn send_delayed(&self, body: String, delay: Duration) -> Result<(), QueueError> {
+        if body.is_empty() || body.len() > MAX_BODY_BYTES {
+            return Err(QueueError::Invalid(format!(
+                "a message body takes 1 to {MAX_BODY_BYTES} bytes, not {}",
+                body.len()
+            )));
+        }
+        let delay = delay.min(mdm_core::ports::queue::MAX_DELAY);
+        let name = Arc::clone(&self.name);
+        let visible_at = self.clock.now_ms().saturating_add(millis(delay));
+        self.write(move |tables| send(tables, &name, visible_at, &[body]))
+            .await?;
+        // A long poll rechecks for due messages on its own (RECHECK); an undelayed one is due now.
+        if delay.is_zero() {
+            self.db.arrivals.notify_waiters();
+        }
         Ok(())
     }
 

@@ -17,6 +17,7 @@ pub mod problem;
 pub mod rate_limit;
 pub mod routes;
 pub mod tenant_routes;
+pub mod webhook_routes;
 
 use std::sync::Arc;
 

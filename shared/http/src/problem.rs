@@ -38,7 +38,9 @@ impl Problem {
 impl From<Error> for Problem {
     fn from(e: Error) -> Self {
         let status = match &e {
-            Error::Invalid(_) | Error::InvalidField { .. } => StatusCode::BAD_REQUEST,
+            Error::Invalid(_) | Error::InvalidField { .. } | Error::WebhookTargetRefused(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Error::Unauthenticated(_) | Error::DeviceCredentialInvalid => StatusCode::UNAUTHORIZED,
             Error::EnrollmentTokenInvalid | Error::Forbidden(_) | Error::TenantSuspended => {
                 StatusCode::FORBIDDEN
@@ -52,7 +54,8 @@ impl From<Error> for Problem {
             | Error::TooManyGroups { .. }
             | Error::PolicyInUse
             | Error::AppExists { .. }
-            | Error::GeofenceLimitReached { .. } => StatusCode::CONFLICT,
+            | Error::GeofenceLimitReached { .. }
+            | Error::WebhookLimitReached { .. } => StatusCode::CONFLICT,
             Error::IdempotencyKeyReused | Error::UnsupportedCommand { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -69,8 +72,10 @@ impl From<Error> for Problem {
             other => other.to_string(),
         };
         let mut p = Problem::new(status, e.code(), detail);
-        if let Error::InvalidField { field, .. } = &e {
-            p.field = Some(field.clone());
+        match &e {
+            Error::InvalidField { field, .. } => p.field = Some(field.clone()),
+            Error::WebhookTargetRefused(_) => p.field = Some("url".to_owned()),
+            _ => {}
         }
         p.retry_after = e.retry_after_secs();
         p

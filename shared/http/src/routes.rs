@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{MethodRouter, delete, get, post, put};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use mdm_core::Services;
 use mdm_core::domain::Role;
 use mdm_core::usecases::{ADMINS, AUDIT_READERS, COMMANDERS, READERS, USERS};
@@ -20,6 +20,7 @@ use crate::{
     app_routes as app, compliance_routes as compliance, device_routes as device,
     geofence_routes as geofence, group_routes as group, me_routes as me,
     platform_routes as platform, policy_routes as policy, tenant_routes as tenant,
+    webhook_routes as webhook,
 };
 
 /// The Lambda function (and API Gateway integration) that serves a route.
@@ -916,8 +917,81 @@ pub static ROUTES: &[Route] = &[
         idempotent: false,
         endpoint: endpoint!(get, openapi::serve),
     },
+    // Webhooks. Delete comes last: the security matrix plays the routes in this order, and the
+    // endpoint it deletes must still exist for the routes before.
+    Route {
+        method: Method::POST,
+        path: "/v1/webhooks",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 4 * KIB,
+        summary: "register a webhook endpoint; the answer shows its signing secret, once",
+        // No Idempotency-Key: a kept response would store the signing secret in the table for
+        // a day, and the secret belongs in the secret store only.
+        idempotent: false,
+        endpoint: endpoint!(post, webhook::create_webhook),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/webhooks",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "list the tenant's webhook endpoints, oldest first (never their secrets)",
+        idempotent: false,
+        endpoint: endpoint!(get, webhook::list_webhooks),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/webhooks/{webhook_id}",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "read a webhook endpoint (never its secret)",
+        idempotent: false,
+        endpoint: endpoint!(get, webhook::get_webhook),
+    },
+    Route {
+        method: Method::PATCH,
+        path: "/v1/webhooks/{webhook_id}",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 4 * KIB,
+        summary: "change a webhook endpoint's url, event types, description or enabled",
+        idempotent: false,
+        endpoint: endpoint!(patch, webhook::update_webhook),
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/webhooks/{webhook_id}/rotate-secret",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 0,
+        summary: "replace the signing secret; the old one keeps signing beside it for 24 h",
+        idempotent: false,
+        endpoint: endpoint!(post, webhook::rotate_webhook_secret),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/webhooks/{webhook_id}/deliveries",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "list a webhook endpoint's deliveries, newest first",
+        idempotent: false,
+        endpoint: endpoint!(get, webhook::list_webhook_deliveries),
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/v1/webhooks/{webhook_id}",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 0,
+        summary: "delete a webhook endpoint with its secret and deliveries",
+        idempotent: false,
+        endpoint: endpoint!(delete, webhook::delete_webhook),
+    },
 ];
-
 /// The routes one function serves, each with its own body cap, behind the guard (rate limits,
 /// Idempotency-Key).
 pub fn router_for(function: Function, edge: &Arc<Edge>) -> Router<Arc<Services>> {

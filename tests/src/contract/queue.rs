@@ -178,6 +178,24 @@ pub async fn a_released_message_is_visible_again_after_its_delay(
     assert_eq!(receive_one(&*queue).await.receive_count, 3);
 }
 
+/// Given a body sent with a delay, it is not received before the delay passes, then once,
+/// as a fresh message (a webhook retry's backoff).
+pub async fn a_delayed_message_is_received_only_after_its_delay(
+    queue: Arc<dyn Queue>,
+    time: Timeline,
+) {
+    queue
+        .send_delayed("later".to_owned(), VISIBILITY)
+        .await
+        .unwrap();
+    time.pass(WITHIN).await;
+    assert!(receive(&*queue, 10).await.is_empty());
+    time.pass(BEYOND).await;
+    let d = receive_one(&*queue).await;
+    assert_eq!((d.body.as_str(), d.receive_count), ("later", 1));
+    queue.ack(&d.receipt).await.unwrap();
+}
+
 pub async fn a_message_received_more_than_max_receives_times_becomes_a_dead_letter(
     queue: Arc<dyn Queue>,
     _time: Timeline,

@@ -23,6 +23,7 @@ pub mod self_service;
 pub mod tenancy;
 pub mod tenants;
 pub mod tokens;
+pub mod webhooks;
 
 /// Calls `$m!` with every flow case that runs on an injected clock (`Stack::*_on_clock`), on
 /// every backend.
@@ -130,6 +131,12 @@ macro_rules! every_backend_flow_cases {
             geofences::bad_geofence_shapes_get_invalid_field_naming_the_field,
             geofences::another_tenants_geofences_are_not_found_and_never_listed,
             geofences::only_admins_change_geofences_and_operators_and_auditors_read_them,
+            webhooks::every_subscribed_event_is_delivered_once_signed_and_no_other,
+            webhooks::a_receiver_that_fails_twice_gets_the_event_again_and_it_ends_delivered,
+            webhooks::a_receiver_that_always_fails_ends_dead_after_the_attempt_limit,
+            webhooks::during_a_rotation_s_overlap_both_the_old_and_the_new_secret_sign,
+            webhooks::internal_targets_and_bad_input_are_refused_with_problem_codes,
+            webhooks::another_tenant_cannot_see_or_touch_a_webhook_and_roles_are_enforced,
         );
     };
 }

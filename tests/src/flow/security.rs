@@ -52,6 +52,9 @@ struct World {
     /// A geofence of each tenant (deleted by the matrix's last geofence route).
     a_geofence: String,
     b_geofence: String,
+    /// A webhook endpoint of each tenant (deleted by the matrix's last webhook route).
+    a_webhook: String,
+    b_webhook: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -245,6 +248,21 @@ fn geofence_body() -> Value {
     })
 }
 
+/// Registers a webhook endpoint on loopback (exempt in the test stacks) for an event nothing in
+/// the matrix publishes; returns its id.
+async fn webhook(s: &Stack, tenant: &str) -> String {
+    let (status, body) = s
+        .raw(
+            Method::POST,
+            "/v1/webhooks",
+            Some(&s.token(tenant, Role::Admin)),
+            Some(json!({"url": "http://127.0.0.1:9/matrix", "events": ["sim.changed"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["id"].as_str().expect("webhook id").to_owned()
+}
+
 /// Creates an enrollment token and returns its id (the secret is not needed here).
 async fn token_id(s: &Stack, tenant: &str) -> String {
     let admin = s.token(tenant, Role::Admin);
@@ -284,6 +302,8 @@ async fn world(s: &Stack) -> World {
         b_app: catalogue_app(s, "globex").await,
         a_geofence: geofence(s, "acme").await,
         b_geofence: geofence(s, "globex").await,
+        a_webhook: webhook(s, "acme").await,
+        b_webhook: webhook(s, "globex").await,
     };
     let (a_group, a_job) = group_and_job(s, "acme", &w.a1.id).await;
     let (b_group, b_job) = group_and_job(s, "globex", &w.b1.id).await;
@@ -344,13 +364,14 @@ impl World {
             (Objects::Globex, true) => (&self.b_gone.id, &self.b_cmd, &self.b_token),
             (Objects::Mixed, _) => (&self.a1.id, &self.b_cmd, &self.a_token),
         };
-        let (group, job, policy, app, geofence) = match objects {
+        let (group, job, policy, app, geofence, webhook) = match objects {
             Objects::Globex => (
                 &self.b_group,
                 &self.b_job,
                 &self.b_policy,
                 &self.b_app,
                 &self.b_geofence,
+                &self.b_webhook,
             ),
             Objects::Acme | Objects::Mixed => (
                 &self.a_group,
@@ -358,6 +379,7 @@ impl World {
                 &self.a_policy,
                 &self.a_app,
                 &self.a_geofence,
+                &self.a_webhook,
             ),
         };
         let path = template
@@ -369,6 +391,7 @@ impl World {
             .replace("{policy_id}", policy)
             .replace("{catalogue_id}", app)
             .replace("{geofence_id}", geofence)
+            .replace("{webhook_id}", webhook)
             .replace("{version}", "1")
             .replace("{platform}", "android")
             .replace("{tenant_id}", MATRIX_TENANT);
@@ -393,6 +416,7 @@ impl World {
             self.a_policy.as_str(),
             self.a_app.as_str(),
             self.a_geofence.as_str(),
+            self.a_webhook.as_str(),
         ];
         let globex = [
             self.b1.id.as_str(),
@@ -404,6 +428,7 @@ impl World {
             self.b_policy.as_str(),
             self.b_app.as_str(),
             self.b_geofence.as_str(),
+            self.b_webhook.as_str(),
         ];
         let creds = [
             self.a1.cred.as_str(),
@@ -448,6 +473,7 @@ fn uses_objects(path: &str) -> bool {
         "{policy_id}",
         "{catalogue_id}",
         "{geofence_id}",
+        "{webhook_id}",
     ]
     .iter()
     .any(|p| path.contains(p))
@@ -570,6 +596,11 @@ async fn body_for(
             "target": {"kind": "devices", "devices": ["MATRIX0"]},
         })),
         ("POST", "/v1/geofences") | ("PUT", "/v1/geofences/{geofence_id}") => Some(geofence_body()),
+        ("POST", "/v1/webhooks") => Some(json!({
+            "url": "http://127.0.0.1:9/matrix",
+            "events": ["sim.changed"],
+        })),
+        ("PATCH", "/v1/webhooks/{webhook_id}") => Some(json!({"enabled": true})),
         ("PUT", "/v1/settings") => Some(json!({"name": "Acme", "time_zone": "Europe/Paris"})),
         ("POST", "/v1/tenants") => Some(json!({"id": MATRIX_TENANT, "name": "Initech"})),
         ("PUT", "/v1/tenants/{tenant_id}/limits") => Some(json!({"max_devices": 100})),

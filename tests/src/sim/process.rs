@@ -113,6 +113,8 @@ impl Machine {
             verifier: verifier::jwt(&cfg, verifier::hs256(TEST_SECRET)).expect("verifier"),
             settings: Settings::default(),
             tenant_states: Default::default(),
+            webhooks: std::sync::Arc::new(mdm_core::ports::NoWebhooks),
+            webhook_subscriptions: Default::default(),
         };
         Process {
             svc: Arc::new(svc),

@@ -97,6 +97,15 @@ id_type!(
     is_generated_id
 );
 id_type!(
+    WebhookId,
+    "webhook_id",
+    "^[0-9A-Za-z]{1,40}$",
+    is_generated_id
+);
+// A published event's id (a ULID): what receivers deduplicate on, and the sort key of its
+// delivery records, so a listing of deliveries is newest first.
+id_type!(EventId, "event_id", "^[0-9A-Za-z]{1,40}$", is_generated_id);
+id_type!(
     CatalogueId,
     "catalogue_id",
     "^[0-9A-Za-z]{1,40}$",
@@ -117,6 +126,18 @@ impl GeofenceId {
 }
 
 impl CatalogueId {
+    pub(crate) fn from_generated(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl WebhookId {
+    pub(crate) fn from_generated(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl EventId {
     pub(crate) fn from_generated(s: String) -> Self {
         Self(s)
     }

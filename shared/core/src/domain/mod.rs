@@ -15,12 +15,13 @@ pub mod policy;
 pub mod schedule;
 pub mod tenant;
 pub mod time;
+pub mod webhook;
 
 pub use command::{CommandSpec, CommandStatus, ReportStatus, ResultReport};
 pub use credential::{DeviceCredential, EnrollmentSecret};
 pub use device::{CheckinRequest, DeviceState, EnrollRequest, Location};
 pub use ids::{
-    CatalogueId, CommandId, DeviceId, EnrollmentTokenId, GeofenceId, GroupId, Imei, JobId,
-    Platform, PolicyId, Role, TenantId,
+    CatalogueId, CommandId, DeviceId, EnrollmentTokenId, EventId, GeofenceId, GroupId, Imei, JobId,
+    Platform, PolicyId, Role, TenantId, WebhookId,
 };
 pub use tenant::{TenantLimits, TenantStatus};

@@ -8,6 +8,7 @@ pub mod push_providers;
 pub mod queue;
 pub mod secrets;
 pub mod table;
+pub mod webhook;
 
 pub use auth::{Identity, Operator, PLATFORM_OPERATOR, Principal, TokenVerifier};
 pub use clock::{Clock, ManualClock, Millis, SystemClock};
@@ -17,3 +18,4 @@ pub use push_providers::{PushProvider, PushProviders};
 pub use queue::{DeadLetter, Delivery, Queue};
 pub use secrets::SecretStore;
 pub use table::{Cmp, Cond, Item, Key, Page, Query, Table, Update, WriteOp};
+pub use webhook::{NoWebhooks, WebhookPost, WebhookResponse, WebhookSender};

@@ -10,6 +10,9 @@ use crate::error::QueueError;
 /// SQS accepts at most ten messages per send or receive request; adapters split larger sends.
 pub const MAX_BATCH: usize = 10;
 
+/// The longest delay of `send_delayed` (SQS's DelaySeconds maximum).
+pub const MAX_DELAY: Duration = Duration::from_secs(900);
+
 /// The port's rule for `receive`'s `max`, shared by every adapter: 1 to `MAX_BATCH`.
 pub fn check_receive_max(max: usize) -> Result<(), QueueError> {
     if (1..=MAX_BATCH).contains(&max) {
@@ -45,6 +48,11 @@ pub struct DeadLetter {
 pub trait Queue: Send + Sync {
     /// Enqueues the bodies durably (in requests of at most `MAX_BATCH`).
     async fn send_batch(&self, bodies: Vec<String>) -> Result<(), QueueError>;
+
+    /// Enqueues one body durably that becomes visible only after `delay` (at most 15 minutes,
+    /// SQS's DelaySeconds bound; longer delays are cut to it). How webhook retries back off
+    /// without holding a consumer or depending on the queue's own receive count.
+    async fn send_delayed(&self, body: String, delay: Duration) -> Result<(), QueueError>;
 
     /// Receives up to `max` visible messages and hides them for `visibility`. Waits up to `wait`
     /// for a message to arrive when none is visible (long polling).

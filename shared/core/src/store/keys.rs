@@ -33,6 +33,8 @@
 //! | geofence count       | `T#<t>`                | `GEOFENCE_COUNT` |
 //! | registered tenant    | `PLATFORM#TENANTS`     | `<t>`           |
 //! | devices of a user    | `T#<t>#OWN#<sha256(subject)>` | `<device id>` |
+//! | webhook endpoint (url, events, enabled, secret's name) | `T#<t>#WEBHOOKS` | `<webhook id>` |
+//! | webhook delivery (event type, attempts, last status, state; TTL 30 days) | `T#<t>#WH#<webhook id>` | `<event id>` |
 //! | compliance state     | `T#<t>#D#<d>`          | `K`             |
 //! | alert                | `T#<t>#ALERT#<shard>`  | `<ms>#<id>`     |
 //! | due evaluation       | `DUE#<slot>#<shard>`   | `<ms>#<t>#<d>`  |
@@ -54,13 +56,17 @@
 //! refused by a condition, not a read), and a required app's marker carries a copy of the app,
 //! so an enrolment finds what to install on its platform with one bounded query.
 //!
+//! A tenant's webhook endpoints (at most ten) are one partition, so the per-process cache of
+//! subscriptions refills with one query; each endpoint's deliveries are a partition of their
+//! own, keyed by the event's time-ordered id, so their listing is one descending query.
+//!
 //! The device item and its open commands share the prefix `D`, so one query returns both: a
 //! fetch authenticates and lists pending work in a single request.
 
 use crate::domain::directory::{Identifier, shard_of};
 use crate::domain::{
-    CatalogueId, CommandId, DeviceId, EnrollmentTokenId, GeofenceId, GroupId, JobId, Platform,
-    PolicyId, TenantId,
+    CatalogueId, CommandId, DeviceId, EnrollmentTokenId, EventId, GeofenceId, GroupId, JobId,
+    Platform, PolicyId, TenantId, WebhookId,
 };
 use crate::ports::Key;
 
@@ -353,4 +359,22 @@ pub fn geofence(t: &TenantId, g: &GeofenceId) -> Key {
 /// geofences' partition, whose every item the listing returns.
 pub fn geofence_count(t: &TenantId) -> Key {
     Key::new(format!("T#{t}"), "GEOFENCE_COUNT")
+}
+
+pub fn webhooks_pk(t: &TenantId) -> String {
+    format!("T#{t}#WEBHOOKS")
+}
+
+pub fn webhook(t: &TenantId, w: &WebhookId) -> Key {
+    Key::new(webhooks_pk(t), w.as_str())
+}
+
+/// One partition per endpoint: its deliveries are written by the queue consumer only, and a
+/// busy endpoint does not crowd the endpoints' own partition.
+pub fn webhook_deliveries_pk(t: &TenantId, w: &WebhookId) -> String {
+    format!("T#{t}#WH#{w}")
+}
+
+pub fn webhook_delivery(t: &TenantId, w: &WebhookId, e: &EventId) -> Key {
+    Key::new(webhook_deliveries_pk(t, w), e.as_str())
 }

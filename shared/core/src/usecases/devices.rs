@@ -72,8 +72,22 @@ pub async fn unenroll(
         ])
         .await;
     match revoked {
+        Ok(()) => {
+            // Only the unenrolment that revoked the credential is published, once.
+            let data = serde_json::json!({"reason": "unenrolled", "by": who.subject});
+            super::events::publish(
+                svc,
+                t,
+                super::events::Event::new(
+                    super::events::EventKind::DeviceUnenrolled,
+                    Some(device),
+                    data,
+                ),
+            )
+            .await;
+        }
         // Missing (a 404 from the read below) or no longer enrolled (nothing to revoke).
-        Ok(()) | Err(StoreError::Precondition { index: Some(0) }) => {}
+        Err(StoreError::Precondition { index: Some(0) }) => {}
         Err(e) => return Err(e.into()),
     }
     // A missing device is a 404 before anything else is tried.

@@ -388,6 +388,16 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
         }
         Err(e) => return Err(e.into()),
     }
+    super::events::publish(
+        svc,
+        &tenant,
+        super::events::Event::new(
+            super::events::EventKind::DeviceEnrolled,
+            Some(&device),
+            serde_json::json!({"platform": req.platform.as_str()}),
+        ),
+    )
+    .await;
     // A new device has no group or policy of its own: only the tenant's default applies. The
     // device is enrolled whatever happens here (a failed enrolment would be retried as a new
     // device), so a failure is logged; the next policy change reaches the device anyway.

@@ -1,8 +1,10 @@
 //! Command state transitions, each one conditional on the state it starts from, so concurrent
 //! actors (the push consumer, the device, an admin, expiry) can never both win, and each one
-//! written with its audit entry in one transaction.
+//! written with its audit entry in one transaction. Each committed transition is then published
+//! as a `command.state_changed` event (best effort: see `events`).
 
 use super::audit::{self, Mover};
+use super::events::{self, Event, EventKind};
 use crate::domain::{CommandId, CommandStatus, DeviceId, JobId, TenantId};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Update, WriteOp};
@@ -78,7 +80,27 @@ pub async fn advance(
     let mut ops = vec![WriteOp::Update { key, update, cond }, entry];
     ops.extend(job_counts(tenant, rec, next));
     svc.table.transact(ops).await?;
+    published(svc, tenant, device, rec, next).await;
     from_item(&after)
+}
+
+/// Publishes a committed transition. Only the transition's winner gets here (each write is
+/// conditional on the state it starts from), so each transition is published once.
+async fn published(
+    svc: &Services,
+    tenant: &TenantId,
+    device: &DeviceId,
+    rec: &CommandRecord,
+    next: CommandStatus,
+) {
+    let data = serde_json::json!({
+        "command": rec.id,
+        "kind": rec.spec.kind(),
+        "from": rec.status.as_str(),
+        "to": next.as_str(),
+    });
+    let event = Event::new(EventKind::CommandStateChanged, Some(device), data);
+    events::publish(svc, tenant, event).await;
 }
 
 /// What a transition adds to its job's counts, when the command belongs to a job: the first
@@ -166,6 +188,7 @@ pub async fn close(
     ops.extend(entry);
     ops.extend(job_counts(tenant, rec, last));
     svc.table.transact(ops).await?;
+    published(svc, tenant, device, rec, last).await;
     Ok(closed)
 }
 

@@ -12,6 +12,7 @@ pub mod devices;
 pub mod directory;
 pub mod enrollment;
 pub mod enrollment_tokens;
+pub mod events;
 pub mod fetch;
 pub mod geofences;
 pub mod groups;
@@ -30,6 +31,7 @@ pub mod tenants;
 pub mod timeline;
 pub mod views;
 pub mod wake;
+pub mod webhooks;
 
 use crate::domain::Role;
 use crate::error::Error;

@@ -1,19 +1,21 @@
 //! Removal of a deleted tenant's data, in small batches through the queue: each message removes
 //! one page (devices of one directory shard, enrollment tokens, groups with their members, jobs,
-//! policies with their versions and assignments, the app catalogue, geofences, audit entries by shard) and sends the message for the
+//! policies with their versions and assignments, the app catalogue, geofences, webhook
+//! endpoints with their secrets and deliveries, audit entries by shard) and sends the message for the
 //! next, so no request is large and a crash only repeats one page. The tenant
 //! item stays as a `deleted` tombstone, so the tenant's tokens are never served again.
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::directory::{DIRECTORY_SHARDS, Identifier};
-use crate::domain::{DeviceId, GroupId, JobId, PolicyId, TenantId, TenantStatus};
+use crate::domain::{DeviceId, GroupId, JobId, PolicyId, TenantId, TenantStatus, WebhookId};
 use crate::error::Error;
 use crate::ports::{Cond, Query, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{DirectoryRecord, InventoryRecord, attr, from_item};
 use crate::usecases::push_config::PushConfigRecord;
+use crate::usecases::webhooks::WebhookRecord;
 
 /// Devices removed by one message (each is a handful of deletes).
 pub const DEVICES_PER_BATCH: usize = 10;
@@ -39,6 +41,8 @@ pub enum Stage {
     Apps,
     /// The geofences, in one partition (their counter goes with the tenant's settings).
     Geofences,
+    /// Webhook endpoints, each with its signing secret and its delivery records.
+    Webhooks,
     /// The admin actions' audit entries.
     Audit,
     /// The command transitions' audit entries of shard `shard`.
@@ -127,7 +131,8 @@ impl PurgeMessage {
             Stage::Jobs => at(Stage::Policies, 0),
             Stage::Policies => at(Stage::Apps, 0),
             Stage::Apps => at(Stage::Geofences, 0),
-            Stage::Geofences => at(Stage::Audit, 0),
+            Stage::Geofences => at(Stage::Webhooks, 0),
+            Stage::Webhooks => at(Stage::Audit, 0),
             Stage::Audit => at(Stage::CommandAudit, 0),
             Stage::CommandAudit if self.shard + 1 < DIRECTORY_SHARDS => {
                 at(Stage::CommandAudit, self.shard + 1)
@@ -182,6 +187,7 @@ pub async fn step(svc: &Services, tenant: &TenantId, msg: &PurgeMessage) -> Resu
             let pk = keys::geofences_pk(tenant);
             delete_page(svc, &pk, "", msg.cursor.clone()).await?
         }
+        Stage::Webhooks => webhooks(svc, tenant, msg.cursor.clone()).await?,
         Stage::Audit => delete_page(svc, &keys::audit_pk(tenant), "", msg.cursor.clone()).await?,
         Stage::CommandAudit => {
             let pk = keys::transition_audit_pk(tenant, msg.shard);
@@ -240,6 +246,33 @@ async fn delete_owners(
         }
         svc.table.delete(&item.key, None).await?;
     }
+    Ok(page.cursor)
+}
+
+/// Deletes one page of webhook endpoints, each completely: its secret, its deliveries, and the
+/// endpoint item last, so that a retry still finds what it names.
+async fn webhooks(
+    svc: &Services,
+    tenant: &TenantId,
+    cursor: Option<String>,
+) -> Result<Option<String>, Error> {
+    let mut q = Query::prefix(keys::webhooks_pk(tenant), "");
+    q.cursor = cursor;
+    q.limit = OWNERS_PER_BATCH;
+    q.consistent = true;
+    let page = svc.table.query(q).await?;
+    for item in &page.items {
+        if let Ok(id) = WebhookId::parse(&item.key.sk) {
+            let record: WebhookRecord = from_item(item)?;
+            svc.secrets.delete(&record.secret).await?;
+            while super::webhooks::delete_deliveries_page(svc, tenant, &id)
+                .await?
+                .is_some()
+            {}
+        }
+        svc.table.delete(&item.key, None).await?;
+    }
+    svc.webhook_subscriptions.forget(tenant);
     Ok(page.cursor)
 }
 

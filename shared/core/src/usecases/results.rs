@@ -103,7 +103,22 @@ pub async fn report(
             }
         };
         match outcome {
-            Ok(r) => return Ok(CommandView::new(device.as_str(), &r)),
+            Ok(r) => {
+                if r.status == CommandStatus::Acknowledged
+                    && let Some(state) = revoked_state(&r.spec)
+                {
+                    // The wipe revoked the credential in the close's own transaction.
+                    let data =
+                        serde_json::json!({"reason": r.spec.kind(), "state": state.as_str()});
+                    let event = super::events::Event::new(
+                        super::events::EventKind::DeviceUnenrolled,
+                        Some(device),
+                        data,
+                    );
+                    super::events::publish(svc, tenant, event).await;
+                }
+                return Ok(CommandView::new(device.as_str(), &r));
+            }
             // Changed under us (a cancel, expiry, a duplicate report): look again.
             Err(StoreError::Precondition { .. }) => continue,
             Err(e) => return Err(e.into()),

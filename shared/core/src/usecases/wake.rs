@@ -1,16 +1,20 @@
 //! The wake consumer: for each queued command, push a wake-up to its device and record the
 //! provider's message id. It runs behind the queue (SQS on AWS, the embedded queue locally),
 //! which also carries the fan-out steps of jobs (`jobs::JobStep`), of policy refreshes
-//! (`policies::PolicyRefresh`) and the batches of a deleted tenant's purge (`purge.rs`): the
-//! one consumer tells the kinds apart (`Message::decode`) and hands the others on.
+//! (`policies::PolicyRefresh`), the batches of a deleted tenant's purge (`purge.rs`) and webhook
+//! delivery attempts (`events::DeliveryMessage`): the one consumer tells the kinds apart
+//! (`Message::decode`) and hands the others on.
 
 use serde::{Deserialize, Serialize};
 
 use super::audit::Mover;
+use super::events::DeliveryMessage;
 use super::lifecycle;
 use super::purge::PurgeMessage;
 use crate::domain::job::JobTarget;
-use crate::domain::{CommandId, CommandStatus, DeviceId, DeviceState, JobId, TenantId};
+use crate::domain::{
+    CommandId, CommandStatus, DeviceId, DeviceState, EventId, JobId, TenantId, WebhookId,
+};
 use crate::error::{Error, PushError, StoreError};
 use crate::ports::{PushTarget, Update};
 use crate::services::Services;
@@ -74,6 +78,7 @@ pub enum Message {
     JobStep(TenantId, JobId, String),
     PolicyRefresh(TenantId, JobTarget, String),
     EvaluateCompliance(TenantId, DeviceId),
+    WebhookDelivery(TenantId, WebhookId, EventId, Box<DeliveryMessage>),
 }
 
 impl Message {
@@ -90,6 +95,9 @@ impl Message {
         if let Some((t, d)) = super::compliance_sweep::EvaluateMessage::decode(body) {
             return Ok(Message::EvaluateCompliance(t, d));
         }
+        if let Some((t, w, e, msg)) = DeliveryMessage::decode(body) {
+            return Ok(Message::WebhookDelivery(t, w, e, Box::new(msg)));
+        }
         match WakeMessage::decode(body) {
             Ok((t, d, c)) => Ok(Message::Wake(t, d, c)),
             Err(reason) => match PurgeMessage::decode(body) {
@@ -101,8 +109,8 @@ impl Message {
 }
 
 /// Handles one message body. Safe to run twice: a command already woken is not pushed again,
-/// a fan-out or refresh step already done does nothing more, and a purge batch already done
-/// removes nothing more.
+/// a fan-out or refresh step already done does nothing more, a purge batch already done
+/// removes nothing more, and a webhook delivery recorded as delivered is not sent again.
 pub async fn handle(svc: &Services, body: &str) -> Outcome {
     let (tenant, device, command) = match Message::decode(body) {
         Ok(Message::Wake(t, d, c)) => (t, d, c),
@@ -114,6 +122,9 @@ pub async fn handle(svc: &Services, body: &str) -> Outcome {
         }
         Ok(Message::EvaluateCompliance(tenant, device)) => {
             return super::compliance_sweep::handle(svc, &tenant, &device).await;
+        }
+        Ok(Message::WebhookDelivery(tenant, webhook, event, msg)) => {
+            return super::webhooks::handle(svc, &tenant, &webhook, &event, &msg).await;
         }
         Ok(Message::Purge(tenant, msg)) => {
             return match super::purge::step(svc, &tenant, &msg).await {

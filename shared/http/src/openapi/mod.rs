@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use axum::Json;
 use mdm_core::domain::{
-    CommandId, DeviceId, EnrollmentTokenId, GroupId, JobId, Platform, PolicyId, policy,
+    CommandId, DeviceId, EnrollmentTokenId, GroupId, JobId, Platform, PolicyId, WebhookId, policy,
 };
 use schemars::Schema;
 use serde_json::{Map, Value, json};
@@ -51,6 +51,7 @@ fn build() -> Value {
     d.answers.subschema_for::<GroupId>();
     d.answers.subschema_for::<JobId>();
     d.answers.subschema_for::<PolicyId>();
+    d.answers.subschema_for::<WebhookId>();
     d.answers.subschema_for::<Platform>();
     let mut schemas = d.requests.take_definitions(true);
     // A type may read differently in the two directions (a field with a default is optional
@@ -156,6 +157,7 @@ fn path_param_schema(name: &str) -> Value {
         "group_id" => "GroupId",
         "job_id" => "JobId",
         "policy_id" => "PolicyId",
+        "webhook_id" => "WebhookId",
         "platform" => "Platform",
         "version" => {
             return json!({"type": "integer", "minimum": 1, "maximum": policy::MAX_VERSION});

@@ -1,0 +1,264 @@
+//! Domain events, published to the tenant's webhook endpoints: what the rest of the core calls
+//! when something a tenant may want to hear about happened (a device enrolled, a command
+//! changed state, a compliance rule fired). Publishing is best effort and never fails the
+//! caller: the thing itself already happened and is recorded; only its notification is lost if
+//! the queue is down, and that is logged.
+//!
+//! Cost: most tenants subscribe to nothing, and check-ins and command transitions publish
+//! constantly, so which types each tenant subscribes to is cached per process for at most
+//! `SUBSCRIPTIONS_TTL_MS` (like `tenants::TenantStates`): in steady state a publish reads no
+//! table item. Changes made through this process (create, update, delete of an endpoint) are
+//! seen at once; another process (another Lambda instance) sees them within that minute: a new
+//! endpoint may miss up to a minute of events published elsewhere, and a deleted or disabled one
+//! may get messages queued for up to a minute, which the delivery handler drops (it reads the
+//! endpoint before sending).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::time::rfc3339;
+pub use crate::domain::webhook::EventKind;
+use crate::domain::{DeviceId, EventId, TenantId, WebhookId};
+use crate::error::Error;
+use crate::ports::Query;
+use crate::services::Services;
+use crate::store::keys;
+use crate::store::records::from_item;
+
+use super::webhooks::WebhookRecord;
+
+/// How long a process trusts what it read of a tenant's subscriptions.
+pub const SUBSCRIPTIONS_TTL_MS: i64 = 60_000;
+
+/// Tenants whose subscriptions one process keeps; beyond it the cache starts afresh.
+const CACHE_CAP: usize = 10_000;
+
+/// Something that happened, as its publisher describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub kind: EventKind,
+    /// The device it is about, if any.
+    pub device: Option<DeviceId>,
+    /// The event's own fields (for `command.state_changed`: command, kind, from, to).
+    pub data: Value,
+}
+
+impl Event {
+    pub fn new(kind: EventKind, device: Option<&DeviceId>, data: Value) -> Self {
+        Self {
+            kind,
+            device: device.cloned(),
+            data,
+        }
+    }
+}
+
+/// The body every receiver gets, exactly as signed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventBody {
+    /// Stable across retries: receivers deduplicate on it (delivery is at least once).
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    pub occurred_at: String,
+    pub tenant: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    pub data: Value,
+}
+
+/// The queue message of one delivery attempt of one event to one endpoint. Its `webhook`
+/// field is in no other kind of message and every kind refuses unknown fields, so a body
+/// decodes as at most one kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryMessage {
+    pub tenant: String,
+    pub webhook: String,
+    /// 1 for the first attempt; each retry is a new message with the next number.
+    pub attempt: u32,
+    pub event: EventBody,
+}
+
+impl DeliveryMessage {
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The message, if the body is one; like the other kinds' decoders, never quotes the body.
+    pub fn decode(body: &str) -> Option<(TenantId, WebhookId, EventId, Self)> {
+        let msg: DeliveryMessage = serde_json::from_str(body).ok()?;
+        let tenant = TenantId::parse(&msg.tenant).ok()?;
+        let webhook = WebhookId::parse(&msg.webhook).ok()?;
+        let event = EventId::parse(&msg.event.id).ok()?;
+        (msg.attempt >= 1).then_some((tenant, webhook, event, msg))
+    }
+}
+
+/// One enabled endpoint's subscription.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    pub webhook: WebhookId,
+    pub events: Vec<EventKind>,
+}
+
+/// The per-process cache of tenants' subscriptions, shared by every route and the consumer.
+#[derive(Debug, Default)]
+pub struct Subscriptions {
+    cache: Mutex<Cache>,
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    entries: HashMap<TenantId, (i64, Arc<Vec<Subscription>>)>,
+    /// Bumped by every local change, so a read that started before the change cannot store
+    /// what it read after the change invalidated it.
+    generation: u64,
+}
+
+impl Subscriptions {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn fresh(&self, tenant: &TenantId, now: i64) -> Result<Arc<Vec<Subscription>>, u64> {
+        let cache = self.lock();
+        cache
+            .entries
+            .get(tenant)
+            .filter(|(at, _)| (0..SUBSCRIPTIONS_TTL_MS).contains(&(now - at)))
+            .map(|(_, s)| s.clone())
+            .ok_or(cache.generation)
+    }
+
+    fn remember(&self, tenant: &TenantId, now: i64, generation: u64, subs: Arc<Vec<Subscription>>) {
+        let mut cache = self.lock();
+        if cache.generation != generation {
+            return;
+        }
+        if cache.entries.len() >= CACHE_CAP && !cache.entries.contains_key(tenant) {
+            cache.entries.clear();
+        }
+        cache.entries.insert(tenant.clone(), (now, subs));
+    }
+
+    /// Forgets the tenant's subscriptions after this process changed its endpoints.
+    pub fn forget(&self, tenant: &TenantId) {
+        let mut cache = self.lock();
+        cache.generation += 1;
+        cache.entries.remove(tenant);
+    }
+}
+
+/// The tenant's enabled subscriptions, read from the table at most once a minute.
+pub async fn subscriptions(
+    svc: &Services,
+    tenant: &TenantId,
+) -> Result<Arc<Vec<Subscription>>, Error> {
+    let now = svc.now();
+    let generation = match svc.webhook_subscriptions.fresh(tenant, now) {
+        Ok(subs) => return Ok(subs),
+        Err(generation) => generation,
+    };
+    let mut q = Query::prefix(keys::webhooks_pk(tenant), "");
+    // The cap is far below a page; a page is read whole.
+    q.limit = 100;
+    let page = svc.table.query(q).await?;
+    let mut subs = Vec::new();
+    for item in &page.items {
+        let record: WebhookRecord = from_item(item)?;
+        if let (true, Ok(webhook)) = (record.enabled, WebhookId::parse(&item.key.sk)) {
+            subs.push(Subscription {
+                webhook,
+                events: record.events,
+            });
+        }
+    }
+    let subs = Arc::new(subs);
+    svc.webhook_subscriptions
+        .remember(tenant, now, generation, subs.clone());
+    Ok(subs)
+}
+
+/// Publishes the event to every enabled endpoint of the tenant subscribed to its type: one
+/// queue message per endpoint (sent in batches), each delivered, signed, by the consumer.
+/// Never fails: a failure is logged and the event is not delivered.
+pub async fn publish(svc: &Services, tenant: &TenantId, event: Event) {
+    let subs = match subscriptions(svc, tenant).await {
+        Ok(subs) => subs,
+        Err(e) => {
+            tracing::warn!(%tenant, kind = %event.kind, error = %e, "webhook subscriptions unreadable; event not published");
+            return;
+        }
+    };
+    let targets: Vec<&Subscription> = subs
+        .iter()
+        .filter(|s| s.events.contains(&event.kind))
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let now = svc.now();
+    let body = EventBody {
+        id: EventId::from_generated(svc.ids.id(now)).to_string(),
+        kind: event.kind,
+        occurred_at: rfc3339(now),
+        tenant: tenant.to_string(),
+        device: event.device.map(|d| d.to_string()),
+        data: event.data,
+    };
+    let messages = targets
+        .iter()
+        .map(|s| {
+            DeliveryMessage {
+                tenant: tenant.to_string(),
+                webhook: s.webhook.to_string(),
+                attempt: 1,
+                event: body.clone(),
+            }
+            .encode()
+        })
+        .collect();
+    if let Err(e) = svc.wake_queue.send_batch(messages).await {
+        tracing::warn!(%tenant, kind = %event.kind, event = %body.id, error = %e, "webhook deliveries not queued; event lost");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_message_round_trips_and_no_other_kind_decodes_as_one() {
+        let msg = DeliveryMessage {
+            tenant: "acme".into(),
+            webhook: "01HOOK".into(),
+            attempt: 2,
+            event: EventBody {
+                id: "01EVT".into(),
+                kind: EventKind::DeviceEnrolled,
+                occurred_at: "2026-12-02T00:00:00.000Z".into(),
+                tenant: "acme".into(),
+                device: Some("01DEV".into()),
+                data: serde_json::json!({"platform": "android"}),
+            },
+        };
+        let (t, w, e, back) = DeliveryMessage::decode(&msg.encode()).unwrap();
+        assert_eq!(
+            (t.as_str(), w.as_str(), e.as_str(), &back),
+            ("acme", "01HOOK", "01EVT", &msg)
+        );
+        for other in [
+            r#"{"tenant":"acme","device":"d","command":"c"}"#,
+            r#"{"purge":"acme","stage":"devices","shard":0}"#,
+            r#"{"tenant":"acme","webhook":"01HOOK","attempt":0,"event":{"id":"01EVT","type":"sim.changed","occurred_at":"x","tenant":"acme","data":null}}"#,
+            r#"{"tenant":"acme","webhook":"01HOOK","attempt":1,"device":"d","event":{"id":"01EVT","type":"sim.changed","occurred_at":"x","tenant":"acme","data":null}}"#,
+        ] {
+            assert!(DeliveryMessage::decode(other).is_none(), "{other}");
+        }
+    }
+}
