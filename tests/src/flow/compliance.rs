@@ -511,3 +511,100 @@ pub async fn leaving_the_geofence_alerts_once_and_coming_back_makes_the_device_c
         "{body}"
     );
 }
+
+pub async fn compliance_events_reach_the_tenant_s_webhook_once_each_and_signed(s: &Stack) {
+    let rx = super::webhooks::Receiver::start(0).await;
+    let kinds = [
+        "device.noncompliant",
+        "device.compliant",
+        "escalation.step_fired",
+        "geofence.exited",
+        "sim.changed",
+        "data_usage.threshold",
+    ];
+    let (_, secret) = super::webhooks::register(s, "acme", &rx.url, &kinds).await;
+    let admin = s.token("acme", Role::Admin);
+    let (_, fence) = s
+        .raw(
+            Method::POST,
+            "/v1/geofences",
+            Some(&admin),
+            Some(json!({"name": "Site", "shape": {
+                "type": "circle", "latitude": 48.85, "longitude": 2.35, "radius_m": 500.0
+            }})),
+        )
+        .await;
+    let rules = json!({
+        "min_os_version": {"version": "14", "escalation": [{"after_seconds": 0, "action": "notify_user"}]},
+        "sim_unchanged": {},
+        "inside_geofence": {"geofences": [fence["id"]]},
+        "data_usage_cap": {"monthly_bytes": 1_000_000}
+    });
+    let (_, cred) = enroll_under_rules(s, "acme", 8, rules).await;
+    checkin(s, &cred, json!({"os_version": "13"})).await;
+    checkin(s, &cred, json!({"os_version": "14.1"})).await;
+    let swapped = json!({"sim": {"imsi": "310150999999999"}});
+    s.api
+        .call::<Value>(
+            Method::PUT,
+            "/v1/device/inventory",
+            Some(&cred),
+            Some(&swapped),
+        )
+        .await
+        .expect("report the new SIM");
+    checkin(
+        s,
+        &cred,
+        json!({"data_usage": {"period": "2026-12", "bytes": 500_000}}),
+    )
+    .await;
+    checkin(
+        s,
+        &cred,
+        json!({"location": {"latitude": 48.95, "longitude": 2.35, "accuracy_m": 10.0}}),
+    )
+    .await;
+
+    // compliant x2 (first judged when the policy came, then the OS update), noncompliant x2
+    // (OS, then SIM), steps: notify, SIM alert and lock, geofence alert; the SIM change, the
+    // 50 % threshold, the geofence exit.
+    let expected = 11;
+    for _ in 0..200 {
+        if rx.received().len() >= expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = rx.received();
+    let mut count = std::collections::BTreeMap::<String, usize>::new();
+    let mut ids = std::collections::BTreeSet::new();
+    for r in &got {
+        assert!(
+            super::webhooks::signed_with(r, &secret),
+            "unsigned: {}",
+            r.body
+        );
+        let body = r.json();
+        assert!(
+            ids.insert(body["id"].as_str().unwrap().to_owned()),
+            "twice: {body}"
+        );
+        *count
+            .entry(body["type"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    let want: std::collections::BTreeMap<String, usize> = [
+        ("device.noncompliant", 2),
+        ("device.compliant", 2),
+        ("escalation.step_fired", 4),
+        ("geofence.exited", 1),
+        ("sim.changed", 1),
+        ("data_usage.threshold", 1),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    assert_eq!(count, want, "{got:?}");
+}

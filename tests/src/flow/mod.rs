@@ -39,6 +39,7 @@ macro_rules! every_backend_clocked_flow_cases {
             compliance::a_bad_rule_names_its_field_and_changes_nothing,
             compliance::a_device_reported_lost_gets_lost_mode_locate_and_lock,
             compliance::leaving_the_geofence_alerts_once_and_coming_back_makes_the_device_compliant,
+            compliance::compliance_events_reach_the_tenant_s_webhook_once_each_and_signed,
             schedules::a_schedule_window_opens_and_closes_at_local_time_on_both_sides_of_a_dst_change,
             schedules::a_bad_schedule_names_its_field,
         );

@@ -117,7 +117,7 @@ fn hmac_hex(secret: &str, t: &str, body: &str) -> String {
 }
 
 /// Whether `Mdm-Signature` carries a fresh timestamp and a `v1` that `secret` produced.
-fn signed_with(r: &Received, secret: &str) -> bool {
+pub(crate) fn signed_with(r: &Received, secret: &str) -> bool {
     let header = r.header("mdm-signature");
     let mut t = None;
     let mut sigs = Vec::new();
@@ -172,7 +172,12 @@ async fn call(
 }
 
 /// Registers an endpoint as the tenant's admin; returns (id, secret).
-async fn register(s: &Stack, tenant: &str, url: &str, events: &[&str]) -> (String, String) {
+pub(crate) async fn register(
+    s: &Stack,
+    tenant: &str,
+    url: &str,
+    events: &[&str],
+) -> (String, String) {
     let (status, _, body) = call(
         s,
         Method::POST,

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::audit;
 use super::commands::send_wakes;
+use super::events::Event;
 use crate::domain::compliance::{
     Action, ComplianceRules, DataUsage, Facts, Firing, Plan, RuleKind, USAGE_ALERTS, Whereabouts,
     advance, judge, usage_alerts_due,
@@ -20,6 +21,7 @@ use crate::domain::directory::Compliance;
 use crate::domain::geofence::Containment;
 use crate::domain::inventory::InventoryReport;
 use crate::domain::time::rfc3339;
+use crate::domain::webhook::EventKind;
 use crate::domain::{
     CommandId, CommandSpec, DeviceId, DeviceState, GeofenceId, Location, TenantId,
 };
@@ -133,7 +135,7 @@ pub async fn evaluate(
 struct Effects {
     ops: Vec<WriteOp>,
     commands: Vec<CommandId>,
-    events: Vec<(&'static str, serde_json::Value)>,
+    events: Vec<(EventKind, serde_json::Value)>,
 }
 
 async fn evaluate_once(
@@ -186,10 +188,9 @@ async fn evaluate_once(
             json!({"rule": rule, "reason": reason}),
         ));
         if *rule == RuleKind::InsideGeofence {
-            fx.events.push(("geofence.exited", json!({"rule": rule})));
-        }
-        if *rule == RuleKind::SimUnchanged {
-            fx.events.push(("sim.changed", json!({"reason": reason})));
+            let fences = rules.inside_geofence.as_ref().map(|r| r.geofences.clone());
+            fx.events
+                .push((EventKind::GeofenceExited, json!({"geofences": fences})));
         }
     }
     for rule in &plan.newly_passing {
@@ -226,9 +227,9 @@ async fn evaluate_once(
             cond: Some(Cond::Exists),
         });
         match status {
-            Compliance::Compliant => fx.events.push(("device.compliant", json!({}))),
+            Compliance::Compliant => fx.events.push((EventKind::DeviceCompliant, json!({}))),
             Compliance::Noncompliant => fx.events.push((
-                "device.noncompliant",
+                EventKind::DeviceNoncompliant,
                 json!({"failing": plan.failing.keys().collect::<Vec<_>>()}),
             )),
             Compliance::Unknown => {}
@@ -310,7 +311,7 @@ async fn evaluate_once(
     let woken: Vec<_> = fx.commands.into_iter().map(|c| (d.clone(), c)).collect();
     send_wakes(svc, t, &woken).await;
     for (kind, data) in fx.events {
-        publish(svc, t, d, kind, data).await;
+        super::events::publish(svc, t, Event::new(kind, Some(d), data)).await;
     }
     Ok(Evaluated { summary, queued })
 }
@@ -417,11 +418,6 @@ async fn whereabouts(
     } else {
         None
     })
-}
-
-/// Hands an event to the webhooks. EVENTS-PENDING: logged until the webhook module lands.
-async fn publish(_svc: &Services, t: &TenantId, d: &DeviceId, kind: &str, data: serde_json::Value) {
-    tracing::info!(tenant = %t, device = %d, kind, %data, "event");
 }
 
 /// The usage at which a report next matters: the next alert threshold or the cap itself
@@ -555,7 +551,7 @@ fn fire(
         json!({"rule": f.rule, "step": f.step, "action": f.action, "command": command}),
     ));
     fx.events.push((
-        "escalation.step_fired",
+        EventKind::EscalationStepFired,
         json!({"rule": f.rule, "step": f.step, "action": f.action, "command": command, "reason": reason}),
     ));
 }
@@ -654,7 +650,7 @@ fn usage_alerts(
             ),
         ));
         fx.events.push((
-            "data_usage.threshold",
+            EventKind::DataUsageThreshold,
             json!({"percent": percent, "period": usage.period, "bytes": usage.bytes, "cap": cap.monthly_bytes}),
         ));
     }

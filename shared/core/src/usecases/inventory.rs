@@ -9,6 +9,7 @@ use crate::domain::DeviceCredential;
 use crate::domain::directory::Identifier;
 use crate::domain::inventory::InventoryReport;
 use crate::domain::time::rfc3339;
+use crate::domain::webhook::EventKind;
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Update, WriteOp};
 use crate::services::Services;
@@ -102,6 +103,11 @@ pub async fn report(
             ops.extend(new.map(|id| directory::put_index(tenant, &id, device, now)));
         }
         match svc.table.transact(ops).await {
+            Ok(()) if e.imsi != imsi => {
+                let data = serde_json::json!({"imsi": imsi, "previous_imsi": e.imsi});
+                let event = super::events::Event::new(EventKind::SimChanged, Some(device), data);
+                super::events::publish(svc, tenant, event).await;
+            }
             Ok(()) => {}
             Err(StoreError::Precondition { index: Some(0) }) => {
                 return Err(Error::DeviceCredentialInvalid);
