@@ -224,3 +224,72 @@ async fn a_listing_reads_each_shard_once_and_a_lookup_is_one_query_and_one_read(
         ),
     );
 }
+
+/// Given a device under compliance rules (so its item carries the rules' version and the last
+/// evaluation's summary), an idle check-in still costs one write unit and no read, with the
+/// largest hot item a device really has; a check-in that brings news for the rules (an older
+/// OS) evaluates them and pays for it once, and the next idle one is back to one unit.
+#[tokio::test]
+async fn an_idle_checkin_under_compliance_rules_stays_one_write_and_no_read() {
+    let f = Fixture::new();
+    let svc = &f.app.services;
+    let cred = f.enroll(1, "android").await.remove(0);
+    let rules = serde_json::from_value(json!({"name": "rules", "document": {"compliance": {
+        "min_os_version": {"version": "14", "escalation": [
+            {"after_seconds": 0, "action": "notify_user"},
+            {"after_seconds": 3600, "action": "block_corporate_access"},
+            {"after_seconds": 604800, "action": "wipe"}]},
+        "passcode_set": {}, "encrypted": {}, "not_compromised": {}, "sim_unchanged": {},
+        "max_offline": {"hours": 72},
+        "data_usage_cap": {"monthly_bytes": 10_000_000_000_u64}
+    }}}))
+    .expect("policy");
+    let policy = mdm_core::usecases::policies::create(svc, &admin(), rules)
+        .await
+        .expect("create policy");
+    let assign = serde_json::from_value(json!({"policy_id": policy.id})).expect("assign");
+    mdm_core::usecases::policies::assign_device(svc, &admin(), &cred.device, Some(assign))
+        .await
+        .expect("assign");
+    // The device applies its policy (the reply carries it until then).
+    let first = checkin::checkin(svc, &cred, idle())
+        .await
+        .expect("check-in");
+    let version = first.policy.expect("policy sent").version;
+    let applied = CheckinRequest {
+        policy_version: Some(version),
+        ..idle()
+    };
+    checkin::checkin(svc, &cred, applied)
+        .await
+        .expect("check-in");
+    let one = UnitsSnapshot {
+        read_units: 0.0,
+        write_units: 1,
+    };
+    let size = f.hot_size(&cred).await;
+    assert_eq!(
+        f.checkin(&cred, idle()).await,
+        one,
+        "hot item of {size} bytes"
+    );
+    let older = CheckinRequest {
+        os_version: Some("13.7".into()),
+        ..idle()
+    };
+    let evaluated = f.checkin(&cred, older.clone()).await;
+    assert!(evaluated.write_units > 1, "{evaluated:?}");
+    let size_failing = f.hot_size(&cred).await;
+    assert_eq!(
+        f.checkin(&cred, older).await,
+        one,
+        "hot item of {size_failing} bytes"
+    );
+    mdm_tests::figures::report(
+        "compliance_units",
+        &format!(
+            "compliance units: idle check-in under 7 rules 1 WU / 0 RU (hot item {size} B, {size_failing} B failing); an OS downgrade's evaluation {} WU / {} RU (notice queued, directory flipped, due entry)",
+            evaluated.write_units, evaluated.read_units
+        ),
+    );
+}

@@ -84,14 +84,18 @@ pub async fn drain_once(svc: &Services, queue: &dyn Queue, wait: Duration) -> us
 /// AWS is in infra/template.yaml).
 pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
-/// Runs the consumer, and the compliance sweep on its timer, until `stop` turns true.
+/// Runs the consumer, and the compliance sweep on its timer, until `stop` turns true. The sweep
+/// runs between batches (a batch waits at most a second for messages), never by interrupting
+/// one: a batch cut short would leave its messages hidden until their visibility timeout.
 pub async fn run(svc: Arc<Services>, queue: Arc<dyn Queue>, mut stop: watch::Receiver<bool>) {
-    let mut sweep = tokio::time::interval(SWEEP_EVERY);
-    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut swept_at: Option<tokio::time::Instant> = None;
     loop {
+        if swept_at.is_none_or(|at| at.elapsed() >= SWEEP_EVERY) {
+            sweep_once(&svc).await;
+            swept_at = Some(tokio::time::Instant::now());
+        }
         tokio::select! {
             _ = stop.changed() => if *stop.borrow() { break },
-            _ = sweep.tick() => sweep_once(&svc).await,
             _ = drain_once(&svc, queue.as_ref(), Duration::from_secs(1)) => {}
         }
     }

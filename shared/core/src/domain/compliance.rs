@@ -33,6 +33,17 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in a fixed order (the compact summary numbers them by it: append only).
+    pub const ALL: [Action; 7] = [
+        Action::NotifyUser,
+        Action::AlertAdmins,
+        Action::BlockCorporateAccess,
+        Action::Lock,
+        Action::StartLostMode,
+        Action::EnterpriseWipe,
+        Action::Wipe,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::NotifyUser => "notify_user",
@@ -178,6 +189,20 @@ pub enum RuleKind {
 }
 
 impl RuleKind {
+    /// Every rule, in a fixed order (the compact summary's bit mask follows it: append only).
+    pub const ALL: [RuleKind; 10] = [
+        RuleKind::MinOsVersion,
+        RuleKind::PasscodeSet,
+        RuleKind::Encrypted,
+        RuleKind::NotCompromised,
+        RuleKind::MaxOffline,
+        RuleKind::DeniedApps,
+        RuleKind::RequiredApps,
+        RuleKind::SimUnchanged,
+        RuleKind::InsideGeofence,
+        RuleKind::DataUsageCap,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             RuleKind::MinOsVersion => "min_os_version",

@@ -44,7 +44,6 @@ pub mod attr {
     pub const TIME_ZONE: &str = "time_zone";
     pub const CREATED_AT: &str = "created_at";
     pub const UPDATED_AT: &str = "updated_at";
-    pub const COMPLIANCE_VERSION: &str = "cv";
     pub const SCHEDULE_CHANGE: &str = "sw";
     pub const DEVICE_TIME_ZONE: &str = "tz";
     pub const COMPLIANCE_SUMMARY: &str = "cs";
@@ -111,10 +110,7 @@ pub struct DeviceRecord {
     /// back (devices of tenants registered later were never counted and give nothing back).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub counted: bool,
-    /// The version of the compliance rules in force (none: no rules), and what the last
-    /// evaluation left for check-ins to answer with (`ComplianceSummary`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cv: Option<String>,
+    /// What the last compliance evaluation left for check-ins to answer with; none: no rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cs: Option<ComplianceSummary>,
     /// When the set of open schedules of the device's policy next changes (none: no
@@ -488,24 +484,23 @@ pub struct AppKeyRecord {
 }
 
 /// What a device's hot item keeps of its compliance, so a check-in can answer and decide
-/// whether an evaluation is due without a read (attribute `cs`; small: rule names, times).
+/// whether an evaluation is due without a read (attribute `cs`). Every check-in pays for its
+/// bytes, so it is stored as one short string (`summary.rs`): times to the second, the OS
+/// version as a hash, the rules as a bit mask.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct ComplianceSummary {
-    /// The rules version evaluated and the OS version it saw.
-    pub v: String,
-    pub os: String,
+    /// A hash of the OS version the evaluation saw (`summary::os_hash`).
+    pub os: u32,
     /// A geofence rule applies: a check-in with a location is evaluated.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub geo: bool,
-    /// A data cap applies: the period counted and the usage at which a report matters next.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cap: Option<(String, u64)>,
-    /// When the next time-driven evaluation is due (a ladder step, the offline limit).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A data cap applies: the month counted (`summary::month_index`, 0: none yet) and the
+    /// usage in MB (rounded down) at which a report matters next (`u64::MAX`: only a new month).
+    pub cap: Option<(u32, u64)>,
+    /// When the next time-driven evaluation is due (a ladder step, the offline limit), to the
+    /// second, rounded up.
     pub due: Option<i64>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fail: Vec<crate::domain::compliance::RuleKind>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<(i64, crate::domain::compliance::Action)>,
 }
 

@@ -33,6 +33,7 @@ use crate::store::records::{
     AlertRecord, ComplianceRecord, ComplianceSummary, DeviceRecord, DirectoryRecord, DueRecord,
     InventoryRecord, attr, from_item, to_item,
 };
+use crate::store::summary::{month_index, os_hash};
 
 /// Who queues the commands a ladder fires, as their `queued_by` and audit actor.
 pub const LADDER_ACTOR: &str = "compliance";
@@ -61,25 +62,21 @@ pub fn rules_version(rules: &ComplianceRules) -> String {
 
 /// Whether a check-in that returned `hot` (and carried these news) must evaluate: only when
 /// something the rules look at may have changed or a deadline passed, so an idle check-in of
-/// a compliant device stays one write and no read.
+/// a compliant device stays one write and no read. A device without rules has no summary.
 pub fn due_at_checkin(
     hot: &DeviceRecord,
     now: i64,
     located: bool,
     usage: Option<&DataUsage>,
 ) -> bool {
-    let Some(version) = &hot.cv else {
-        return hot.cs.is_some();
-    };
-    let Some(cs) = &hot.cs else { return true };
-    cs.v != *version
-        || cs.os != hot.os_version
+    let Some(cs) = &hot.cs else { return false };
+    cs.os != os_hash(&hot.os_version)
         || (cs.geo && located)
         || cs.due.is_some_and(|d| d <= now)
         || usage.is_some_and(|u| {
-            cs.cap
-                .as_ref()
-                .is_some_and(|(period, next)| *period != u.period || u.bytes >= *next)
+            cs.cap.is_some_and(|(month, mark_mb)| {
+                month != month_index(&u.period) || u.bytes / 1_000_000 >= mark_mb
+            })
         })
 }
 
@@ -243,26 +240,28 @@ async fn evaluate_once(
         fx.ops.extend(schedule(t, d, at));
         rec.scheduled = Some(at);
     }
-    let summary = rec.rules_version.clone().map(|v| ComplianceSummary {
-        v,
-        os: hot.os_version.clone(),
-        geo: rules.inside_geofence.is_some(),
-        cap: rules
-            .data_usage_cap
-            .as_ref()
-            .map(|cap| next_usage_mark(cap.monthly_bytes, &rec)),
-        // A device failing max_offline is evaluated at its very next check-in.
-        due: if plan.failing.contains_key(&RuleKind::MaxOffline) {
-            Some(now)
-        } else {
-            next_due
-        },
-        fail: plan.failing.keys().copied().collect(),
-        next: plan.next_step.map(|(at, _, action)| (at, action)),
-    });
+    let summary = rec
+        .rules_version
+        .as_ref()
+        .map(|_| ComplianceSummary {
+            os: os_hash(&hot.os_version),
+            geo: rules.inside_geofence.is_some(),
+            cap: rules
+                .data_usage_cap
+                .as_ref()
+                .map(|cap| next_usage_mark(cap.monthly_bytes, &rec)),
+            // A device failing max_offline is evaluated at its very next check-in (due long ago).
+            due: if plan.failing.contains_key(&RuleKind::MaxOffline) {
+                Some(0)
+            } else {
+                next_due
+            },
+            fail: plan.failing.keys().copied().collect(),
+            next: plan.next_step.map(|(at, _, action)| (at, action)),
+        })
+        .map(ComplianceSummary::as_stored);
 
-    let unchanged =
-        rec == before && summary == hot.cs && hot.cv == rec.rules_version && fx.ops.is_empty();
+    let unchanged = rec == before && summary == hot.cs && fx.ops.is_empty();
     if unchanged {
         return Ok(Evaluated { summary, queued: 0 });
     }
@@ -274,10 +273,6 @@ async fn evaluate_once(
             serde_json::to_value(s).unwrap_or_default(),
         ),
         None => Update::new().remove(attr::COMPLIANCE_SUMMARY),
-    };
-    hot_update = match &rec.rules_version {
-        Some(v) => hot_update.set(attr::COMPLIANCE_VERSION, v.as_str()),
-        None => hot_update.remove(attr::COMPLIANCE_VERSION),
     };
     if !fx.commands.is_empty() {
         hot_update = hot_update.add(attr::PENDING, fx.commands.len() as i64);
@@ -420,26 +415,27 @@ async fn whereabouts(
     })
 }
 
-/// The usage at which a report next matters: the next alert threshold or the cap itself
-/// (past the cap, only a new period does).
-fn next_usage_mark(cap: u64, rec: &ComplianceRecord) -> (String, u64) {
-    let period = rec
+/// The month counted and the usage (in MB) at which a report next matters: the next alert
+/// threshold or the cap itself (past the cap, only a new month does).
+fn next_usage_mark(cap: u64, rec: &ComplianceRecord) -> (u32, u64) {
+    let month = rec
         .facts
         .usage
         .as_ref()
-        .map(|u| u.period.clone())
-        .unwrap_or_default();
+        .map_or(0, |u| month_index(&u.period));
     let over = rec.failing.contains_key(&RuleKind::DataUsageCap);
     let next_percent = USAGE_ALERTS
         .into_iter()
         .find(|p| !rec.usage_alerts.contains(p))
         .unwrap_or(100);
-    let mark = if over {
+    let mark_mb = if over {
         u64::MAX
     } else {
-        u64::try_from(u128::from(cap) * u128::from(next_percent) / 100).unwrap_or(u64::MAX)
+        // Rounded down: a report may evaluate a little early, never too late.
+        u64::try_from(u128::from(cap) * u128::from(next_percent) / 100 / 1_000_000)
+            .unwrap_or(u64::MAX)
     };
-    (period, mark)
+    (month, mark_mb)
 }
 
 /// When the device must be evaluated again even if it says nothing: its next ladder step, or

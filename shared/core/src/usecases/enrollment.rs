@@ -276,7 +276,6 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
         pv: None,
         pa: None,
         counted: admitted.registered,
-        cv: None,
         cs: None,
         sw: None,
         tz: None,

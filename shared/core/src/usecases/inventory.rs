@@ -139,7 +139,7 @@ pub async fn report(
     svc.table
         .update(&keys::inventory(tenant, device), update, Some(Cond::Exists))
         .await?;
-    if hot.cv.is_some() || hot.cs.is_some() {
+    if hot.cs.is_some() {
         let input = super::compliance::Input {
             hot: Some(&hot),
             inventory: Some(&report),

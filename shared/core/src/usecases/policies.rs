@@ -1115,8 +1115,8 @@ pub async fn recompute(svc: &Services, t: &TenantId, d: &DeviceId) -> Result<(),
     };
     let hot: DeviceRecord = from_item(&hot)?;
     let rules = PolicyDocument::merge(docs.iter()).compliance;
-    let rules_version = rules.as_ref().map(super::compliance::rules_version);
-    if hot.cv != rules_version {
+    // The evaluation compares the rules with those in force and writes only what changed.
+    if rules.is_some() || hot.cs.is_some() {
         let input = super::compliance::Input {
             rules: Some(rules),
             hot: Some(&hot),
