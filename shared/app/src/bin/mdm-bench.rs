@@ -180,36 +180,14 @@ async fn main() {
     // Idle check-ins.
     let creds = Arc::new(creds);
     let before = table.units();
-    let started = Instant::now();
-    let mut set = JoinSet::new();
-    let per_worker = cli.checkins.div_ceil(cli.concurrency);
-    for w in 0..cli.concurrency {
-        let (b, creds) = (bench.clone(), creds.clone());
-        set.spawn(async move {
-            let mut failures = 0usize;
-            for i in 0..per_worker {
-                let (_, cred) = &creds[(w * per_worker + i) % creds.len()];
-                let (status, _) = b
-                    .call(
-                        "POST",
-                        "/v1/device/checkin",
-                        cred,
-                        json!({"battery_level": 50}),
-                    )
-                    .await;
-                if status != StatusCode::OK {
-                    failures += 1;
-                }
-            }
-            failures
-        });
-    }
-    let mut failures = 0;
-    while let Some(Ok(f)) = set.join_next().await {
-        failures += f;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    let done = per_worker * cli.concurrency;
+    let (done, failures, secs) = checkins(
+        &bench,
+        &creds,
+        cli.concurrency,
+        cli.checkins,
+        json!({"battery_level": 50}),
+    )
+    .await;
     let used = table.units().since(&before);
     println!(
         "idle check-ins:   {:>9.0} check-ins/s ({done} in {secs:.2} s, {failures} failed)",
@@ -311,9 +289,152 @@ async fn main() {
         used.write_units as f64 / reported.max(1) as f64,
         used.read_units / reported.max(1) as f64
     );
+    let compliance_failures = compliance_phase(&bench, &app, &creds, &cli).await;
     println!("memory:           {:.1} MiB RSS", rss_mib());
-    if reported != queued || failures > 0 {
+    if reported != queued || failures > 0 || compliance_failures > 0 {
         eprintln!("mdm-bench: some operations failed");
         std::process::exit(1);
     }
+}
+
+/// `total` check-ins with `body`, spread over the devices by `concurrency` workers; returns
+/// (done, failed, seconds).
+async fn checkins(
+    bench: &Arc<Bench>,
+    creds: &Arc<Vec<(String, String)>>,
+    concurrency: usize,
+    total: usize,
+    body: Value,
+) -> (usize, usize, f64) {
+    let started = Instant::now();
+    let mut set = JoinSet::new();
+    let per_worker = total.div_ceil(concurrency);
+    for w in 0..concurrency {
+        let (b, creds, body) = (bench.clone(), creds.clone(), body.clone());
+        set.spawn(async move {
+            let mut failures = 0usize;
+            for i in 0..per_worker {
+                let (_, cred) = &creds[(w * per_worker + i) % creds.len()];
+                let (status, _) = b
+                    .call("POST", "/v1/device/checkin", cred, body.clone())
+                    .await;
+                if status != StatusCode::OK {
+                    failures += 1;
+                }
+            }
+            failures
+        });
+    }
+    let mut failures = 0;
+    while let Some(Ok(f)) = set.join_next().await {
+        failures += f;
+    }
+    (
+        per_worker * concurrency,
+        failures,
+        started.elapsed().as_secs_f64(),
+    )
+}
+
+/// Compliance: a tenant default policy with rules reaches every device (recompute and first
+/// evaluation), then idle check-ins under the rules, then each device reports an older OS (an
+/// evaluation that queues a notice). Returns how many operations failed.
+async fn compliance_phase(
+    bench: &Arc<Bench>,
+    app: &App,
+    creds: &Arc<Vec<(String, String)>>,
+    cli: &Cli,
+) -> usize {
+    let table = app.services.table.clone();
+    let rules = json!({"name": "bench rules", "document": {"compliance": {
+        "min_os_version": {"version": "14", "escalation": [
+            {"after_seconds": 0, "action": "notify_user"},
+            {"after_seconds": 3600, "action": "block_corporate_access"}]},
+        "passcode_set": {}, "max_offline": {"hours": 72}
+    }}});
+    let (_, policy) = bench
+        .call("POST", "/v1/policies", &bench.admin, rules)
+        .await;
+    let before = table.units();
+    let started = Instant::now();
+    bench
+        .call(
+            "PUT",
+            "/v1/default-policy",
+            &bench.admin,
+            json!({"policy_id": policy["id"]}),
+        )
+        .await;
+    while worker::drain_once(
+        &app.services,
+        app.wake_queue.as_ref(),
+        Duration::from_millis(100),
+    )
+    .await
+        > 0
+    {}
+    let secs = started.elapsed().as_secs_f64();
+    let used = table.units().since(&before);
+    let n = creds.len() as f64;
+    println!(
+        "rules assigned:   {:>9.0} devices/s (policy recomputed and first evaluation, through the queue)",
+        n / secs
+    );
+    println!(
+        "  per device:     {:.2} write units, {:.2} read units",
+        used.write_units as f64 / n,
+        used.read_units / n
+    );
+    // Each device takes its policy once (the reply carries it until applied); then idle.
+    let mut failures = 0;
+    for (_, cred) in creds.iter() {
+        let (_, reply) = bench
+            .call("POST", "/v1/device/checkin", cred, json!({}))
+            .await;
+        let version = reply["policy"]["version"].clone();
+        let (status, _) = bench
+            .call(
+                "POST",
+                "/v1/device/checkin",
+                cred,
+                json!({"policy_version": version}),
+            )
+            .await;
+        failures += usize::from(status != StatusCode::OK);
+    }
+    let before = table.units();
+    let (done, failed, secs) = checkins(
+        bench,
+        creds,
+        cli.concurrency,
+        cli.checkins,
+        json!({"battery_level": 50}),
+    )
+    .await;
+    let used = table.units().since(&before);
+    failures += failed;
+    println!(
+        "idle under rules: {:>9.0} check-ins/s, {:.3} write units, {:.3} read units per check-in",
+        done as f64 / secs,
+        used.write_units as f64 / done as f64,
+        used.read_units / done as f64
+    );
+    let before = table.units();
+    let (done, failed, secs) = checkins(
+        bench,
+        creds,
+        cli.concurrency,
+        creds.len(),
+        json!({"os_version": "13"}),
+    )
+    .await;
+    let used = table.units().since(&before);
+    failures += failed;
+    println!(
+        "OS downgrades:    {:>9.0} evaluations/s, {:.2} write units, {:.2} read units each (notice queued)",
+        done as f64 / secs,
+        used.write_units as f64 / done as f64,
+        used.read_units / done as f64
+    );
+    failures
 }
