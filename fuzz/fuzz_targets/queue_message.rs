@@ -1,10 +1,11 @@
 //! Fuzzes `Message::decode`, the parse of a queue message body (SQS or the embedded queue),
-//! which is a wake message, a job's fan-out step, a policy refresh step, a tenant purge batch
-//! or a webhook delivery attempt: decoded messages re-encode and decode to the same message, and a drop reason is
-//! short and never carries the body.
+//! which is a wake message, a job's fan-out step, a policy refresh step, a tenant purge batch,
+//! a webhook delivery attempt or a compliance evaluation: decoded messages re-encode and decode
+//! to the same message, and a drop reason is short and never carries the body.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use mdm_core::usecases::compliance_sweep::EvaluateMessage;
 use mdm_core::usecases::jobs::JobStep;
 use mdm_core::usecases::policies::PolicyRefresh;
 use mdm_core::usecases::wake::{Message, WakeMessage};
@@ -35,6 +36,9 @@ fuzz_target!(|data: &[u8]| {
         }
         Ok(Message::Purge(_, msg)) => msg.encode(),
         Ok(Message::WebhookDelivery(_, _, _, msg)) => msg.encode(),
+        Ok(Message::EvaluateCompliance(tenant, device)) => {
+            EvaluateMessage::new(tenant.as_str(), device.as_str()).encode()
+        }
         Err(reason) => {
             assert!(
                 reason.len() <= MAX_REASON_BYTES,

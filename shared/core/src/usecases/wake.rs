@@ -1,8 +1,9 @@
 //! The wake consumer: for each queued command, push a wake-up to its device and record the
 //! provider's message id. It runs behind the queue (SQS on AWS, the embedded queue locally),
 //! which also carries the fan-out steps of jobs (`jobs::JobStep`), of policy refreshes
-//! (`policies::PolicyRefresh`), the batches of a deleted tenant's purge (`purge.rs`) and webhook
-//! delivery attempts (`events::DeliveryMessage`): the one consumer tells the kinds apart
+//! (`policies::PolicyRefresh`), the batches of a deleted tenant's purge (`purge.rs`), webhook
+//! delivery attempts (`events::DeliveryMessage`) and the compliance evaluations the sweep asks
+//! for (`compliance_sweep::EvaluateMessage`): the one consumer tells the kinds apart
 //! (`Message::decode`) and hands the others on.
 
 use serde::{Deserialize, Serialize};
