@@ -42,6 +42,7 @@ macro_rules! every_backend_clocked_flow_cases {
             compliance::compliance_events_reach_the_tenant_s_webhook_once_each_and_signed,
             schedules::a_schedule_window_opens_and_closes_at_local_time_on_both_sides_of_a_dst_change,
             schedules::a_bad_schedule_names_its_field,
+            schedules::a_schedule_in_the_device_s_zone_follows_the_zone_the_device_reports,
         );
     };
 }

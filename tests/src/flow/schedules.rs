@@ -173,3 +173,66 @@ pub async fn a_bad_schedule_names_its_field(s: &Stack) {
         );
     }
 }
+
+pub async fn a_schedule_in_the_device_s_zone_follows_the_zone_the_device_reports(s: &Stack) {
+    // 01:00 UTC: 10:00 in Tokyo, the middle of the night in UTC (the tenant has no zone set).
+    s.set_clock("2026-12-03T01:00:00Z");
+    let policy = create_policy(
+        s,
+        "acme",
+        "local hours",
+        json!({"schedules": [{
+            "name": "office hours where the device is",
+            "windows": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "09:00", "end": "17:00"}],
+            "time_zone": "device",
+            "restrictions": {"camera_disabled": true}
+        }]}),
+    )
+    .await;
+    let (device, credential) = s.enroll_sink_device("acme", 2).await;
+    let admin = s.token("acme", Role::Admin);
+    let (status, body) = s
+        .raw(
+            Method::PUT,
+            &format!("/v1/devices/{device}/policy"),
+            Some(&admin),
+            Some(json!({"policy_id": policy})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut d = Device {
+        s,
+        credential: credential.clone(),
+        applied: None,
+    };
+    assert_eq!(
+        d.checkin_at("2026-12-03T01:00:00Z").await,
+        Some(Value::Null),
+        "closed in UTC: no restriction"
+    );
+    let reply = s
+        .api
+        .checkin(
+            &credential,
+            &json!({"time_zone": "Asia/Tokyo", "policy_version": d.applied}),
+        )
+        .await
+        .expect("check in");
+    assert_eq!(
+        reply["policy"]["document"]["restrictions"]["camera_disabled"], true,
+        "open in Tokyo: {reply}"
+    );
+    let (status, body) = s
+        .raw(
+            Method::POST,
+            "/v1/device/checkin",
+            Some(&credential),
+            Some(json!({"time_zone": "Mars/Olympus_Mons"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_field")),
+        "{body}"
+    );
+}
