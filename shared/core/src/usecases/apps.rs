@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::audit::{self, SYSTEM_ACTOR};
-use super::commands::{queue_many_writes, send_wakes};
+use super::commands::{new_record, queue_many_writes, send_wakes};
 use super::jobs::{self, AppScope, CreateJobRequest, JobView};
 use super::views::Listing;
 use super::{ADMINS, READERS, require_role};
@@ -14,16 +14,12 @@ use crate::domain::command::app_identifier;
 use crate::domain::device::short_text;
 use crate::domain::job::JobTarget;
 use crate::domain::time::rfc3339;
-use crate::domain::{
-    CatalogueId, CommandId, CommandSpec, CommandStatus, DeviceId, Platform, TenantId,
-};
+use crate::domain::{CatalogueId, CommandId, CommandSpec, DeviceId, Platform, TenantId};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Principal, Query, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
-use crate::store::records::{
-    AppKeyRecord, AppRecord, CommandRecord, HistoryEntry, from_item, to_item,
-};
+use crate::store::records::{AppKeyRecord, AppRecord, from_item, to_item};
 
 /// The most apps of one platform that may be required: an enrolment queues them all in one
 /// transaction, beside the device's pending count and its audit entry (100 writes at most).
@@ -470,37 +466,20 @@ pub(crate) async fn install_required(
     if page.cursor.is_some() {
         tracing::warn!(%device, max = MAX_REQUIRED_APPS, "more required apps than an enrolment installs; the first ones are queued");
     }
-    let now = svc.now();
-    let deadline = now + svc.settings.default_command_ttl_secs * 1000;
     let mut records = Vec::with_capacity(page.items.len());
     let mut apps = Vec::with_capacity(page.items.len());
     for item in &page.items {
         let app: AppRecord = from_item(item)?;
-        let id = svc.ids.id(now);
         let catalogue_id = item
             .key
             .sk
             .trim_start_matches(&keys::required_apps_prefix(platform))
             .to_owned();
-        apps.push(json!({"app": catalogue_id, "app_id": app.app_id, "command": id}));
-        records.push(CommandRecord {
-            id,
-            spec: app.install(),
-            status: CommandStatus::Queued,
-            queued_at: now,
-            queued_by: SYSTEM_ACTOR.to_owned(),
-            deadline,
-            updated_at: now,
-            push_message_id: None,
-            not_now_at: None,
-            result: None,
-            history: vec![HistoryEntry {
-                at: now,
-                status: CommandStatus::Queued,
-                detail: Some(format!("required app {catalogue_id}")),
-            }],
-            job: None,
-        });
+        let ttl = svc.settings.default_command_ttl_secs;
+        let mut record = new_record(svc, SYSTEM_ACTOR, app.install(), ttl);
+        record.history[0].detail = Some(format!("required app {catalogue_id}"));
+        apps.push(json!({"app": catalogue_id, "app_id": app.app_id, "command": record.id}));
+        records.push(record);
     }
     let mut ops = queue_many_writes(t, device, &records, Some(platform));
     ops.push(audit::entry_by(
