@@ -234,11 +234,13 @@ async fn evaluate_once(
     }
 
     let next_due = next_due(&rules, &rec.facts, &plan);
+    let mut new_slot = None;
     if let Some(at) = next_due
         && rec.scheduled.is_none_or(|s| s <= now || s > at)
     {
-        fx.ops.extend(schedule(t, d, at));
+        fx.ops.push(schedule(t, d, at));
         rec.scheduled = Some(at);
+        new_slot = Some(at);
     }
     let summary = rec
         .rules_version
@@ -295,6 +297,9 @@ async fn evaluate_once(
         },
     ];
     ops.append(&mut fx.ops);
+    if let Some(at) = new_slot {
+        mark_slot(svc, at).await?;
+    }
     match svc.table.transact(ops).await {
         Ok(()) => {}
         Err(StoreError::Precondition { index: Some(0) }) => return Err(Attempt::Raced),
@@ -452,27 +457,33 @@ fn next_due(rules: &ComplianceRules, facts: &Facts, plan: &Plan) -> Option<i64> 
         .min()
 }
 
-/// The due entry and its slot's marker: the sweep evaluates the device at `at`.
-fn schedule(t: &TenantId, d: &DeviceId, at: i64) -> Vec<WriteOp> {
-    let slot = keys::due_slot(at);
-    vec![
-        WriteOp::Put {
-            item: to_item(
-                keys::due(t, d, at),
-                &DueRecord {
-                    tenant: t.to_string(),
-                    device: d.to_string(),
-                    at,
-                    ttl: at / 1000 + 7 * 86_400,
-                },
-            ),
-            cond: None,
-        },
-        WriteOp::Put {
-            item: Item::new(keys::due_slot_marker(slot), serde_json::Map::new()),
-            cond: None,
-        },
-    ]
+/// The due entry: the sweep evaluates the device at `at`.
+fn schedule(t: &TenantId, d: &DeviceId, at: i64) -> WriteOp {
+    WriteOp::Put {
+        item: to_item(
+            keys::due(t, d, at),
+            &DueRecord {
+                tenant: t.to_string(),
+                device: d.to_string(),
+                at,
+                ttl: at / 1000 + 7 * 86_400,
+            },
+        ),
+        cond: None,
+    }
+}
+
+/// Lists the slot of a deadline for the sweep. A plain put ahead of the evaluation's
+/// transaction, not part of it: every device with a deadline in the slot writes this one
+/// item, and transactions writing the same item at once cancel each other (DynamoDB's
+/// TransactionConflict), while plain puts of an identical item do not. A marker left by a
+/// transaction that then failed only makes the sweep read an empty slot once.
+async fn mark_slot(svc: &Services, at: i64) -> Result<(), StoreError> {
+    let marker = Item::new(
+        keys::due_slot_marker(keys::due_slot(at)),
+        serde_json::Map::new(),
+    );
+    svc.table.put(marker, None).await
 }
 
 /// Carries out one ladder step.
