@@ -227,7 +227,7 @@ fn ext<E: AsExtension>(
 }
 
 /// The text from `-----BEGIN label-----` through its END line.
-fn pem_block<'a>(pem: &'a str, label: &str) -> Option<&'a str> {
+pub(crate) fn pem_block<'a>(pem: &'a str, label: &str) -> Option<&'a str> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
     let start = pem.find(&begin)?;

@@ -179,6 +179,14 @@ pub(crate) fn verify_certificate_signature(
     cert: &Certificate,
     issuer_key: &RsaPublicKey,
 ) -> Result<(), PkiError> {
+    // The outer algorithm is outside what the issuer signed: unless it must equal the signed
+    // one (RFC 5280 4.1.1.2), one certificate has many encodings, each with its own
+    // fingerprint, and whoever holds the key could slip past anything keyed on it.
+    if cert.signature_algorithm != cert.tbs_certificate.signature {
+        return Err(PkiError::Malformed(
+            "the certificate's signatureAlgorithm differs from the one it was signed with".into(),
+        ));
+    }
     let digest =
         DigestAlg::from_rsa_signature_oid(&cert.signature_algorithm.oid)?.ok_or_else(|| {
             PkiError::UnsupportedAlgorithm("certificate signed with bare rsaEncryption".into())

@@ -13,6 +13,7 @@ pub mod client;
 pub mod error;
 pub mod scep;
 pub mod signature;
+pub mod signing;
 
 pub use ca::{CaVerifier, CertificateAuthority, Identity};
 pub use cipher::ContentCipher;
@@ -23,6 +24,7 @@ pub use scep::{
     parse_request, success_response,
 };
 pub use signature::{verify_detached, verify_mdm_signature};
+pub use signing::SigningIdentity;
 
 /// The X.509 types this API exposes (`CertReq`, `Certificate`), at the version it uses.
 pub use x509_cert;

@@ -119,3 +119,31 @@ fn every_truncation_of_a_signature_is_refused_without_a_panic() {
         let _ = verify_detached(&changed, BODY, &ca().verifier(), NOW);
     }
 }
+
+/// Found by fuzzing: the outer signatureAlgorithm is not covered by the issuer's signature, so a
+/// certificate re-encoded with other parameters there must be refused, or one identity would
+/// have many fingerprints.
+#[test]
+fn a_certificate_whose_outer_algorithm_differs_from_the_signed_one_is_refused() {
+    use mdm_pki::x509_cert::Certificate;
+    use mdm_pki::x509_cert::der::{Decode, Encode};
+    let issued = common::issue(
+        common::ca(),
+        common::device(),
+        "DEVICE1",
+        common::NOW - common::DAY,
+        common::NOW + common::DAY,
+    );
+    let verifier = common::ca().verifier();
+    assert!(verifier.verify_certificate(&issued, common::NOW).is_ok());
+    let mut cert = Certificate::from_der(&issued).expect("a certificate");
+    // sha256WithRSAEncryption with absent parameters instead of NULL: the same algorithm in
+    // another encoding.
+    cert.signature_algorithm.parameters = None;
+    let reencoded = cert.to_der().expect("DER");
+    assert_ne!(reencoded, issued);
+    let err = verifier
+        .verify_certificate(&reencoded, common::NOW)
+        .unwrap_err();
+    assert!(err.to_string().contains("signatureAlgorithm"), "{err}");
+}

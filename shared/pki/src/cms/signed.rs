@@ -46,6 +46,18 @@ pub(crate) fn sign(
     embed: bool,
     extra: Vec<Attribute>,
 ) -> Result<Vec<u8>, PkiError> {
+    sign_with_chain(signer, content, embed, extra, &[])
+}
+
+/// `sign`, with the certificates of `chain` (the signer's issuers) travelling along too, so
+/// a verifier that trusts only the root can build the path.
+pub(crate) fn sign_with_chain(
+    signer: &Signer<'_>,
+    content: &[u8],
+    embed: bool,
+    extra: Vec<Attribute>,
+    chain: &[Certificate],
+) -> Result<Vec<u8>, PkiError> {
     let content_type = Any::new(Tag::ObjectIdentifier, oids::ID_DATA.as_bytes())
         .map_err(PkiError::internal("contentType"))?;
     let digest = OctetString::new(signer.digest.digest(content))
@@ -83,9 +95,11 @@ pub(crate) fn sign(
         None
     };
     let mut certificates = SetOfVec::new();
-    certificates
-        .insert(CertificateChoices::Certificate(signer.certificate.clone()))
-        .map_err(PkiError::internal("certificates"))?;
+    for cert in std::iter::once(signer.certificate).chain(chain) {
+        certificates
+            .insert(CertificateChoices::Certificate(cert.clone()))
+            .map_err(PkiError::internal("certificates"))?;
+    }
     let mut digest_algorithms = SetOfVec::new();
     digest_algorithms
         .insert(signer.digest.algorithm_identifier())
