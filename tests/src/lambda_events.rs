@@ -10,6 +10,7 @@ use crate::stack::TEST_SECRET;
 use aws_lambda_events::event::sqs::SqsEvent;
 use axum::Router;
 use axum::http::StatusCode;
+use base64::Engine;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent};
 use mdm_app::App;
@@ -45,7 +46,16 @@ fn fixture(name: &str, vars: &[(&str, &str)]) -> String {
         "{name} still has a placeholder after substitution"
     );
     let mut event: Value = serde_json::from_str(&text).expect("fixture is JSON");
-    if let Some(len) = event["body"].as_str().map(str::len) {
+    if let Some(body) = event["body"].as_str() {
+        // A base64 body (API Gateway's for content that is not text) counts decoded.
+        let len = if event["isBase64Encoded"] == true {
+            base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .expect("a base64 body")
+                .len()
+        } else {
+            body.len()
+        };
         event["headers"]["content-length"] = json!(len.to_string());
     }
     event.to_string()
@@ -94,7 +104,9 @@ async fn invoke(router: Router, event: &str) -> Reply {
     }
 }
 
-// The routers exactly as the functions' main() serve them.
+// The routers as the functions' main() serve them. The checkin function wraps its router in a
+// layer that turns API Gateway's mutual-TLS client certificate into an extension; it does nothing
+// to events without one (these fixtures) and has its own tests in functions/checkin.
 fn enroll_fn(svc: &Arc<Services>) -> Router {
     function_router(Function::Enroll, svc.clone())
 }
@@ -419,6 +431,53 @@ pub async fn a_wake_batch_acknowledges_a_malformed_message_and_returns_only_the_
     server.abort();
 }
 
+/// An Apple check-in as API Gateway passes it: a plist body (content API Gateway does not take
+/// for text) base64-encoded, the tenant a path parameter, the signature in `Mdm-Signature`.
+pub async fn an_apple_checkin_event_reaches_the_checkin_function_as_its_plist(app: App) {
+    let svc = app.services.clone();
+    let tenant = TenantId::parse(TENANT).expect("valid tenant");
+    let signature = "bm90IGEgQ01TIHNpZ25hdHVyZQ==";
+    let event = fixture("apple-checkin.json", &[("MDM_SIGNATURE", signature)]);
+
+    // Given the event, lambda_http hands the router the decoded plist: Apple's Authenticate.
+    let request: LambdaRequest = serde_json::from_str(&event).expect("a Lambda event");
+    let request = lambda_http::Request::from(request);
+    assert!(
+        matches!(
+            mdm_apple::checkin::parse(request.body().as_ref()),
+            Ok(mdm_apple::checkin::CheckinMessage::Authenticate(_))
+        ),
+        "the body reaches the router as the plist it was"
+    );
+
+    // When the tenant has a device CA and the check-in carries a signature that is not one,
+    // then the checkin function refuses it at the identity check: the route and the header
+    // made it through.
+    mdm_core::apple::ca::authority(&svc, &tenant)
+        .await
+        .expect("the tenant's CA");
+    let reply = invoke(checkin_fn(&svc), &event).await;
+    assert_eq!(reply.status, 401, "{}", reply.body);
+    assert_eq!(reply.content_type, "application/problem+json");
+    assert_eq!(
+        reply.body["code"], "apple_signature_invalid",
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("identity refused")),
+        "{}",
+        reply.body
+    );
+
+    // And another function does not serve the route.
+    let reply = invoke(enroll_fn(&svc), &event).await;
+    assert_eq!(reply.status, 404, "{}", reply.body);
+    assert_eq!(reply.body["code"], "route_not_found");
+}
+
 /// Calls `$m!` with every case, so each backend's test file runs the same list.
 #[macro_export]
 macro_rules! lambda_event_cases {
@@ -431,6 +490,7 @@ macro_rules! lambda_event_cases {
             an_event_for_a_route_of_another_function_is_not_found_there,
             each_function_serves_exactly_the_operations_documented_for_it,
             a_wake_batch_acknowledges_a_malformed_message_and_returns_only_the_failed_push_for_retry,
+            an_apple_checkin_event_reaches_the_checkin_function_as_its_plist,
         );
     };
 }

@@ -196,10 +196,25 @@ pub async fn aws_app() -> mdm_app::App {
 
 /// The same on an injected clock.
 pub async fn aws_app_on(clock: std::sync::Arc<dyn mdm_core::ports::Clock>) -> mdm_app::App {
-    let mut cfg = mdm_app::AppConfig::for_tests(crate::stack::TEST_SECRET);
+    aws_app_with(
+        clock,
+        mdm_app::AppConfig::for_tests(crate::stack::TEST_SECRET),
+    )
+    .await
+}
+
+/// The same with settings of the caller's (a fake APNs, say); the table and queues are
+/// still fresh ones.
+pub async fn aws_app_with(
+    clock: std::sync::Arc<dyn mdm_core::ports::Clock>,
+    mut cfg: mdm_app::AppConfig,
+) -> mdm_app::App {
     let table = table().await;
     let queue = queue_urls(cfg.queue_max_receives).await;
     cfg.backend = mdm_app::config::Backend::Aws;
+    // Every stack shares the emulator's Secrets Manager: its own prefix keeps one test's
+    // tenant secrets (an APNs certificate of its own fake's CA, say) from replacing another's.
+    cfg.secret_prefix = format!("{}{}/", cfg.secret_prefix, table.name());
     cfg.table_name = Some(table.name().to_owned());
     cfg.wake_queue_url = Some(queue.queue);
     cfg.wake_dlq_url = Some(queue.dead_letters);

@@ -8,6 +8,7 @@ use mdm_core::auth::{DevClaims, mint_hs256, mint_platform_hs256};
 use mdm_core::domain::{Role, TenantId};
 use mdm_core::ports::{Clock, ManualClock, SystemClock, UlidIds};
 use mdm_embedded::LocalPusher;
+use mdm_push::fake_apns::FakeApns;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -26,6 +27,9 @@ pub struct Stack {
     pub services: Arc<mdm_core::Services>,
     /// The injected clock, on stacks built on one (`*_on_clock`).
     pub clock: Option<Arc<ManualClock>>,
+    /// The fake APNs direct APNs pushes go to, on stacks built with one (`*_with_fake_apns`):
+    /// what it received is in `pushes()`.
+    pub apns: Option<Arc<FakeApns>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -60,6 +64,7 @@ impl Stack {
             pusher,
             services,
             clock: None,
+            apns: None,
             shutdown: Some(tx),
             server: Some(server),
         }
@@ -92,6 +97,82 @@ impl Stack {
         let mut s = Self::serve_as("aws", app).await;
         s.clock = Some(clock);
         s
+    }
+
+    /// An in-memory embedded stack whose APNs pushes go to a fake APNs on loopback (never to
+    /// Apple): a tenant set up with `set_apns_certificate` is woken through it.
+    pub async fn embedded_with_fake_apns() -> Self {
+        let fake = FakeApns::start_mdm().await;
+        let (cfg, _roots) = config_for_fake_apns(&fake);
+        let mut s = Self::serve(mdm_app::App::build(&cfg).expect("build app")).await;
+        s.apns = Some(fake);
+        s
+    }
+
+    /// The AWS adapters on moto, with APNs pushes going to a fake APNs on loopback.
+    pub async fn aws_on_moto_with_fake_apns() -> Self {
+        let fake = FakeApns::start_mdm().await;
+        let (cfg, _roots) = config_for_fake_apns(&fake);
+        let app = crate::moto::aws_app_with(Arc::new(SystemClock), cfg).await;
+        let mut s = Self::serve_as("aws", app).await;
+        s.apns = Some(fake);
+        s
+    }
+
+    /// The server's time now: the injected clock's on a stack built on one.
+    pub fn now_ms(&self) -> i64 {
+        match &self.clock {
+            Some(clock) => clock.now_ms(),
+            None => SystemClock.now_ms(),
+        }
+    }
+
+    /// Sets `tenant`'s push settings for `ios` to APNs certificate mode with a fresh MDM push
+    /// certificate for a fresh topic (`com.apple.mgmt.External.<uuid>`, the subject's UID),
+    /// valid from a day ago until `valid_days` from now on the server's clock. On a stack with
+    /// a fake APNs the certificate comes from the CA the fake demands; elsewhere from a
+    /// throwaway one. Returns the certificate and the settings as the admin was answered.
+    pub async fn set_apns_certificate(&self, tenant: &str, valid_days: i64) -> ApnsCertificate {
+        let topic = format!("com.apple.mgmt.External.{}", uuid_like());
+        let now_secs = self.now_ms().div_euclid(1000);
+        let (from, until) = (now_secs - 86_400, now_secs + valid_days * 86_400);
+        let issued = match &self.apns {
+            Some(fake) => fake.push_certificate(&topic, from, until),
+            None => mdm_push::fake_apns::TestCa::new("throwaway apple push ca")
+                .push_certificate(&topic, from, until),
+        };
+        let cert = ApnsCertificate {
+            topic,
+            cert_pem: issued.cert_pem,
+            key_pem: issued.key_pem,
+            expires_at_ms: until * 1000,
+            settings: Value::Null,
+        };
+        let admin = self.token(tenant, Role::Admin);
+        let (status, settings) = self
+            .raw(
+                Method::PUT,
+                "/v1/push-config/ios",
+                Some(&admin),
+                Some(cert.settings_body()),
+            )
+            .await;
+        assert_eq!(status, 200, "APNs certificate settings refused: {settings}");
+        ApnsCertificate { settings, ..cert }
+    }
+
+    /// Makes `tenant` ready to wake Apple devices through APNs: `set_apns_certificate` with a
+    /// certificate valid for `valid_days`; returns its topic.
+    pub async fn configure_apns_mdm(&self, tenant: &str, valid_days: i64) -> String {
+        self.set_apns_certificate(tenant, valid_days).await.topic
+    }
+
+    /// Every push the stack's fake APNs received, oldest first.
+    pub fn apns_pushes(&self) -> Vec<mdm_push::fake_apns::Received> {
+        self.apns
+            .as_ref()
+            .expect("a stack with a fake APNs (*_with_fake_apns)")
+            .pushes()
     }
 
     /// Moves the injected clock on.
@@ -283,4 +364,59 @@ impl Stack {
             self.command(tenant, device, id).await
         );
     }
+}
+
+/// An MDM push certificate a test set for a tenant (`Stack::set_apns_certificate`).
+#[derive(Debug, Clone)]
+pub struct ApnsCertificate {
+    pub topic: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+    /// notAfter, epoch milliseconds (whole seconds).
+    pub expires_at_ms: i64,
+    /// The push settings the server answered with.
+    pub settings: Value,
+}
+
+impl ApnsCertificate {
+    /// The body of `PUT /v1/push-config/ios` for this certificate.
+    pub fn settings_body(&self) -> Value {
+        self.settings_body_with_topic(&self.topic)
+    }
+
+    /// The same naming another topic than the certificate's.
+    pub fn settings_body_with_topic(&self, topic: &str) -> Value {
+        json!({
+            "provider": "apns",
+            "credentials": {
+                "auth": {"mode": "certificate", "cert_pem": self.cert_pem, "key_pem": self.key_pem},
+                "topic": topic,
+                "environment": "production",
+            },
+        })
+    }
+}
+
+/// Settings for tests whose APNs is `fake`, and the file holding the fake's root (read when the
+/// app is built; removed when dropped).
+fn config_for_fake_apns(fake: &FakeApns) -> (mdm_app::AppConfig, tempfile::NamedTempFile) {
+    let roots = tempfile::NamedTempFile::new().expect("a temporary file");
+    std::fs::write(roots.path(), &fake.roots_pem).expect("write the fake's root");
+    let mut cfg = mdm_app::AppConfig::for_tests(TEST_SECRET);
+    cfg.apns_url = Some(fake.base_url.clone());
+    cfg.apns_roots_pem_file = Some(roots.path().to_owned());
+    (cfg, roots)
+}
+
+/// A random UUID-shaped string, as Apple's topics end with.
+fn uuid_like() -> String {
+    let hex = format!("{:032x}", rand::random::<u128>());
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }

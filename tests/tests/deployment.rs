@@ -1,13 +1,16 @@
 //! The SAM template routes API Gateway to the functions by hand; these tests hold it to the
-//! route table, so a route cannot be served locally yet missing (or misrouted) on AWS.
+//! route table and the Apple routes, so a route cannot be served locally yet missing (or
+//! misrouted) on AWS.
 
 use std::collections::BTreeSet;
 
 use mdm_http::routes::{Function, ROUTES};
 
+type Route = (String, String, String);
+
 /// (function name, method, path) of every `HttpApi` event in the template, read line by line:
 /// CloudFormation's `!Ref`-style tags make a YAML library a poor fit for this one question.
-fn template_routes() -> BTreeSet<(String, String, String)> {
+fn template_routes() -> BTreeSet<Route> {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../infra/template.yaml"
@@ -38,18 +41,30 @@ fn template_routes() -> BTreeSet<(String, String, String)> {
     routes
 }
 
-#[test]
-fn the_sam_template_routes_exactly_the_route_table_to_each_function() {
-    let table: BTreeSet<(String, String, String)> = ROUTES
+/// Every route the functions serve: the route table's and Apple's protocol endpoints.
+fn served_routes() -> BTreeSet<Route> {
+    let table = ROUTES.iter().map(|r| {
+        (
+            r.function.name().to_owned(),
+            r.method.to_string(),
+            r.path.to_owned(),
+        )
+    });
+    let apple = mdm_http::apple_routes::ROUTES
         .iter()
-        .map(|r| {
+        .map(|(f, method, path)| {
             (
-                r.function.name().to_owned(),
-                r.method.to_string(),
-                r.path.to_owned(),
+                f.name().to_owned(),
+                (*method).to_owned(),
+                (*path).to_owned(),
             )
-        })
-        .collect();
+        });
+    table.chain(apple).collect()
+}
+
+#[test]
+fn the_sam_template_routes_exactly_the_served_routes_to_each_function() {
+    let table = served_routes();
     let template = template_routes();
     let missing: Vec<_> = table.difference(&template).collect();
     let extra: Vec<_> = template.difference(&table).collect();
@@ -66,6 +81,32 @@ fn every_function_of_the_table_has_its_resource_in_the_template() {
         assert!(
             template.iter().any(|(name, _, _)| name == f.name()),
             "{f:?}"
+        );
+    }
+}
+
+#[test]
+fn the_apple_endpoints_are_routed_in_the_template_to_the_function_that_serves_them() {
+    let template = template_routes();
+    for (f, method, path) in mdm_http::apple_routes::ROUTES {
+        let owner: Vec<_> = template
+            .iter()
+            .filter(|(_, m, p)| m == method && p == path)
+            .map(|(name, _, _)| name.as_str())
+            .collect();
+        assert_eq!(owner, vec![f.name()], "{method} {path}");
+    }
+}
+
+#[test]
+fn no_route_is_both_in_the_route_table_and_among_the_apple_routes() {
+    // The template check counts each route once; a route in both lists would hide a mismatch.
+    for (_, method, path) in mdm_http::apple_routes::ROUTES {
+        assert!(
+            !ROUTES
+                .iter()
+                .any(|r| r.method.as_str() == *method && r.path == *path),
+            "{method} {path}"
         );
     }
 }

@@ -286,3 +286,65 @@ async fn deleting_a_tenant_removes_all_of_its_data_in_batches_and_nothing_else()
     assert!(!is_empty(&app, keys::index_pk(&acme, &serial)).await);
     assert!(!is_empty(&app, keys::audit_pk(&acme)).await);
 }
+
+/// Given two tenants each with an APNs push certificate (so each has a pending expiry warning in
+/// the platform's partition), when one tenant is deleted and purged, then its warning is gone
+/// and the other tenant's stays.
+#[tokio::test]
+async fn a_deleted_tenant_s_pending_push_certificate_warning_goes_with_it_and_no_other() {
+    let start_ms = 1_800_000_000_000;
+    let (app, _clock) = mdm_tests::direct::app_on_clock(start_ms);
+    let svc = &app.services;
+    let ca = mdm_push::fake_apns::TestCa::new("apple");
+    for tenant in ["doomed", "acme"] {
+        let req = CreateTenant {
+            id: TenantId::parse(tenant).unwrap(),
+            name: tenant.into(),
+            limits: Default::default(),
+        };
+        tenants::create(svc, &operator(), req).await.unwrap();
+        let topic = format!("com.apple.mgmt.External.{tenant}");
+        let now = start_ms / 1000;
+        let cert = ca.push_certificate(&topic, now - 86_400, now + 40 * 86_400);
+        let push = serde_json::from_value(json!({"provider": "apns", "credentials": {
+            "auth": {"mode": "certificate", "cert_pem": cert.cert_pem, "key_pem": cert.key_pem},
+            "topic": topic, "environment": "production",
+        }}))
+        .unwrap();
+        push_config::set(
+            svc,
+            &mdm_tests::direct::admin_of(tenant),
+            Platform::Ios,
+            push,
+        )
+        .await
+        .unwrap();
+    }
+    let pending = || async {
+        let mut q = Query::prefix(keys::CERT_WARNINGS_PK, "");
+        q.consistent = true;
+        let page = app.services.table.query(q).await.unwrap();
+        page.items
+            .iter()
+            .map(|i| i.str("tenant").unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let mut before = pending().await;
+    before.sort();
+    assert_eq!(before, ["acme", "doomed"]);
+
+    let doomed = TenantId::parse("doomed").unwrap();
+    tenants::delete(svc, &operator(), &doomed).await.unwrap();
+    let mut batches = 0;
+    while tenants::get(svc, &operator(), &doomed)
+        .await
+        .unwrap()
+        .status
+        != TenantStatus::Deleted
+    {
+        batches += mdm_app::worker::drain_once(svc, &*app.wake_queue, Duration::ZERO).await;
+        assert!(batches < 200, "the purge never finished");
+    }
+
+    assert_eq!(pending().await, ["acme"]);
+}

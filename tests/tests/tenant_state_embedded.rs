@@ -27,6 +27,7 @@ async fn a_suspension_takes_effect_at_once_where_it_was_made_and_within_a_minute
         tenant_states: Default::default(),
         webhooks: std::sync::Arc::new(mdm_core::ports::NoWebhooks),
         webhook_subscriptions: Default::default(),
+        apple_cas: Default::default(),
         ..(**here).clone()
     };
     let t = TenantId::parse("initech").unwrap();
@@ -76,6 +77,7 @@ async fn an_enrolment_in_a_process_that_has_not_seen_the_suspension_is_refused_a
         tenant_states: Default::default(),
         webhooks: std::sync::Arc::new(mdm_core::ports::NoWebhooks),
         webhook_subscriptions: Default::default(),
+        apple_cas: Default::default(),
         ..(**here).clone()
     };
     let t = TenantId::parse("initech").unwrap();

@@ -1,5 +1,6 @@
 //! The sweep Lambda function: run by an EventBridge schedule, it queues an evaluation for each
-//! device whose compliance deadline passed (the same sweep the local process runs on a timer).
+//! device whose compliance deadline passed and fires the push certificate expiry warnings that
+//! are due (the same sweep the local process runs on a timer).
 
 use lambda_runtime::{LambdaEvent, service_fn};
 
@@ -14,6 +15,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             tracing::info!(
                 slots = swept.slots,
                 devices = swept.devices,
+                certificate_warnings = swept.certificate_warnings,
                 "compliance sweep"
             );
             Ok::<_, lambda_runtime::Error>(serde_json::json!(swept))

@@ -29,6 +29,8 @@ pub(crate) struct Parts {
     pub sns: Option<(aws_sdk_sns::Client, String)>,
     /// Wakes of tenants without push settings.
     pub fallback: Arc<dyn Pusher>,
+    /// Where direct APNs pushes go.
+    pub apns: crate::push::ApnsEndpoint,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGen>,
     pub verifier: Arc<dyn TokenVerifier>,
@@ -39,6 +41,7 @@ impl Parts {
         let providers = Providers {
             clock: self.clock.clone(),
             sns: self.sns,
+            apns: self.apns,
         };
         let pusher = Arc::new(TenantPushers::new(
             self.table.clone(),
@@ -60,6 +63,7 @@ impl Parts {
             // One sender for every backend: webhooks leave through the same code everywhere.
             webhooks: Arc::new(crate::webhooks::HttpWebhooks),
             webhook_subscriptions: Default::default(),
+            apple_cas: Default::default(),
         })
     }
 }

@@ -60,6 +60,7 @@ pub async fn build(
         wake_queue: wake_queue.clone(),
         secrets,
         sns: Some((aws_sdk_sns::Client::new(sdk), cfg.sns_app_prefix.clone())),
+        apns: crate::push::ApnsEndpoint::from_config(cfg)?,
         fallback,
         clock,
         ids,

@@ -82,6 +82,24 @@ pub struct AppConfig {
     #[arg(long, env = "MDM_SNS_APP_PREFIX", default_value = "mdm-dev-")]
     pub sns_app_prefix: String,
 
+    /// The APNs server to push to instead of Apple's (api.push.apple.com, or
+    /// api.sandbox.push.apple.com by the credentials' environment), for both environments: an
+    /// https:// URL, for a fake APNs in tests. Unset in production.
+    #[arg(long, env = "MDM_APNS_URL")]
+    pub apns_url: Option<String>,
+
+    /// A PEM file of root certificates trusted for APNs instead of the system's (a fake APNs's
+    /// throwaway CA). Unset in production.
+    #[arg(long, env = "MDM_APNS_ROOTS_PEM_FILE")]
+    pub apns_roots_pem_file: Option<PathBuf>,
+
+    /// Where Apple devices reach the check-in and command endpoints, when not at the address
+    /// their enrolment profile was downloaded from: the custom domain of API Gateway's mutual
+    /// TLS (`https://mdm-devices.example.com`), which a device can use only once SCEP gave it
+    /// a certificate. Unset: the profile's own address.
+    #[arg(long, env = "MDM_APPLE_DEVICE_URL")]
+    pub apple_device_url: Option<String>,
+
     /// Requests per minute one device may make (per process; 0: no limit).
     #[arg(long, env = "MDM_RATE_DEVICE_PER_MIN", default_value_t = 60)]
     pub rate_device_per_min: u32,
@@ -155,6 +173,9 @@ impl AppConfig {
             dev_jwt_secret_arn: None,
             secret_prefix: "mdm/test/".into(),
             sns_app_prefix: "mdm-test-".into(),
+            apns_url: None,
+            apple_device_url: None,
+            apns_roots_pem_file: None,
             rate_device_per_min: defaults.device_per_min,
             rate_device_burst: defaults.device_burst,
             rate_tenant_per_min: defaults.tenant_per_min,
@@ -186,6 +207,10 @@ impl AppConfig {
             webhook_allow_cidrs: self.webhook_allow_cidrs.clone(),
             webhook_max_attempts: self.webhook_max_attempts,
             webhook_backoff_secs: self.webhook_backoff_secs,
+            apple_device_url: self
+                .apple_device_url
+                .as_ref()
+                .map(|u| u.trim_end_matches('/').to_owned()),
             ..Settings::default()
         }
     }
@@ -231,5 +256,33 @@ mod tests {
         assert_eq!(settings.webhook_max_attempts, 3);
         assert!(Cli::try_parse_from(["mdm", "--webhook-allow-cidrs", "10.0.0.1"]).is_err());
         assert!(Cli::try_parse_from(["mdm", "--webhook-max-attempts", "0"]).is_err());
+    }
+
+    #[test]
+    fn apns_goes_to_apple_unless_an_https_url_and_a_readable_root_file_are_given() {
+        let defaults = Cli::try_parse_from(["mdm"]).unwrap().config;
+        let apple = crate::push::ApnsEndpoint::from_config(&defaults).unwrap();
+        assert_eq!((apple.base_url, apple.trusted_roots_pem), (None, None));
+
+        let plain = Cli::try_parse_from(["mdm", "--apns-url", "http://127.0.0.1:9"])
+            .unwrap()
+            .config;
+        let error = crate::push::ApnsEndpoint::from_config(&plain).unwrap_err();
+        assert!(error.to_string().contains("https://"), "{error}");
+
+        let missing = Cli::try_parse_from([
+            "mdm",
+            "--apns-url",
+            "https://127.0.0.1:9",
+            "--apns-roots-pem-file",
+            "/nonexistent/roots.pem",
+        ])
+        .unwrap()
+        .config;
+        let error = crate::push::ApnsEndpoint::from_config(&missing).unwrap_err();
+        assert!(
+            error.to_string().contains("MDM_APNS_ROOTS_PEM_FILE"),
+            "{error}"
+        );
     }
 }

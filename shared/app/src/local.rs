@@ -61,6 +61,7 @@ pub(crate) fn embedded(
         wake_queue: wake_queue.clone(),
         secrets,
         sns: None,
+        apns: crate::push::ApnsEndpoint::from_config(cfg)?,
         fallback: sink.clone(),
         clock,
         ids,

@@ -22,6 +22,8 @@ use mdm_push::{
 };
 use serde_json::{Map, Value};
 
+use crate::config::{AppConfig, given};
+
 /// How long a tenant's settings are trusted before they are read again: a change made through
 /// another instance (another Lambda) takes effect within this.
 const SETTINGS_TTL_MS: i64 = 60_000;
@@ -34,6 +36,54 @@ pub struct Providers {
     pub clock: Arc<dyn Clock>,
     /// The SNS client and the prefix of platform application names (`<prefix><tenant>-<platform>`).
     pub sns: Option<(aws_sdk_sns::Client, String)>,
+    /// Where direct APNs pushes go: Apple's hosts unless configured otherwise.
+    pub apns: ApnsEndpoint,
+}
+
+/// Where direct APNs pushes go and which roots vouch for the server: Apple's hosts and the
+/// system's roots by default; a fake APNs on loopback in tests (`MDM_APNS_URL`,
+/// `MDM_APNS_ROOTS_PEM_FILE`). SNS relays to Apple itself and ignores both.
+#[derive(Clone, Debug, Default)]
+pub struct ApnsEndpoint {
+    pub base_url: Option<String>,
+    pub trusted_roots_pem: Option<String>,
+}
+
+impl ApnsEndpoint {
+    /// Reads the settings, refusing at start-up what could never work.
+    pub fn from_config(cfg: &AppConfig) -> Result<Self, Error> {
+        let base_url = given(&cfg.apns_url).map(str::to_owned);
+        if let Some(url) = &base_url
+            && !url.starts_with("https://")
+        {
+            // APNs is HTTP/2 over TLS only; a push certificate is presented in the handshake.
+            return Err(Error::Invalid(format!(
+                "MDM_APNS_URL {url:?} must be an https:// URL"
+            )));
+        }
+        let trusted_roots_pem = match &cfg.apns_roots_pem_file {
+            Some(path) if !path.as_os_str().is_empty() => {
+                let pem = std::fs::read_to_string(path).map_err(|e| {
+                    Error::Invalid(format!(
+                        "MDM_APNS_ROOTS_PEM_FILE {} is unreadable: {e}",
+                        path.display()
+                    ))
+                })?;
+                reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
+                    Error::Invalid(format!(
+                        "MDM_APNS_ROOTS_PEM_FILE {} holds no PEM certificates: {e}",
+                        path.display()
+                    ))
+                })?;
+                Some(pem)
+            }
+            _ => None,
+        };
+        Ok(Self {
+            base_url,
+            trusted_roots_pem,
+        })
+    }
 }
 
 fn bad_credentials(e: impl std::fmt::Display) -> Error {
@@ -54,7 +104,7 @@ fn sns_credentials(
                 },
             )
         }
-        Platform::Ios => {
+        Platform::Ios | Platform::Macos => {
             let apns = ApnsCredentials::from_json(credentials).map_err(bad_credentials)?;
             let platform = match apns.environment {
                 ApnsEnvironment::Production => SnsPlatform::Apns,
@@ -114,6 +164,8 @@ impl Providers {
                 let creds = ApnsCredentials::from_json(credentials).map_err(|e| rejected(&e))?;
                 let options = ApnsOptions {
                     clock: self.clock.clone(),
+                    base_url: self.apns.base_url.clone(),
+                    trusted_roots_pem: self.apns.trusted_roots_pem.clone(),
                     ..ApnsOptions::default()
                 };
                 Arc::new(ApnsPusher::new(creds, options).map_err(|e| rejected(&e))?)
@@ -230,7 +282,8 @@ impl TenantPushers {
 
     async fn provider_for(&self, target: &PushTarget) -> Result<Arc<dyn Pusher>, PushError> {
         let now = self.providers.clock.now_ms();
-        let key = (target.tenant.clone(), target.platform);
+        // Macs are woken with the ios settings (one APNs MDM certificate for all Apple devices).
+        let key = (target.tenant.clone(), target.platform.push_settings());
         let previous = self.entry(&key);
         if let Some(Cached {
             record,
@@ -247,7 +300,7 @@ impl TenantPushers {
         }
         let tenant = TenantId::parse(&target.tenant)
             .map_err(|_| PushError::Rejected("wake for an invalid tenant id".into()))?;
-        let record = push_config::load(self.table.as_ref(), &tenant, target.platform)
+        let record = push_config::load(self.table.as_ref(), &tenant, key.1)
             .await
             .map_err(retryable)?;
         match (record, previous) {

@@ -104,10 +104,11 @@ pub async fn run(svc: Arc<Services>, queue: Arc<dyn Queue>, mut stop: watch::Rec
 /// One compliance sweep; a failure is logged and the next tick tries again.
 pub async fn sweep_once(svc: &Services) {
     match mdm_core::usecases::compliance_sweep::sweep(svc).await {
-        Ok(swept) if swept.devices > 0 => {
+        Ok(swept) if swept.devices > 0 || swept.certificate_warnings > 0 => {
             tracing::info!(
                 slots = swept.slots,
                 devices = swept.devices,
+                certificate_warnings = swept.certificate_warnings,
                 "compliance sweep"
             )
         }

@@ -31,7 +31,11 @@ fn rig_on(clock: Arc<ManualClock>) -> Rig {
     let pushers = TenantPushers::new(
         table.clone(),
         secrets.clone(),
-        Providers { clock, sns: None },
+        Providers {
+            clock,
+            sns: None,
+            apns: Default::default(),
+        },
         sink.clone(),
     );
     Rig {
@@ -62,6 +66,7 @@ async fn configure(rig: &Rig, tenant: &str, stored_credentials: &str) {
         updated_at: 1,
         updated_by: "admin@acme".into(),
         attrs: Default::default(),
+        certificate: None,
     };
     rig.table
         .put(

@@ -29,6 +29,8 @@ pub struct Schema {
     kind: Option<String>,
     payload_keys: Vec<KeySpec>,
     response_keys: Vec<KeySpec>,
+    /// `payload.supportedOS.<os>.introduced` per OS (`iOS`, `macOS`, ...): a version, or `n/a`.
+    introduced: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -279,7 +281,27 @@ impl Schema {
                 .or_else(|| scalar_text(&doc["payload"]["payloadtype"])),
             payload_keys: parse_keys(&doc["payloadkeys"], &at)?,
             response_keys: parse_keys(&doc["responsekeys"], &at)?,
+            introduced: doc["payload"]["supportedOS"]
+                .as_hash()
+                .map(|oses| {
+                    oses.iter()
+                        .filter_map(|(os, v)| {
+                            Some((os.as_str()?.to_owned(), scalar_text(&v["introduced"])?))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
+    }
+
+    /// The version of `os` (`iOS`, `macOS`, `tvOS`, ...) that introduced the command or payload,
+    /// per Apple's schema; None where Apple says `n/a` or does not name the OS.
+    pub fn introduced_on(&self, os: &str) -> Option<&str> {
+        self.introduced
+            .iter()
+            .find(|(name, _)| name == os)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| *v != "n/a")
     }
 
     /// The command schema whose `requesttype` is `request_type`.

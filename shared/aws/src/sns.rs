@@ -193,7 +193,7 @@ impl WakeMessage {
                     attributes: Vec::new(),
                 }
             }
-            Platform::Ios => {
+            Platform::Ios | Platform::Macos => {
                 // Apple MDM: the payload is only the device's PushMagic, and mdmclient checks
                 // in. Otherwise a background notification to the agent app, which APNs accepts
                 // only at priority 5.

@@ -129,6 +129,37 @@ pub enum Error {
     /// The tenant already has as many webhook endpoints as it may.
     #[error("the tenant already has {max} webhook endpoints, the most it may have")]
     WebhookLimitReached { max: usize },
+    /// An Apple check-in or command-endpoint body that is not the message it must be.
+    #[error("{0}")]
+    AppleMessageInvalid(String),
+    /// A message Apple defines that this server does not take (declarative management, tokens).
+    #[error("{0} is not supported by this server")]
+    AppleMessageUnsupported(String),
+    /// The user channel of a macOS user (UserAuthenticate): Apple's answer for a server without
+    /// user-channel support is 410, after which the device stops asking.
+    #[error("this server does not manage the user channel")]
+    AppleUserChannelUnsupported,
+    /// The `Mdm-Signature` (or the TLS client certificate) does not prove a device identity of
+    /// this tenant.
+    #[error("{0}")]
+    AppleSignatureInvalid(String),
+    /// A valid identity used for something it is not bound to (another device's UDID).
+    #[error("{0}")]
+    AppleIdentityRefused(String),
+    /// Apple enrolment needs the tenant's APNs MDM push certificate (its topic goes in the
+    /// enrolment profile).
+    #[error(
+        "Apple enrolment needs the tenant's APNs MDM push certificate: configure push for ios first"
+    )]
+    ApplePushNotConfigured,
+    #[error("{0}")]
+    ScepRequestInvalid(String),
+    /// The SCEP challenge is unknown, expired or spent, or its enrollment token can admit no
+    /// more devices.
+    #[error(
+        "the SCEP challenge is invalid, expired or already used; download a new enrolment profile"
+    )]
+    ScepChallengeInvalid,
     #[error("the service is busy, retry later")]
     Throttled,
     /// This caller sent more requests than its quota allows (refused before any store access).
@@ -178,6 +209,14 @@ impl Error {
             Error::GeofenceLimitReached { .. } => "geofence_limit_reached",
             Error::WebhookTargetRefused(_) => "webhook_target_refused",
             Error::WebhookLimitReached { .. } => "webhook_limit_reached",
+            Error::AppleMessageInvalid(_) => "apple_message_invalid",
+            Error::AppleMessageUnsupported(_) => "apple_message_unsupported",
+            Error::AppleUserChannelUnsupported => "apple_user_channel_unsupported",
+            Error::AppleSignatureInvalid(_) => "apple_signature_invalid",
+            Error::AppleIdentityRefused(_) => "apple_identity_refused",
+            Error::ApplePushNotConfigured => "apple_push_not_configured",
+            Error::ScepRequestInvalid(_) => "scep_request_invalid",
+            Error::ScepChallengeInvalid => "scep_challenge_invalid",
             Error::Throttled => "throttled",
             Error::RateLimited { .. } => "rate_limited",
             Error::IdempotencyKeyReused => "idempotency_key_reused",

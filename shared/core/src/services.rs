@@ -35,6 +35,9 @@ pub struct Settings {
     pub webhook_backoff_secs: u64,
     /// Webhook endpoints one tenant may have.
     pub max_webhooks: usize,
+    /// Where Apple devices reach the check-in and command endpoints, when not at the address
+    /// the enrolment profile came from (a mutual-TLS custom domain); scheme and host.
+    pub apple_device_url: Option<String>,
 }
 
 /// Token buckets: a sustained rate per minute and the burst allowed on top; a rate of 0
@@ -83,6 +86,7 @@ impl Default for Settings {
             webhook_max_attempts: 8,
             webhook_backoff_secs: 30,
             max_webhooks: 10,
+            apple_device_url: None,
         }
     }
 }
@@ -108,6 +112,8 @@ pub struct Services {
     pub webhooks: Arc<dyn WebhookSender>,
     /// What this process last read of each tenant's webhook subscriptions (at most a minute old).
     pub webhook_subscriptions: Arc<crate::usecases::events::Subscriptions>,
+    /// What this process last read of each tenant's Apple certificate authority.
+    pub apple_cas: Arc<crate::apple::ca::CaCache>,
 }
 
 impl Services {

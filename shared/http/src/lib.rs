@@ -2,6 +2,8 @@
 //! serves them all, so both run the very same handlers.
 
 pub mod app_routes;
+pub mod apple_admin_routes;
+pub mod apple_routes;
 pub mod compliance_routes;
 pub mod device_routes;
 pub mod extract;
@@ -53,7 +55,9 @@ pub fn finish(router: Router<Arc<Services>>, svc: Arc<Services>) -> Router {
 
 /// The served router of one Lambda function.
 pub fn function_router(function: Function, svc: Arc<Services>) -> Router {
-    finish(router_for(function, &Edge::new(svc.clone())), svc)
+    let edge = Edge::new(svc.clone());
+    let router = router_for(function, &edge).merge(apple_routes::router_for(function, &edge));
+    finish(router, svc)
 }
 
 /// Every route, for the local server.
@@ -63,7 +67,9 @@ pub fn all_routes(svc: Arc<Services>) -> Router {
     let router = Function::ALL
         .into_iter()
         .fold(Router::new(), |router, f| {
-            router.merge(router_for(f, &edge))
+            router
+                .merge(router_for(f, &edge))
+                .merge(apple_routes::router_for(f, &edge))
         })
         .route("/healthz", axum::routing::get(|| async { "ok" }));
     finish(router, svc)

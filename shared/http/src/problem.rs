@@ -38,13 +38,22 @@ impl Problem {
 impl From<Error> for Problem {
     fn from(e: Error) -> Self {
         let status = match &e {
-            Error::Invalid(_) | Error::InvalidField { .. } | Error::WebhookTargetRefused(_) => {
-                StatusCode::BAD_REQUEST
-            }
-            Error::Unauthenticated(_) | Error::DeviceCredentialInvalid => StatusCode::UNAUTHORIZED,
-            Error::EnrollmentTokenInvalid | Error::Forbidden(_) | Error::TenantSuspended => {
-                StatusCode::FORBIDDEN
-            }
+            Error::Invalid(_)
+            | Error::InvalidField { .. }
+            | Error::WebhookTargetRefused(_)
+            | Error::AppleMessageInvalid(_)
+            | Error::AppleMessageUnsupported(_)
+            | Error::ScepRequestInvalid(_) => StatusCode::BAD_REQUEST,
+            Error::Unauthenticated(_)
+            | Error::DeviceCredentialInvalid
+            | Error::AppleSignatureInvalid(_) => StatusCode::UNAUTHORIZED,
+            Error::EnrollmentTokenInvalid
+            | Error::Forbidden(_)
+            | Error::TenantSuspended
+            | Error::AppleIdentityRefused(_)
+            | Error::ScepChallengeInvalid => StatusCode::FORBIDDEN,
+            Error::AppleUserChannelUnsupported => StatusCode::GONE,
+            Error::ApplePushNotConfigured => StatusCode::CONFLICT,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_)
             | Error::DeviceLimitReached

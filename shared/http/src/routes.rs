@@ -17,8 +17,8 @@ use mdm_core::usecases::{ADMINS, AUDIT_READERS, COMMANDERS, READERS, USERS};
 use crate::guard::{Edge, guard};
 use crate::openapi::{self, Described};
 use crate::{
-    app_routes as app, compliance_routes as compliance, device_routes as device,
-    geofence_routes as geofence, group_routes as group, me_routes as me,
+    app_routes as app, apple_admin_routes as apple, compliance_routes as compliance,
+    device_routes as device, geofence_routes as geofence, group_routes as group, me_routes as me,
     platform_routes as platform, policy_routes as policy, tenant_routes as tenant,
     webhook_routes as webhook,
 };
@@ -366,6 +366,36 @@ pub static ROUTES: &[Route] = &[
         summary: "read the push settings per platform (never the credentials)",
         idempotent: false,
         endpoint: endpoint!(get, tenant::list_push_config),
+    },
+    Route {
+        method: Method::PUT,
+        path: "/v1/apple/signing-identity",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 32 * KIB,
+        summary: "set the certificate and key that sign Apple enrolment profiles",
+        idempotent: false,
+        endpoint: endpoint!(put, apple::set_signing_identity),
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/apple/signing-identity",
+        function: Function::Commands,
+        caller: Caller::Tenant(READERS),
+        body_limit: 0,
+        summary: "read the profile-signing identity (subject, fingerprint, expiry; never the key)",
+        idempotent: false,
+        endpoint: endpoint!(get, apple::get_signing_identity),
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/v1/apple/signing-identity",
+        function: Function::Commands,
+        caller: Caller::Tenant(ADMINS),
+        body_limit: 0,
+        summary: "remove the profile-signing identity: profiles are served unsigned",
+        idempotent: false,
+        endpoint: endpoint!(delete, apple::delete_signing_identity),
     },
     Route {
         method: Method::PUT,

@@ -73,7 +73,7 @@ pub(crate) struct DeviceListParams {
     #[serde(default)]
     #[schemars(range(min = 1, max = 200))]
     limit: Option<usize>,
-    /// android or ios.
+    /// android, ios or macos.
     #[serde(default)]
     platform: Option<String>,
     /// Exactly this OS version.

@@ -5,6 +5,8 @@ mod apns;
 mod apns_jwt;
 mod credentials;
 mod error;
+#[cfg(feature = "fake-apns")]
+pub mod fake_apns;
 mod fcm;
 mod fcm_token;
 mod http;

@@ -10,10 +10,11 @@ use axum::http::Version;
 use mdm_core::domain::Platform;
 use mdm_core::error::PushError;
 use mdm_core::ports::{Clock, ManualClock, PushTarget, Pusher, SystemClock};
+use mdm_push::fake_apns::TestCa;
+use mdm_push::fake_apns::{Answer, FakeApns, JwtCheck};
 use mdm_push::{ApnsAuth, ApnsCredentials, ApnsEnvironment, ApnsOptions, ApnsPusher};
 use serde_json::json;
-use support::apns_fake::{Answer, FakeApns, JwtCheck};
-use support::keys::{self, TestCa};
+use support::keys;
 
 const MDM_TOPIC: &str = "com.apple.mgmt.External.2f1c3b0e-9a53-4c1e-8f3c-6d1d0f1a2b3c";
 const APP_TOPIC: &str = "com.example.mdm.agent";
@@ -131,7 +132,7 @@ async fn an_mdm_wake_goes_over_http2_with_the_push_certificate_and_echoes_the_pu
     let receipt = m.pusher.wake(&ios(Some(MAGIC))).await.unwrap();
 
     assert!(receipt.message_id.starts_with("5E5A1D4B-"), "{receipt:?}");
-    let received = m.fake.received();
+    let received = m.fake.pushes();
     assert_eq!(received.len(), 1);
     let push = &received[0];
     assert_eq!(push.version, Version::HTTP_2);
@@ -140,9 +141,9 @@ async fn an_mdm_wake_goes_over_http2_with_the_push_certificate_and_echoes_the_pu
         Some(m.client_cert_der.as_slice())
     );
     assert_eq!(push.device_token, device_token());
-    assert_eq!(push.body, json!({ "mdm": MAGIC }));
-    assert_eq!(push.header("apns-topic"), Some(MDM_TOPIC));
-    assert_eq!(push.header("apns-push-type"), Some("mdm"));
+    assert_eq!(push.payload, json!({ "mdm": MAGIC }));
+    assert_eq!(push.topic.as_deref(), Some(MDM_TOPIC));
+    assert_eq!(push.push_type.as_deref(), Some("mdm"));
     assert_eq!(push.header("apns-priority"), Some("10"));
     assert_eq!(push.header("apns-expiration"), Some("1800003600"));
     assert_eq!(push.header("authorization"), None);
@@ -158,7 +159,7 @@ async fn an_mdm_wake_without_push_magic_is_rejected_without_calling_apple() {
         error,
         PushError::Rejected("apple MDM wake needs the device's PushMagic".into())
     );
-    assert!(m.fake.received().is_empty());
+    assert!(m.fake.pushes().is_empty());
 }
 
 /// The server refuses the handshake with a fatal TLS alert (UnknownCA here; an expired or
@@ -175,7 +176,7 @@ async fn a_push_certificate_from_another_ca_is_refused_in_the_handshake_and_reje
         matches!(error, PushError::Rejected(ref r) if r.contains("push certificate")),
         "{error:?}"
     );
-    assert!(m.fake.received().is_empty());
+    assert!(m.fake.pushes().is_empty());
     assert!(m.fake.failed_handshakes() >= 1);
 }
 
@@ -185,8 +186,8 @@ async fn a_background_push_carries_a_provider_token_and_content_available() {
 
     a.pusher.wake(&ios(None)).await.unwrap();
 
-    let push = &a.fake.received()[0];
-    assert_eq!(push.body, json!({ "aps": { "content-available": 1 } }));
+    let push = &a.fake.pushes()[0];
+    assert_eq!(push.payload, json!({ "aps": { "content-available": 1 } }));
     assert_eq!(push.header("apns-topic"), Some(APP_TOPIC));
     assert_eq!(push.header("apns-push-type"), Some("background"));
     assert_eq!(push.header("apns-priority"), Some("5"));
@@ -209,7 +210,7 @@ async fn the_provider_token_is_reused_for_50_minutes_then_renewed() {
 
     let tokens: Vec<_> = a
         .fake
-        .received()
+        .pushes()
         .iter()
         .map(|p| p.header("authorization").unwrap().to_owned())
         .collect();
@@ -228,7 +229,7 @@ async fn an_expired_provider_token_is_renewed_once_and_the_push_retried() {
 
     let tokens: Vec<_> = a
         .fake
-        .received()
+        .pushes()
         .iter()
         .map(|p| p.header("authorization").unwrap().to_owned())
         .collect();
@@ -246,7 +247,7 @@ async fn a_provider_token_refused_twice_is_rejected() {
     let error = a.pusher.wake(&ios(None)).await.unwrap_err();
 
     assert!(matches!(error, PushError::Rejected(_)), "{error:?}");
-    assert_eq!(a.fake.received().len(), 2);
+    assert_eq!(a.fake.pushes().len(), 2);
 }
 
 #[tokio::test]
@@ -303,7 +304,7 @@ async fn a_403_bad_certificate_is_rejected() {
     let error = m.pusher.wake(&ios(Some(MAGIC))).await.unwrap_err();
 
     assert!(matches!(error, PushError::Rejected(_)), "{error:?}");
-    assert_eq!(m.fake.received().len(), 1, "no retry in certificate mode");
+    assert_eq!(m.fake.pushes().len(), 1, "no retry in certificate mode");
 }
 
 #[tokio::test]
@@ -366,5 +367,5 @@ async fn a_malformed_device_token_never_reaches_apple() {
             PushError::InvalidToken
         );
     }
-    assert!(m.fake.received().is_empty());
+    assert!(m.fake.pushes().is_empty());
 }

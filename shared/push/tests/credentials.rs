@@ -3,9 +3,10 @@
 
 mod support;
 
+use mdm_push::fake_apns::TestCa;
 use mdm_push::{ApnsCredentials, ConfigError, FcmCredentials};
 use serde_json::json;
-use support::keys::{self, TestCa};
+use support::keys;
 
 fn service_account(private_key: &str) -> String {
     json!({

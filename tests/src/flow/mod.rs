@@ -1,6 +1,7 @@
 //! The end-to-end flow suite, over HTTP, written once and run against every backend: what a
 //! tenant admin and a device see through the API.
 
+pub mod apple;
 pub mod apps;
 pub mod audit;
 pub mod catalogue;
@@ -16,6 +17,7 @@ pub mod lifecycle;
 pub mod openapi;
 pub mod policies;
 pub mod push;
+pub mod push_certificates;
 pub mod scenario;
 pub mod schedules;
 pub mod security;
@@ -43,6 +45,30 @@ macro_rules! every_backend_clocked_flow_cases {
             schedules::a_schedule_window_opens_and_closes_at_local_time_on_both_sides_of_a_dst_change,
             schedules::a_bad_schedule_names_its_field,
             schedules::a_schedule_in_the_device_s_zone_follows_the_zone_the_device_reports,
+            push_certificates::the_push_certificate_warns_30_7_and_1_days_before_it_expires_once_each,
+            push_certificates::replacing_the_push_certificate_cancels_the_old_one_s_pending_warnings,
+        );
+    };
+}
+
+/// Calls `$m!` with every flow case that needs a stack whose APNs pushes go to a fake APNs
+/// (`Stack::*_with_fake_apns`), on every backend.
+#[macro_export]
+macro_rules! every_backend_fake_apns_flow_cases {
+    ($m:ident) => {
+        $m!(
+            push_certificates::an_ios_device_with_push_magic_is_woken_through_apns_with_the_certificate_s_topic,
+            apple::an_iphone_enrols_by_profile_and_scep_and_a_lock_reaches_it_through_apns,
+            apple::an_iphone_s_answers_fill_its_inventory_and_its_commands_carry_what_apple_needs,
+            apple::a_policy_reaches_an_iphone_as_a_profile_and_unassigning_it_removes_it,
+            apple::a_tenant_wide_job_reaches_apple_and_android_devices_together,
+            apple::an_os_version_rule_locks_an_iphone_that_reports_an_old_ios,
+            apple::check_out_unenrols_an_iphone_and_cancels_its_open_commands,
+            apple::bad_apple_requests_get_clear_refusals_and_change_nothing,
+            apple::an_apple_device_is_confined_to_its_tenant,
+            apple::a_signing_identity_signs_enrolment_profiles_and_never_shows_its_key,
+            apple::an_iphone_calling_in_a_loop_is_rate_limited_and_its_neighbour_is_not,
+            apple::a_mac_enrols_as_macos_and_locks_only_with_a_pin,
         );
     };
 }
@@ -75,6 +101,7 @@ macro_rules! every_backend_flow_cases {
             errors::a_device_calling_in_a_loop_is_rate_limited_and_its_neighbour_is_not,
             push::an_admin_sets_a_push_provider_and_readers_see_it_without_the_secret,
             push::push_settings_refuse_wrong_roles_platforms_and_credentials,
+            push_certificates::push_settings_show_the_certificate_s_topic_and_expiry_and_refuse_a_topic_it_is_not_for,
             jwt_attacks::every_jwt_attack_is_refused_and_writes_nothing,
             security::no_caller_reaches_anything_the_route_table_does_not_grant,
             idempotency::a_retried_queue_returns_the_same_command_and_queues_it_once,

@@ -607,6 +607,12 @@ async fn body_for(
         ("PUT", "/v1/push-config/{platform}") => {
             Some(json!({"provider": "fcm", "credentials": {"project_id": "matrix"}}))
         }
+        ("PUT", "/v1/apple/signing-identity") => {
+            // One RSA identity per test binary: the key generation is the slow part.
+            static PEM: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+            let (cert, key) = PEM.get_or_init(|| super::apple::signing_pem("Matrix signer"));
+            Some(json!({"certificate_pem": cert, "private_key_pem": key}))
+        }
         _ => None,
     }
 }

@@ -368,7 +368,10 @@ pub async fn an_admin_sets_the_tenant_settings_and_a_bad_time_zone_names_its_fie
         .raw(Method::GET, "/v1/settings", Some(&auditor), None)
         .await;
     assert_eq!(status, 200);
-    assert_eq!(empty, json!({"name": null, "time_zone": null}));
+    assert_eq!(
+        empty,
+        json!({"name": null, "time_zone": null, "apple_modern_crypto_only": false})
+    );
 
     let body = json!({"name": "Acme Corp", "time_zone": "america/new_york"});
     let (status, set) = s
@@ -381,7 +384,7 @@ pub async fn an_admin_sets_the_tenant_settings_and_a_bad_time_zone_names_its_fie
         .await;
     assert_eq!(
         read,
-        json!({"name": "Acme Corp", "time_zone": "America/New_York"})
+        json!({"name": "Acme Corp", "time_zone": "America/New_York", "apple_modern_crypto_only": false})
     );
 
     let bad = json!({"name": "Acme", "time_zone": "Mars/Olympus"});

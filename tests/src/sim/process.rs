@@ -107,6 +107,7 @@ impl Machine {
             push_providers: Arc::new(Providers {
                 clock: self.clock.clone(),
                 sns: None,
+                apns: Default::default(),
             }),
             clock: self.clock.clone(),
             ids: self.ids.clone(),
@@ -115,6 +116,7 @@ impl Machine {
             tenant_states: Default::default(),
             webhooks: std::sync::Arc::new(mdm_core::ports::NoWebhooks),
             webhook_subscriptions: Default::default(),
+            apple_cas: Default::default(),
         };
         Process {
             svc: Arc::new(svc),

@@ -2,6 +2,7 @@
 //! loopback webhook, and on each wake checks in, pulls, executes and reports. Used by the
 //! `mdm-agent` binary, the end-to-end tests and the README's round trip.
 
+pub mod apple;
 pub mod client;
 pub mod device;
 
@@ -24,7 +25,7 @@ pub struct AgentOptions {
     pub server: String,
     pub enrollment_token: String,
     pub devices: u64,
-    /// "android" or "ios".
+    /// "android", "ios" or "macos".
     pub platform: String,
     /// Periodic check-in besides push wake-ups (None: only on wake-ups).
     pub checkin_every: Option<Duration>,

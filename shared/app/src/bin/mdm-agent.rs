@@ -17,7 +17,7 @@ struct Cli {
     /// How many devices to simulate.
     #[arg(long, default_value_t = 1)]
     devices: u64,
-    /// android or ios.
+    /// android, ios or macos.
     #[arg(long, default_value = "android", value_parser = ["android", "ios"])]
     platform: String,
     /// Also check in every so many seconds (0: only when woken by a push).

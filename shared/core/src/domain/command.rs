@@ -16,6 +16,10 @@ pub enum CommandSpec {
         message: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         phone_number: Option<String>,
+        /// Six digits that unlock a Mac afterwards (its Find My PIN): required for Macs, which
+        /// cannot be locked without one; other platforms ignore it. Masked when read back.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pin: Option<String>,
     },
     /// Report the device's position.
     Locate {},
@@ -39,6 +43,10 @@ pub enum CommandSpec {
     Wipe {
         #[serde(default)]
         preserve_data_plan: bool,
+        /// Six digits that unlock an Intel Mac without a T2 chip after its erase (others
+        /// ignore it). Masked when read back.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pin: Option<String>,
     },
     /// Remove only corporate data and unenroll. Revokes the credential once acknowledged.
     EnterpriseWipe {},
@@ -136,41 +144,44 @@ impl CommandSpec {
     /// some device state (supervised, in lost mode) stay allowed; the device answers them with
     /// an error result when it is not in that state.
     pub fn supported_on(&self, platform: Platform) -> bool {
-        let (android, ios) = match self {
-            // DeviceLock takes a Message and a PhoneNumber.
-            CommandSpec::Lock { .. } => (true, true),
-            // ClearPasscode only clears it: Apple has no way to set a new passcode.
-            CommandSpec::ResetPasscode { new_passcode } => (true, new_passcode.is_none()),
-            // EraseDevice (PreserveDataPlan is Apple's own option).
-            CommandSpec::Wipe { .. } => (true, true),
+        // (android, ios, macos)
+        let (android, ios, macos) = match self {
+            // DeviceLock takes a Message and a PhoneNumber; a Mac locks only with a PIN.
+            CommandSpec::Lock { pin, .. } => (true, true, pin.is_some()),
+            // ClearPasscode only clears it (iOS only): Apple has no way to set a new passcode.
+            CommandSpec::ResetPasscode { new_passcode } => (true, new_passcode.is_none(), false),
+            // EraseDevice (PreserveDataPlan is Apple's own option; a PIN for older Macs).
+            CommandSpec::Wipe { .. } => (true, true, true),
             // Removing the MDM profile removes every managed app, account and profile.
-            CommandSpec::EnterpriseWipe {} => (true, true),
-            // DeviceLocation, answered only in lost mode.
-            CommandSpec::Locate {} => (true, true),
+            CommandSpec::EnterpriseWipe {} => (true, true, true),
+            // DeviceLocation, answered only in lost mode, which Macs do not have.
+            CommandSpec::Locate {} => (true, true, false),
             // Apple only has PlayLostModeSound: lost mode only, and no duration.
-            CommandSpec::Ring { .. } => (true, false),
+            CommandSpec::Ring { .. } => (true, false, false),
             // Apple MDM cannot show a message except on the lock and lost-mode screens.
-            CommandSpec::Message { .. } => (true, false),
-            // InstallApplication, RemoveApplication.
-            CommandSpec::InstallApp { .. } | CommandSpec::RemoveApp { .. } => (true, true),
-            // DeviceInformation and InstalledApplicationList.
-            CommandSpec::RefreshInventory {} => (true, true),
+            CommandSpec::Message { .. } => (true, false, false),
+            // InstallApplication, RemoveApplication (macOS 11 and later).
+            CommandSpec::InstallApp { .. } | CommandSpec::RemoveApp { .. } => (true, true, true),
+            // DeviceInformation, SecurityInfo and InstalledApplicationList.
+            CommandSpec::RefreshInventory {} => (true, true, true),
             // Done by removing and reinstalling the managed account and network profiles.
             CommandSpec::BlockCorporateAccess { .. }
-            | CommandSpec::UnblockCorporateAccess { .. } => (true, true),
-            // RestartDevice (supervised devices).
-            CommandSpec::Reboot {} => (true, true),
+            | CommandSpec::UnblockCorporateAccess { .. } => (true, true, true),
+            // RestartDevice (supervised iOS; macOS 10.13 and later).
+            CommandSpec::Reboot {} => (true, true, true),
             // The agent checks in; Apple devices get the policy's profiles by InstallProfile.
-            CommandSpec::ApplyPolicy {} => (true, true),
-            // EnableLostMode {Message, PhoneNumber, Footnote} and DisableLostMode (supervised).
-            CommandSpec::StartLostMode { .. } | CommandSpec::StopLostMode {} => (true, true),
+            CommandSpec::ApplyPolicy {} => (true, true, true),
+            // EnableLostMode {Message, PhoneNumber, Footnote} and DisableLostMode (supervised
+            // iOS only).
+            CommandSpec::StartLostMode { .. } | CommandSpec::StopLostMode {} => (true, true, false),
             // On iOS a kiosk is Single App Mode: one app, set by a configuration profile, which
             // belongs with policies rather than commands.
-            CommandSpec::EnterKiosk { .. } | CommandSpec::ExitKiosk {} => (true, false),
+            CommandSpec::EnterKiosk { .. } | CommandSpec::ExitKiosk {} => (true, false, false),
         };
         match platform {
             Platform::Android => android,
             Platform::Ios => ios,
+            Platform::Macos => macos,
         }
     }
 
@@ -189,6 +200,7 @@ impl CommandSpec {
             CommandSpec::Lock {
                 message,
                 phone_number,
+                pin,
             } => {
                 if let Some(m) = message {
                     text_len("message", m, 0, 200)?;
@@ -196,7 +208,9 @@ impl CommandSpec {
                 if let Some(p) = phone_number {
                     e164("phone_number", p)?;
                 }
+                mac_pin(pin.as_deref())?;
             }
+            CommandSpec::Wipe { pin, .. } => mac_pin(pin.as_deref())?,
             CommandSpec::Ring { duration_seconds } => {
                 if !(1..=300).contains(duration_seconds) {
                     return Err(Error::invalid_field(
@@ -269,7 +283,6 @@ impl CommandSpec {
                 }
             }
             CommandSpec::Locate {}
-            | CommandSpec::Wipe { .. }
             | CommandSpec::EnterpriseWipe {}
             | CommandSpec::RefreshInventory {}
             | CommandSpec::Reboot {}
@@ -283,10 +296,22 @@ impl CommandSpec {
     /// The payload as admins may read it back: secrets such as a new passcode are masked.
     pub fn redacted(&self) -> Value {
         let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
-        if let Some(p) = v.get_mut("new_passcode") {
-            *p = Value::from("********");
+        for secret in ["new_passcode", "pin"] {
+            if let Some(p) = v.get_mut(secret) {
+                *p = Value::from("********");
+            }
         }
         v
+    }
+}
+
+/// A Mac's lock or erase PIN: exactly six digits (what DeviceLock and EraseDevice take).
+fn mac_pin(pin: Option<&str>) -> Result<(), Error> {
+    match pin {
+        Some(p) if p.len() != 6 || !p.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(Error::invalid_field("pin", "must be exactly 6 digits"))
+        }
+        _ => Ok(()),
     }
 }
 

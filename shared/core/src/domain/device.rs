@@ -200,6 +200,27 @@ impl CheckinRequest {
     }
 }
 
+/// How a device is reached and speaks to us (DESIGN §7): exactly one channel per device, chosen
+/// at enrolment. Everything past the edge (lifecycle, audit, jobs, compliance, webhooks) is the
+/// same for every channel.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Our JSON device API, spoken by an agent app (and the simulator).
+    #[default]
+    Agent,
+    /// Apple's MDM protocol: SCEP identity, plist check-ins and the command endpoint.
+    Apple,
+}
+
+impl Channel {
+    pub fn is_agent(&self) -> bool {
+        *self == Channel::Agent
+    }
+}
+
 /// Whether a device may still talk to us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]

@@ -214,8 +214,9 @@ impl DeviceFilterParams {
             .platform
             .as_deref()
             .map(|p| {
-                Platform::parse(p)
-                    .ok_or_else(|| Error::invalid_field("platform", "must be android or ios"))
+                Platform::parse(p).ok_or_else(|| {
+                    Error::invalid_field("platform", "must be android, ios or macos")
+                })
             })
             .transpose()?;
         if let Some(v) = &self.os_version {

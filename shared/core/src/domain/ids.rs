@@ -190,16 +190,19 @@ impl EnrollmentTokenId {
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
     Android,
+    /// iPhones and iPads (iOS and iPadOS).
     Ios,
+    Macos,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 2] = [Platform::Android, Platform::Ios];
+    pub const ALL: [Platform; 3] = [Platform::Android, Platform::Ios, Platform::Macos];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Platform::Android => "android",
             Platform::Ios => "ios",
+            Platform::Macos => "macos",
         }
     }
 
@@ -207,8 +210,23 @@ impl Platform {
         match s {
             "android" => Some(Platform::Android),
             "ios" => Some(Platform::Ios),
+            "macos" => Some(Platform::Macos),
             _ => None,
         }
+    }
+
+    /// The platform whose push settings wake this one's devices: one APNs MDM push
+    /// certificate wakes iPhones, iPads and Macs alike, so Macs use the `ios` settings.
+    pub fn push_settings(self) -> Platform {
+        match self {
+            Platform::Macos => Platform::Ios,
+            other => other,
+        }
+    }
+
+    /// Apple's own platforms (APNs wake-ups, Apple's MDM protocol possible).
+    pub fn is_apple(self) -> bool {
+        matches!(self, Platform::Ios | Platform::Macos)
     }
 }
 

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod inventory;
 pub mod job;
 pub mod policy;
+pub mod push_certificate;
 pub mod schedule;
 pub mod tenant;
 pub mod time;
@@ -19,7 +20,7 @@ pub mod webhook;
 
 pub use command::{CommandSpec, CommandStatus, ReportStatus, ResultReport};
 pub use credential::{DeviceCredential, EnrollmentSecret};
-pub use device::{CheckinRequest, DeviceState, EnrollRequest, Location};
+pub use device::{Channel, CheckinRequest, DeviceState, EnrollRequest, Location};
 pub use ids::{
     CatalogueId, CommandId, DeviceId, EnrollmentTokenId, EventId, GeofenceId, GroupId, Imei, JobId,
     Platform, PolicyId, Role, TenantId, WebhookId,

@@ -46,10 +46,14 @@ pub enum EventKind {
     SimChanged,
     #[serde(rename = "data_usage.threshold")]
     DataUsageThreshold,
+    /// The tenant's APNs push certificate expires in 30, 7 or 1 days (data: platform, topic,
+    /// expires_at, days_left); without it Apple devices can no longer be woken.
+    #[serde(rename = "push_certificate.expiring")]
+    PushCertificateExpiring,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::DeviceEnrolled,
         EventKind::DeviceUnenrolled,
         EventKind::DeviceNoncompliant,
@@ -59,6 +63,7 @@ impl EventKind {
         EventKind::GeofenceExited,
         EventKind::SimChanged,
         EventKind::DataUsageThreshold,
+        EventKind::PushCertificateExpiring,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +77,7 @@ impl EventKind {
             EventKind::GeofenceExited => "geofence.exited",
             EventKind::SimChanged => "sim.changed",
             EventKind::DataUsageThreshold => "data_usage.threshold",
+            EventKind::PushCertificateExpiring => "push_certificate.expiring",
         }
     }
 

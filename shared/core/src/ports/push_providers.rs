@@ -34,7 +34,7 @@ impl PushProvider {
     pub fn serves(self, platform: Platform) -> bool {
         match self {
             PushProvider::Fcm => platform == Platform::Android,
-            PushProvider::Apns => platform == Platform::Ios,
+            PushProvider::Apns => platform.is_apple(),
             PushProvider::Sns => true,
         }
     }

@@ -39,12 +39,19 @@
 //! | alert                | `T#<t>#ALERT#<shard>`  | `<ms>#<id>`     |
 //! | due evaluation       | `DUE#<slot>#<shard>`   | `<ms>#<t>#<d>`  |
 //! | slot with due entries| `PLATFORM#DUE`         | `<slot>`        |
+//! | push certificate expiry warning due | `PLATFORM#CERTWARN` | `<yyyymmdd>#<t>#<platform>#<days>` |
 //!
 //! Due evaluations are the second exception to the tenant prefix: the scheduled sweep must
 //! find the devices whose compliance deadline passed in every tenant without scanning. Time
 //! is cut into five-minute slots; a device with a deadline has an entry in its slot (spread
 //! over a few shards), and the slot is listed in `PLATFORM#DUE` until the sweep emptied it, so
 //! a sweep costs one query plus one per shard of each slot that is due.
+//!
+//! Push certificate expiry warnings are the third: the same sweep must find the warnings due
+//! in every tenant. A tenant's APNs certificate has at most one pending warning (the next of
+//! 30, 7 and 1 days before expiry), keyed by the UTC day it is due, so an ascending read of the
+//! partition stops at the first day still ahead. It is written when an admin sets the
+//! credentials and when the previous warning fires: never by devices' traffic.
 //!
 //! The tenant item holds the tenant's status, limits, device counter and settings; it also
 //! appears, with only `created_at`, when a tenant that was never registered creates its first
@@ -114,6 +121,32 @@ pub fn device(t: &TenantId, d: &DeviceId) -> Key {
 
 pub fn inventory(t: &TenantId, d: &DeviceId) -> Key {
     Key::new(device_pk(t, d), INVENTORY_SK)
+}
+
+/// A device's Apple enrolment (identity certificate, UDID, what Authenticate said, escrowed
+/// secrets' presence), from its SCEP issuance on. Outside the `D` prefix: never read by a
+/// check-in or a fetch.
+pub const APPLE_ENROLMENT_SK: &str = "APPLE";
+
+pub fn apple_enrolment(t: &TenantId, d: &DeviceId) -> Key {
+    Key::new(device_pk(t, d), APPLE_ENROLMENT_SK)
+}
+
+/// The tenant's Apple certificate authority: its public certificate and the name of the secret
+/// holding its key.
+pub fn apple_ca(t: &TenantId) -> Key {
+    Key::new(format!("T#{t}"), "APPLE#CA")
+}
+
+/// The tenant's profile-signing identity: what admins may read of it, and the name of the
+/// secret holding it.
+pub fn apple_signing(t: &TenantId) -> Key {
+    Key::new(format!("T#{t}"), "APPLE#SIGNER")
+}
+
+/// A one-time SCEP challenge handed out in an enrolment profile, by the SHA-256 of its value.
+pub fn scep_challenge(t: &TenantId, challenge_hash: &str) -> Key {
+    Key::new(format!("T#{t}#SCEP"), challenge_hash)
 }
 
 pub fn open_command(t: &TenantId, d: &DeviceId, c: &CommandId) -> Key {
@@ -377,4 +410,30 @@ pub fn webhook_deliveries_pk(t: &TenantId, w: &WebhookId) -> String {
 
 pub fn webhook_delivery(t: &TenantId, w: &WebhookId, e: &EventId) -> Key {
     Key::new(webhook_deliveries_pk(t, w), e.as_str())
+}
+
+/// The platform's pending push certificate expiry warnings (see the module's notes).
+pub const CERT_WARNINGS_PK: &str = "PLATFORM#CERTWARN";
+
+/// The UTC day of an instant as `yyyymmdd`: sort-key order is day order.
+pub fn utc_day(at_ms: i64) -> String {
+    let date = time::OffsetDateTime::from_unix_timestamp(at_ms.div_euclid(1000))
+        .map(|t| t.date())
+        .unwrap_or(time::Date::MIN);
+    format!(
+        "{:04}{:02}{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// The warning of `days` before expiry of a tenant's push certificate for a platform, due at
+/// `due_at_ms`. The threshold is in the key so that the next warning, written as one fires,
+/// never shares its item even when both fall on one day.
+pub fn cert_warning(t: &TenantId, platform: Platform, days: u32, due_at_ms: i64) -> Key {
+    Key::new(
+        CERT_WARNINGS_PK,
+        format!("{}#{t}#{}#{days:02}", utc_day(due_at_ms), platform.as_str()),
+    )
 }

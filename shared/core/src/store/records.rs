@@ -6,7 +6,9 @@ use serde_json::{Map, Value};
 
 use crate::domain::directory::{Compliance, Ownership};
 use crate::domain::inventory::InventoryReport;
-use crate::domain::{CommandSpec, CommandStatus, DeviceState, Location, Platform, ReportStatus};
+use crate::domain::{
+    Channel, CommandSpec, CommandStatus, DeviceState, Location, Platform, ReportStatus,
+};
 use crate::error::StoreError;
 use crate::ports::{Item, Key};
 
@@ -48,6 +50,7 @@ pub mod attr {
     pub const DEVICE_TIME_ZONE: &str = "tz";
     pub const COMPLIANCE_SUMMARY: &str = "cs";
     pub const COMPLIANCE: &str = "compliance";
+    pub const APPLE_MODERN_CRYPTO_ONLY: &str = "apple_modern_crypto_only";
     pub const REV: &str = "rev";
 }
 
@@ -72,6 +75,9 @@ pub struct DeviceRecord {
     /// SHA-256 of the credential secret.
     pub cred: String,
     pub platform: Platform,
+    /// How the device is reached (absent: the agent API, as for every device before channels).
+    #[serde(rename = "ch", default, skip_serializing_if = "Channel::is_agent")]
+    pub channel: Channel,
     pub push_token: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push_magic: Option<String>,
@@ -141,6 +147,9 @@ pub struct TenantRecord {
     pub time_zone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
+    /// Apple enrolment accepts only AES, SHA-256 and RSA 2048+ in SCEP (see apple::scep).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub apple_modern_crypto_only: bool,
 }
 
 /// A registered tenant's entry in the platform's list: a copy of what the listing shows, kept
@@ -160,6 +169,8 @@ pub struct PlatformTenantRecord {
 pub struct InventoryRecord {
     pub model: String,
     pub serial: String,
+    /// Empty for a device without a cellular modem (an iPad without SIM, a Mac).
+    #[serde(default)]
     pub imei: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imsi: Option<String>,

@@ -25,6 +25,10 @@ pub struct CheckinReply {
     /// Present while compliance rules apply to the device.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compliance: Option<super::compliance::ComplianceReply>,
+    /// No policy applies any more but the device still has one applied: an agent learns it
+    /// from the absent policy, an Apple device must be told to remove the profile.
+    #[serde(skip)]
+    pub policy_removed: bool,
 }
 
 /// The condition every device call relies on: the item exists, the credential matches and the
@@ -133,5 +137,6 @@ pub async fn checkin(
         checkin_interval_seconds: svc.settings.checkin_interval_secs,
         policy,
         compliance: summary.as_ref().map(compliance::ComplianceReply::of),
+        policy_removed: device.pv.is_none() && device.pa.is_some(),
     })
 }

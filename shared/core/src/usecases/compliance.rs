@@ -535,9 +535,12 @@ fn fire(
                 reason: Some(format!("compliance: {reason}")),
             })
         }
+        // A Mac locks only with a PIN someone must know: not one made up here, so on a Mac the
+        // step is refused for its platform and raises an alert instead.
         Action::Lock => Some(CommandSpec::Lock {
             message: Some(format!("Locked: {reason}")),
             phone_number: None,
+            pin: None,
         }),
         Action::StartLostMode => Some(CommandSpec::StartLostMode {
             message: format!("This device is locked: {reason}"),
@@ -547,6 +550,7 @@ fn fire(
         Action::EnterpriseWipe => Some(CommandSpec::EnterpriseWipe {}),
         Action::Wipe => Some(CommandSpec::Wipe {
             preserve_data_plan: false,
+            pin: None,
         }),
     };
     let command = spec.and_then(|spec| queue_command(svc, t, d, hot, spec, fx));

@@ -1,6 +1,7 @@
 //! The scheduled sweep: finds the devices whose compliance deadline passed (a ladder step due,
 //! a device offline for too long) without scanning anything, and hands each to the queue to
-//! be evaluated. A scheduled Lambda runs it on AWS, a timer in the local process otherwise;
+//! be evaluated; then fires the push certificate expiry warnings that are due
+//! (`push_cert_warnings`). A scheduled Lambda runs it on AWS, a timer in the local process otherwise;
 //! running it twice, or late, or concurrently only evaluates some devices twice, which
 //! changes nothing the second time.
 
@@ -71,11 +72,20 @@ pub async fn handle(svc: &Services, t: &TenantId, d: &DeviceId) -> Outcome {
 pub struct Swept {
     pub slots: usize,
     pub devices: usize,
+    /// Push certificate expiry warnings fired.
+    pub certificate_warnings: usize,
 }
 
 /// Queues an evaluation for every due entry whose time has come, then deletes the entries
-/// (a crash in between queues them again next time, which is harmless).
+/// (a crash in between queues them again next time, which is harmless); then fires the due
+/// certificate expiry warnings.
 pub async fn sweep(svc: &Services) -> Result<Swept, Error> {
+    let mut swept = sweep_due(svc).await?;
+    swept.certificate_warnings = super::push_cert_warnings::sweep(svc).await?;
+    Ok(swept)
+}
+
+async fn sweep_due(svc: &Services) -> Result<Swept, Error> {
     let now = svc.now();
     let current = keys::due_slot(now);
     let mut swept = Swept::default();

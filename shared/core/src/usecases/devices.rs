@@ -4,7 +4,7 @@
 use super::views::DeviceView;
 use super::{ADMINS, COMMANDERS, READERS, audit, directory, groups, lifecycle, require_role};
 use crate::domain::directory::Identifier;
-use crate::domain::{CommandStatus, DeviceId, DeviceState};
+use crate::domain::{CommandStatus, DeviceCredential, DeviceId, DeviceState, TenantId};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Principal, Query, Update, WriteOp};
 use crate::services::Services;
@@ -92,14 +92,62 @@ pub async fn unenroll(
     }
     // A missing device is a 404 before anything else is tried.
     read(svc, who, device, true).await?;
-    cancel_open(svc, who, device).await?;
+    cancel_open(svc, t, &who.subject, who.role.as_str(), device).await?;
     read(svc, who, device, true).await
+}
+
+/// The device itself left management (Apple's CheckOut, sent when the user removes the MDM
+/// profile): its credential is revoked at once and its open commands are cancelled, as an
+/// admin's unenrolment would, with the device as the actor. A second CheckOut changes nothing.
+pub async fn checked_out(svc: &Services, cred: &DeviceCredential) -> Result<(), Error> {
+    let (t, device) = (&cred.tenant, &cred.device);
+    let actor = format!("device/{device}");
+    let revoked = svc
+        .table
+        .transact(vec![
+            WriteOp::Update {
+                key: keys::device(t, device),
+                update: Update::new().set(attr::STATE, DeviceState::Unenrolled.as_str()),
+                cond: Some(super::checkin::credential_holds(cred)),
+            },
+            directory::set_state(t, device, DeviceState::Unenrolled),
+            audit::entry_by(
+                svc,
+                t,
+                &actor,
+                "device",
+                "device.checkout",
+                format!("device/{device}"),
+                None,
+            ),
+        ])
+        .await;
+    match revoked {
+        Ok(()) => {
+            let data = serde_json::json!({"reason": "checked_out", "by": actor});
+            let event = super::events::Event::new(
+                super::events::EventKind::DeviceUnenrolled,
+                Some(device),
+                data,
+            );
+            super::events::publish(svc, t, event).await;
+        }
+        // Already out (a repeated CheckOut, or unenrolled by an admin first).
+        Err(StoreError::Precondition { .. }) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
+    cancel_open(svc, t, &actor, "device", device).await
 }
 
 /// Cancels every open command of a device that can no longer take them, each with its own
 /// `command.cancel` audit entry, as an admin's cancel would.
-async fn cancel_open(svc: &Services, who: &Principal, device: &DeviceId) -> Result<(), Error> {
-    let t = &who.tenant;
+async fn cancel_open(
+    svc: &Services,
+    t: &TenantId,
+    actor: &str,
+    role: &str,
+    device: &DeviceId,
+) -> Result<(), Error> {
     let mut cursor = None;
     loop {
         let mut q = Query::prefix(keys::device_pk(t, device), keys::OPEN_PREFIX);
@@ -108,9 +156,11 @@ async fn cancel_open(svc: &Services, who: &Principal, device: &DeviceId) -> Resu
         let page = svc.table.query(q).await?;
         for item in &page.items {
             let record: CommandRecord = from_item(item)?;
-            let entry = audit::entry(
+            let entry = audit::entry_by(
                 svc,
-                who,
+                t,
+                actor,
+                role,
                 "command.cancel",
                 format!("device/{device}/command/{}", record.id),
                 Some(serde_json::json!({"reason": "device unenrolled"})),
@@ -122,7 +172,7 @@ async fn cancel_open(svc: &Services, who: &Principal, device: &DeviceId) -> Resu
                 &record,
                 CommandStatus::Cancelled,
                 None,
-                Some(format!("device unenrolled by {}", who.subject)),
+                Some(format!("device unenrolled by {actor}")),
                 None,
                 Update::new(),
                 vec![entry],
@@ -166,10 +216,8 @@ pub async fn retire(
         .await?
         .map(|i| from_item::<DirectoryRecord>(&i))
         .transpose()?;
-    let mut ids = vec![
-        Identifier::Serial(current.serial.clone()),
-        Identifier::Imei(current.imei.clone()),
-    ];
+    let mut ids = vec![Identifier::Serial(current.serial.clone())];
+    ids.extend(current.imei.clone().map(Identifier::Imei));
     // The directory holds the SIM identifiers the index has now (after any SIM swap).
     let (imsi, phone) = match &entry {
         Some(e) => (e.imsi.clone(), e.phone_number.clone()),

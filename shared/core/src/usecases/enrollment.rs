@@ -9,8 +9,8 @@ use crate::domain::device::short_text;
 use crate::domain::directory::{Compliance, Identifier, Ownership, refresh_mark};
 use crate::domain::time::rfc3339;
 use crate::domain::{
-    DeviceCredential, DeviceId, DeviceState, EnrollRequest, EnrollmentSecret, EnrollmentTokenId,
-    GroupId, PolicyId, TenantStatus,
+    Channel, DeviceCredential, DeviceId, DeviceState, EnrollRequest, EnrollmentSecret,
+    EnrollmentTokenId, GroupId, Platform, PolicyId, TenantId, TenantStatus,
 };
 use crate::error::{Error, StoreError};
 use crate::ports::{Cmp, Cond, Principal, Update, WriteOp};
@@ -226,90 +226,103 @@ pub struct Enrolled {
     pub checkin_interval_seconds: i64,
 }
 
-/// The identifiers a device is looked up by, as enrolled (validated by then).
-fn identifiers(req: &EnrollRequest) -> Vec<Identifier> {
-    let mut ids = vec![
-        Identifier::Serial(req.serial.clone()),
-        Identifier::Imei(req.imei.as_str().to_owned()),
-    ];
-    ids.extend(req.imsi.clone().map(Identifier::Imsi));
-    ids.extend(req.phone_number.clone().map(Identifier::PhoneNumber));
-    ids
+/// A device about to be created, whichever channel enrolled it; validated by then.
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    pub channel: Channel,
+    pub platform: Platform,
+    pub model: String,
+    pub os_version: String,
+    pub serial: String,
+    /// None for a device without a cellular modem (an iPad without SIM, a Mac).
+    pub imei: Option<String>,
+    pub imsi: Option<String>,
+    pub phone_number: Option<String>,
+    pub push_token: String,
+    pub push_magic: Option<String>,
+}
+
+impl NewDevice {
+    /// The identifiers a device is looked up by, as enrolled.
+    fn identifiers(&self) -> Vec<Identifier> {
+        let mut ids = vec![Identifier::Serial(self.serial.clone())];
+        ids.extend(self.imei.clone().map(Identifier::Imei));
+        ids.extend(self.imsi.clone().map(Identifier::Imsi));
+        ids.extend(self.phone_number.clone().map(Identifier::PhoneNumber));
+        ids
+    }
+}
+
+/// What admits a new device, written in the creating transaction as its first operation: one
+/// use of the enrollment token spent now (the agent API), or a condition on an item written
+/// when the token was spent earlier (Apple: the SCEP challenge spent it, and the device's
+/// enrolment record must still be waiting for its device).
+pub enum Admission {
+    SpendToken(EnrollmentSecret),
+    Prepared(WriteOp),
 }
 
 pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Error> {
     let token = EnrollmentSecret::parse(&req.enrollment_token)?;
     req.validate()?;
     let tenant = token.tenant.clone();
-    let admitted = tenants::admit(svc, &tenant).await?;
-    // What the token says about the devices it enrols (ownership, owner, group, policy). Its
-    // validity is checked by the transaction's condition below, not by this read.
-    let issued: EnrollmentTokenRecord = match svc
-        .table
-        .get(&keys::enrollment_token(&tenant, &token.token), true)
+    let issued = issued_token(svc, &tenant, &token.token)
         .await?
-    {
-        Some(item) => from_item(&item)?,
-        None => return Err(Error::EnrollmentTokenInvalid),
-    };
+        .ok_or(Error::EnrollmentTokenInvalid)?;
     let now = svc.now();
     let device = DeviceId::from_generated(svc.ids.id(now));
     let credential = DeviceCredential::new(tenant.clone(), device.clone(), svc.ids.secret());
-    let record = DeviceRecord {
-        state: DeviceState::Enrolled,
-        cred: credential.secret_hash(),
+    let new = NewDevice {
+        channel: Channel::Agent,
         platform: req.platform,
-        push_token: req.push_token.clone(),
-        push_magic: req.push_magic.clone(),
-        push_token_invalid: false,
-        pending: 0,
-        enrolled_at: now,
-        last_seen: Some(now),
-        battery_level: None,
-        storage_free_bytes: None,
-        storage_total_bytes: None,
-        os_version: req.os_version.clone(),
-        location: None,
-        location_at: None,
-        locked: None,
-        dir: Some(refresh_mark(now, &req.os_version)),
-        pv: None,
-        pa: None,
-        counted: admitted.registered,
-        cs: None,
-        sw: None,
-        tz: None,
+        model: req.model,
+        os_version: req.os_version,
+        serial: req.serial,
+        imei: Some(req.imei.as_str().to_owned()),
+        imsi: req.imsi,
+        phone_number: req.phone_number,
+        push_token: req.push_token,
+        push_magic: req.push_magic,
     };
-    let entry = DirectoryRecord {
-        platform: req.platform,
-        os_version: req.os_version.clone(),
-        state: DeviceState::Enrolled,
-        model: req.model.clone(),
-        serial: req.serial.clone(),
-        enrolled_at: now,
-        last_seen: Some(now),
-        ownership: issued.ownership,
-        owner: issued.owner.clone(),
-        groups: Vec::new(),
-        gv: 0,
-        policy: None,
-        compliance: Compliance::default(),
-        imsi: req.imsi.clone(),
-        phone_number: req.phone_number.clone(),
-        enrolled_imsi: req.imsi.clone(),
-    };
-    let inventory = InventoryRecord {
-        model: req.model.clone(),
-        serial: req.serial.clone(),
-        imei: req.imei.as_str().to_owned(),
-        imsi: req.imsi.clone(),
-        phone_number: req.phone_number.clone(),
-        enrollment_token: token.token.to_string(),
-        reported: None,
-        reported_at: None,
-    };
-    let use_token = WriteOp::Update {
-        key: keys::enrollment_token(&tenant, &token.token),
+    create_device(
+        svc,
+        &credential,
+        &issued,
+        new,
+        Admission::SpendToken(token),
+        Vec::new(),
+    )
+    .await?;
+    Ok(Enrolled {
+        tenant: tenant.to_string(),
+        device_id: device.to_string(),
+        device_credential: credential.encode(),
+        checkin_interval_seconds: svc.settings.checkin_interval_secs,
+    })
+}
+
+/// What a token says about the devices it enrols (ownership, owner, group, policy). Its
+/// validity is checked by the creating transaction's condition, not by this read.
+pub async fn issued_token(
+    svc: &Services,
+    tenant: &TenantId,
+    token: &EnrollmentTokenId,
+) -> Result<Option<EnrollmentTokenRecord>, Error> {
+    match svc
+        .table
+        .get(&keys::enrollment_token(tenant, token), true)
+        .await?
+    {
+        Some(item) => Ok(Some(from_item(&item)?)),
+        None => Ok(None),
+    }
+}
+
+/// The condition that an enrollment token may admit one more device now, as an update that
+/// spends one use of it.
+pub fn spend_token(tenant: &TenantId, token: &EnrollmentSecret, now: i64) -> WriteOp {
+    WriteOp::Update {
+        key: keys::enrollment_token(tenant, &token.token),
         update: Update::new().add(attr::REMAINING, -1),
         cond: Some(Cond::And(vec![
             Cond::Exists,
@@ -318,44 +331,120 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
             Cond::Num(attr::EXPIRES_AT.into(), Cmp::Gt, now),
             Cond::Num(attr::REMAINING.into(), Cmp::Ge, 1),
         ])),
+    }
+}
+
+/// Creates an enrolled device in one transaction (its hot item, inventory, directory entry,
+/// lookups, owner link, audit entry and the tenant's device count, admitted by `admission`
+/// and `extra` written alongside), then publishes the enrolment and applies what the token
+/// and the tenant assign to new devices. Every channel enrols through here.
+pub async fn create_device(
+    svc: &Services,
+    credential: &DeviceCredential,
+    issued: &EnrollmentTokenRecord,
+    new: NewDevice,
+    admission: Admission,
+    extra: Vec<WriteOp>,
+) -> Result<(), Error> {
+    let (tenant, device) = (&credential.tenant, &credential.device);
+    let admitted = tenants::admit(svc, tenant).await?;
+    let now = svc.now();
+    let record = DeviceRecord {
+        state: DeviceState::Enrolled,
+        cred: credential.secret_hash(),
+        platform: new.platform,
+        channel: new.channel,
+        push_token: new.push_token.clone(),
+        push_magic: new.push_magic.clone(),
+        push_token_invalid: false,
+        pending: 0,
+        enrolled_at: now,
+        last_seen: Some(now),
+        battery_level: None,
+        storage_free_bytes: None,
+        storage_total_bytes: None,
+        os_version: new.os_version.clone(),
+        location: None,
+        location_at: None,
+        locked: None,
+        dir: Some(refresh_mark(now, &new.os_version)),
+        pv: None,
+        pa: None,
+        counted: admitted.registered,
+        cs: None,
+        sw: None,
+        tz: None,
+    };
+    let entry = DirectoryRecord {
+        platform: new.platform,
+        os_version: new.os_version.clone(),
+        state: DeviceState::Enrolled,
+        model: new.model.clone(),
+        serial: new.serial.clone(),
+        enrolled_at: now,
+        last_seen: Some(now),
+        ownership: issued.ownership,
+        owner: issued.owner.clone(),
+        groups: Vec::new(),
+        gv: 0,
+        policy: None,
+        compliance: Compliance::default(),
+        imsi: new.imsi.clone(),
+        phone_number: new.phone_number.clone(),
+        enrolled_imsi: new.imsi.clone(),
+    };
+    let inventory = InventoryRecord {
+        model: new.model.clone(),
+        serial: new.serial.clone(),
+        imei: new.imei.clone().unwrap_or_default(),
+        imsi: new.imsi.clone(),
+        phone_number: new.phone_number.clone(),
+        enrollment_token: issued.id.clone(),
+        reported: None,
+        reported_at: None,
+    };
+    let admit = match admission {
+        Admission::SpendToken(token) => spend_token(tenant, &token, now),
+        Admission::Prepared(op) => op,
     };
     let mut ops = vec![
-        use_token,
+        admit,
         WriteOp::Put {
-            item: to_item(keys::device(&tenant, &device), &record),
+            item: to_item(keys::device(tenant, device), &record),
             cond: Some(Cond::NotExists),
         },
         WriteOp::Put {
-            item: to_item(keys::inventory(&tenant, &device), &inventory),
+            item: to_item(keys::inventory(tenant, device), &inventory),
             cond: Some(Cond::NotExists),
         },
         audit::entry_by(
             svc,
-            &tenant,
+            tenant,
             &format!("device/{device}"),
             "device",
             "device.enroll",
             format!("device/{device}"),
-            Some(
-                json!({"platform": req.platform, "model": req.model, "enrollment_token": token.token}),
-            ),
+            Some(json!({
+                "platform": new.platform,
+                "channel": new.channel,
+                "model": new.model,
+                "enrollment_token": issued.id,
+            })),
         ),
-        directory::put_entry(&tenant, &device, &entry),
+        directory::put_entry(tenant, device, &entry),
     ];
     ops.extend(
-        identifiers(&req)
+        new.identifiers()
             .iter()
-            .map(|id| directory::put_index(&tenant, id, &device, now)),
+            .map(|id| directory::put_index(tenant, id, device, now)),
     );
     if let Some(owner) = &issued.owner {
         ops.push(WriteOp::Put {
-            item: to_item(
-                keys::owned(&tenant, owner, &device),
-                &OwnedRecord { at: now },
-            ),
+            item: to_item(keys::owned(tenant, owner, device), &OwnedRecord { at: now }),
             cond: None,
         });
     }
+    ops.extend(extra);
     // A registered tenant counts its devices on its own item, so the limit is one condition
     // and never a scan. The same condition requires the tenant to be active, so an enrolment
     // in a process that has not yet seen a suspension or deletion fails all the same.
@@ -368,19 +457,18 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
             None => active,
         };
         ops.push(WriteOp::Update {
-            key: keys::tenant(&tenant),
+            key: keys::tenant(tenant),
             update: Update::new().add(attr::DEVICES, 1),
             cond: Some(room),
         });
     }
-    let result = svc.table.transact(ops).await;
-    match result {
+    match svc.table.transact(ops).await {
         Ok(()) => {}
         Err(StoreError::Precondition { index: Some(0) }) => {
             return Err(Error::EnrollmentTokenInvalid);
         }
         Err(StoreError::Precondition { index: Some(i) }) if i == counter => {
-            return Err(match tenants::state_now(svc, &tenant).await?.status {
+            return Err(match tenants::state_now(svc, tenant).await?.status {
                 TenantStatus::Active => Error::DeviceLimitReached,
                 _ => Error::TenantSuspended,
             });
@@ -389,35 +477,28 @@ pub async fn enroll(svc: &Services, req: EnrollRequest) -> Result<Enrolled, Erro
     }
     super::events::publish(
         svc,
-        &tenant,
+        tenant,
         super::events::Event::new(
             super::events::EventKind::DeviceEnrolled,
-            Some(&device),
-            serde_json::json!({"platform": req.platform.as_str()}),
+            Some(device),
+            serde_json::json!({"platform": new.platform.as_str(), "channel": new.channel}),
         ),
     )
     .await;
     // A new device has no group or policy of its own: only the tenant's default applies. The
     // device is enrolled whatever happens here (a failed enrolment would be retried as a new
     // device), so a failure is logged; the next policy change reaches the device anyway.
-    if let Err(e) = after_enrolment(svc, &tenant, &device, &issued).await {
+    if let Err(e) = after_enrolment(svc, tenant, device, issued).await {
         tracing::warn!(error = %e, %device, "the token's group or policy, or the default policy, was not applied at enrolment");
     }
     // Likewise the catalogue's required apps: a failure leaves the device enrolled without
     // them, and an admin can still install them through a job.
-    if let Err(e) = super::apps::install_required(svc, &tenant, &device, req.platform).await {
+    if let Err(e) = super::apps::install_required(svc, tenant, device, new.platform).await {
         tracing::warn!(error = %e, %device, "the required apps were not queued at enrolment");
     }
-    Ok(Enrolled {
-        tenant: tenant.to_string(),
-        device_id: device.to_string(),
-        device_credential: credential.encode(),
-        checkin_interval_seconds: svc.settings.checkin_interval_secs,
-    })
+    Ok(())
 }
 
-/// What the token and the tenant ask for once a device exists: joining the token's group,
-/// the token's policy as the device's own, and the effective policy (when any policy may apply).
 async fn after_enrolment(
     svc: &Services,
     tenant: &crate::domain::TenantId,

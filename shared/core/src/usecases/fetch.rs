@@ -17,10 +17,37 @@ pub async fn pending(
     svc: &Services,
     cred: &DeviceCredential,
 ) -> Result<Vec<DeliveredCommand>, Error> {
+    Ok(serve_up_to(svc, cred, svc.settings.fetch_limit)
+        .await?
+        .commands
+        .into_iter()
+        .map(|r| DeliveredCommand {
+            id: r.id.clone(),
+            kind: r.spec.kind(),
+            payload: serde_json::to_value(&r.spec).unwrap_or_default(),
+            queued_at: rfc3339(r.queued_at),
+        })
+        .collect())
+}
+
+/// Commands served to a device, with the platform its record names (the same read).
+pub struct Served {
+    pub platform: crate::domain::Platform,
+    pub commands: Vec<CommandRecord>,
+}
+
+/// Serves at most `limit` open commands, oldest first, each marked fetched: the agent takes a
+/// page of them, an Apple device one at a time (the command endpoint answers with one).
+pub async fn serve_up_to(
+    svc: &Services,
+    cred: &DeviceCredential,
+    limit: usize,
+) -> Result<Served, Error> {
     let (tenant, device) = (&cred.tenant, &cred.device);
     let mut q = Query::prefix(keys::device_pk(tenant, device), keys::DEVICE_SK);
     // Revocation must take effect at once, so no stale read of the credential.
     q.consistent = true;
+    // Deferred commands are skipped without being served, so read a page beyond the limit.
     q.limit = svc.settings.fetch_limit + 1;
     let page = svc.table.query(q).await?;
     let mut items = page.items.iter();
@@ -34,17 +61,18 @@ pub async fn pending(
     let last_checkin = hot.last_seen.unwrap_or(hot.enrolled_at);
     let mut out = Vec::new();
     for item in items.take(svc.settings.fetch_limit) {
+        if out.len() >= limit {
+            break;
+        }
         let rec: CommandRecord = from_item(item)?;
         if let Some(r) = serve(svc, cred, rec, last_checkin).await? {
-            out.push(DeliveredCommand {
-                id: r.id.clone(),
-                kind: r.spec.kind(),
-                payload: serde_json::to_value(&r.spec).unwrap_or_default(),
-                queued_at: rfc3339(r.queued_at),
-            });
+            out.push(r);
         }
     }
-    Ok(out)
+    Ok(Served {
+        platform: hot.platform,
+        commands: out,
+    })
 }
 
 /// Decides whether one open command is served now, marking it fetched. A concurrent change

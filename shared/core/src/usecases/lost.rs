@@ -57,6 +57,7 @@ pub(crate) async fn report_for(
         CommandSpec::Lock {
             message: Some(req.message),
             phone_number: req.phone_number,
+            pin: None,
         },
     ];
     for spec in &specs {

@@ -23,6 +23,7 @@ pub mod lifecycle;
 pub mod lost;
 pub mod policies;
 pub mod purge;
+pub mod push_cert_warnings;
 pub mod push_config;
 pub mod results;
 pub mod self_service;

@@ -1232,12 +1232,23 @@ pub async fn delivery(
     d: &DeviceId,
     hot: &DeviceRecord,
 ) -> Result<Option<PolicyDelivery>, Error> {
-    let Some(version) = &hot.pv else {
-        return Ok(None);
-    };
     if hot.pv == hot.pa {
         return Ok(None);
     }
+    current_delivery(svc, t, d, hot).await
+}
+
+/// The device's effective policy as it is sent now (with the schedules open at its version),
+/// whether or not the device has applied it; None when no policy applies.
+pub async fn current_delivery(
+    svc: &Services,
+    t: &TenantId,
+    d: &DeviceId,
+    hot: &DeviceRecord,
+) -> Result<Option<PolicyDelivery>, Error> {
+    let Some(version) = &hot.pv else {
+        return Ok(None);
+    };
     match svc.table.get(&keys::effective_policy(t, d), true).await? {
         Some(item) => {
             let e: EffectivePolicyRecord = from_item(&item)?;

@@ -31,6 +31,9 @@ pub enum Stage {
     /// The devices of directory shard `shard`, with their commands, inventory and index entries.
     Devices,
     Tokens,
+    /// The SCEP challenges of Apple enrolment profiles, with the enrolment records of
+    /// identities issued for devices that never completed their enrolment.
+    AppleChallenges,
     /// Groups, each with its member partition.
     Groups,
     /// Jobs, each with its counters item.
@@ -50,7 +53,8 @@ pub enum Stage {
     /// The alerts of shard `shard`.
     Alerts,
     /// The push settings with what they name elsewhere (the provider's resources, the
-    /// credentials in the secret store), then the tombstone.
+    /// credentials in the secret store, a pending certificate expiry warning), then the
+    /// tombstone.
     Finish,
 }
 
@@ -126,7 +130,8 @@ impl PurgeMessage {
                 at(Stage::Devices, self.shard + 1)
             }
             Stage::Devices => at(Stage::Tokens, 0),
-            Stage::Tokens => at(Stage::Groups, 0),
+            Stage::Tokens => at(Stage::AppleChallenges, 0),
+            Stage::AppleChallenges => at(Stage::Groups, 0),
             Stage::Groups => at(Stage::Jobs, 0),
             Stage::Jobs => at(Stage::Policies, 0),
             Stage::Policies => at(Stage::Apps, 0),
@@ -161,6 +166,7 @@ pub async fn step(svc: &Services, tenant: &TenantId, msg: &PurgeMessage) -> Resu
             let pk = keys::enrollment_tokens_pk(tenant);
             delete_page(svc, &pk, "", msg.cursor.clone()).await?
         }
+        Stage::AppleChallenges => apple_challenges(svc, tenant, msg.cursor.clone()).await?,
         Stage::Groups => {
             let pk = keys::groups_pk(tenant);
             delete_owners(svc, &pk, msg.cursor.clone(), |g| {
@@ -304,7 +310,9 @@ async fn devices(
             .await?
         {
             let inv: InventoryRecord = from_item(&inv)?;
-            ids.push(Identifier::Imei(inv.imei));
+            if !inv.imei.is_empty() {
+                ids.push(Identifier::Imei(inv.imei));
+            }
         }
         for id in &ids {
             svc.table
@@ -316,8 +324,49 @@ async fn devices(
                 .delete(&keys::owned(tenant, owner, &device), None)
                 .await?;
         }
+        // An Apple device's escrowed secrets live outside the table.
+        if svc
+            .table
+            .get(&keys::apple_enrolment(tenant, &device), true)
+            .await?
+            .is_some()
+        {
+            svc.secrets
+                .delete(&crate::apple::unlock_token_secret(tenant, &device))
+                .await?;
+            svc.secrets
+                .delete(&crate::apple::bootstrap_token_secret(tenant, &device))
+                .await?;
+        }
         let pk = keys::device_pk(tenant, &device);
         while delete_page(svc, &pk, "", None).await?.is_some() {}
+        svc.table.delete(&item.key, None).await?;
+    }
+    Ok(page.cursor)
+}
+
+/// One page of SCEP challenges, each with the enrolment record of the identity it issued when
+/// that device never enrolled (an enrolled one went with the devices): the directory does not
+/// list those.
+async fn apple_challenges(
+    svc: &Services,
+    tenant: &TenantId,
+    cursor: Option<String>,
+) -> Result<Option<String>, Error> {
+    let mut q = Query::prefix(keys::scep_challenge(tenant, "").pk, "");
+    q.cursor = cursor;
+    q.limit = ITEMS_PER_BATCH;
+    q.consistent = true;
+    let page = svc.table.query(q).await?;
+    for item in &page.items {
+        let record: Option<crate::apple::records::ChallengeRecord> = from_item(item).ok();
+        if let Some(device) = record
+            .and_then(|r| r.spent)
+            .and_then(|spent| DeviceId::parse(&spent.device).ok())
+        {
+            let pk = keys::device_pk(tenant, &device);
+            while delete_page(svc, &pk, "", None).await?.is_some() {}
+        }
         svc.table.delete(&item.key, None).await?;
     }
     Ok(page.cursor)
@@ -334,12 +383,27 @@ async fn finish(svc: &Services, tenant: &TenantId) -> Result<(), Error> {
     q.consistent = true;
     for item in svc.table.query(q).await?.items {
         let config: PushConfigRecord = from_item(&item)?;
+        // A pending push certificate expiry warning is in the platform's partition.
+        if let Some(warning) = super::push_cert_warnings::pending(tenant, &config) {
+            svc.table.delete(&warning, None).await?;
+        }
         svc.push_providers
             .release(config.provider, &config.attrs)
             .await?;
         svc.secrets.delete(&config.secret).await?;
     }
     delete_page(svc, &pk, keys::PUSH_PREFIX, None).await?;
+    // The profile-signing identity and the Apple CA: their secrets first, for the same reason.
+    if let Some(item) = svc.table.get(&keys::apple_signing(tenant), true).await? {
+        let signer: crate::apple::signing::SigningRecord = from_item(&item)?;
+        svc.secrets.delete(&signer.secret).await?;
+        svc.table.delete(&item.key, None).await?;
+    }
+    if let Some(item) = svc.table.get(&keys::apple_ca(tenant), true).await? {
+        let ca: crate::apple::records::CaRecord = from_item(&item)?;
+        svc.secrets.delete(&ca.secret).await?;
+        svc.table.delete(&item.key, None).await?;
+    }
     svc.table
         .delete(&keys::default_policy(tenant), None)
         .await?;

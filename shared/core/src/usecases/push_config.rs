@@ -1,10 +1,14 @@
 //! Per-tenant push settings: which provider wakes the tenant's devices of each platform, with
 //! the credentials in the secret store and only a reference (and a fingerprint) in the table.
+//! An APNs push certificate (certificate mode, directly or through SNS) is read when set: its
+//! topic must be the one the credentials name, and its expiry is kept, shown and warned about
+//! (see `push_cert_warnings`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{ADMINS, READERS, audit, require_role};
+use super::{ADMINS, READERS, audit, push_cert_warnings, require_role};
+use crate::domain::push_certificate::{self, MDM_TOPIC_PREFIX, Warning};
 use crate::domain::time::rfc3339;
 use crate::domain::{Platform, TenantId};
 use crate::error::{Error, StoreError};
@@ -41,6 +45,24 @@ pub struct PushConfigRecord {
     /// What the provider prepared (e.g. the SNS platform application ARN).
     #[serde(default)]
     pub attrs: Map<String, Value>,
+    /// What the APNs push certificate says, in certificate mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateRecord>,
+}
+
+/// The item attribute holding `PushConfigRecord::certificate`.
+pub const CERTIFICATE_ATTR: &str = "certificate";
+
+/// An APNs push certificate's public facts; never its key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateRecord {
+    /// The certificate's topic (its subject's UID, which the credentials' topic must equal).
+    pub topic: String,
+    /// notAfter, epoch milliseconds.
+    pub expires_at: i64,
+    /// The expiry warning to fire next; None once the last fired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_warning: Option<Warning>,
 }
 
 /// The settings as API readers see them: no secret material.
@@ -52,10 +74,22 @@ pub struct PushConfigView {
     pub updated_at: String,
     pub updated_by: String,
     pub attrs: Map<String, Value>,
+    /// APNs certificate mode: the push certificate's topic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// APNs certificate mode: when the push certificate expires (RFC 3339). Warnings go out
+    /// 30, 7 and 1 days before (`push_certificate.expiring`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_expires_at: Option<String>,
+    /// APNs certificate mode: whole days until then, rounded up; 0 once expired.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_days_left: Option<i64>,
 }
 
-impl From<PushConfigRecord> for PushConfigView {
-    fn from(r: PushConfigRecord) -> Self {
+impl PushConfigView {
+    /// The settings as seen at `now` (which the days left depend on).
+    pub fn at(r: PushConfigRecord, now: i64) -> Self {
+        let cert = r.certificate.as_ref();
         Self {
             platform: r.platform,
             provider: r.provider,
@@ -63,6 +97,9 @@ impl From<PushConfigRecord> for PushConfigView {
             updated_at: rfc3339(r.updated_at),
             updated_by: r.updated_by,
             attrs: r.attrs,
+            topic: cert.map(|c| c.topic.clone()),
+            certificate_expires_at: cert.map(|c| rfc3339(c.expires_at)),
+            certificate_days_left: cert.map(|c| push_certificate::days_left(c.expires_at, now)),
         }
     }
 }
@@ -76,6 +113,55 @@ pub fn fingerprint(credentials: &str) -> String {
     crate::domain::credential::hash(credentials)
 }
 
+/// Reads the APNs push certificate of certificate-mode credentials for Apple devices (APNs
+/// directly or relayed by SNS). None for other credentials, and for documents missing what is
+/// read here: the provider's own check names what they lack.
+///
+/// A certificate whose subject has no UID is accepted as it is (its topic cannot be checked
+/// here; APNs refuses pushes to a topic a certificate is not for): Apple's MDM push
+/// certificates all carry one, so only self-made certificates (tests, test servers) lack it.
+fn certificate_of(
+    platform: Platform,
+    provider: PushProvider,
+    credentials: &Value,
+    now: i64,
+) -> Result<Option<CertificateRecord>, Error> {
+    if platform != Platform::Ios || provider == PushProvider::Fcm {
+        return Ok(None);
+    }
+    let text = |pointer: &str| credentials.pointer(pointer).and_then(Value::as_str);
+    let (Some("certificate"), Some(pem), Some(topic)) =
+        (text("/auth/mode"), text("/auth/cert_pem"), text("/topic"))
+    else {
+        return Ok(None);
+    };
+    let field = "credentials.auth.cert_pem";
+    let facts = push_certificate::read(pem).map_err(|m| Error::invalid_field(field, m))?;
+    if facts.not_after <= now {
+        return Err(Error::invalid_field(
+            field,
+            format!(
+                "the push certificate expired at {}",
+                rfc3339(facts.not_after)
+            ),
+        ));
+    }
+    if let Some(uid) = &facts.uid
+        && topic.starts_with(MDM_TOPIC_PREFIX)
+        && uid != topic
+    {
+        return Err(Error::invalid_field(
+            "credentials.topic",
+            format!("must be the push certificate's topic, {uid}"),
+        ));
+    }
+    Ok(Some(CertificateRecord {
+        topic: topic.to_owned(),
+        expires_at: facts.not_after,
+        next_warning: push_certificate::next_warning(facts.not_after, now, None),
+    }))
+}
+
 /// Checks and stores the credentials, then records the settings and the audit entry together.
 pub async fn set(
     svc: &Services,
@@ -84,6 +170,16 @@ pub async fn set(
     req: SetPushConfig,
 ) -> Result<PushConfigView, Error> {
     require_role(who, ADMINS, "configure push providers")?;
+    if platform != platform.push_settings() {
+        return Err(Error::invalid_field(
+            "platform",
+            format!(
+                "{} devices are woken with the {} push settings: set those",
+                platform.as_str(),
+                platform.push_settings().as_str()
+            ),
+        ));
+    }
     if !req.provider.serves(platform) {
         return Err(Error::invalid_field(
             "provider",
@@ -104,10 +200,19 @@ pub async fn set(
             format!("must be at most {MAX_CREDENTIALS_BYTES} bytes"),
         ));
     }
+    let now = svc.now();
+    let certificate = certificate_of(platform, req.provider, &req.credentials, now)?;
     let attrs = svc
         .push_providers
         .prepare(&who.tenant, platform, req.provider, &credentials)
         .await?;
+    // Read before replacing: its pending expiry warning goes with it.
+    let previous = svc
+        .table
+        .get(&keys::push_config(&who.tenant, platform), true)
+        .await?
+        .map(|item| from_item::<PushConfigRecord>(&item))
+        .transpose()?;
     let secret = secret_name(&who.tenant, platform);
     svc.secrets.put(&secret, &credentials).await?;
     let record = PushConfigRecord {
@@ -115,26 +220,36 @@ pub async fn set(
         provider: req.provider,
         secret,
         fingerprint: fingerprint(&credentials),
-        updated_at: svc.now(),
+        updated_at: now,
         updated_by: who.subject.clone(),
         attrs,
+        certificate,
     };
-    svc.table
-        .transact(vec![
-            WriteOp::Put {
-                item: to_item(keys::push_config(&who.tenant, platform), &record),
-                cond: None,
-            },
-            audit::entry(
-                svc,
-                who,
-                "push_config.set",
-                format!("push_config/{}", platform.as_str()),
-                Some(json!({"provider": req.provider.as_str(), "fingerprint": record.fingerprint})),
-            ),
-        ])
-        .await?;
-    Ok(record.into())
+    let mut detail = json!({"provider": req.provider.as_str(), "fingerprint": record.fingerprint});
+    if let Some(cert) = &record.certificate {
+        detail["topic"] = json!(cert.topic);
+        detail["certificate_expires_at"] = json!(rfc3339(cert.expires_at));
+    }
+    let mut ops = vec![
+        WriteOp::Put {
+            item: to_item(keys::push_config(&who.tenant, platform), &record),
+            cond: None,
+        },
+        audit::entry(
+            svc,
+            who,
+            "push_config.set",
+            format!("push_config/{}", platform.as_str()),
+            Some(detail),
+        ),
+    ];
+    ops.extend(push_cert_warnings::reschedule(
+        &who.tenant,
+        previous.as_ref(),
+        &record,
+    ));
+    svc.table.transact(ops).await?;
+    Ok(PushConfigView::at(record, now))
 }
 
 /// Every platform's settings of the caller's tenant.
@@ -147,9 +262,10 @@ pub async fn list(svc: &Services, who: &Principal) -> Result<Vec<PushConfigView>
             keys::PUSH_PREFIX,
         ))
         .await?;
+    let now = svc.now();
     page.items
         .iter()
-        .map(|item| Ok(from_item::<PushConfigRecord>(item)?.into()))
+        .map(|item| Ok(PushConfigView::at(from_item(item)?, now)))
         .collect()
 }
 

@@ -18,6 +18,10 @@ pub struct SettingsView {
     pub name: Option<String>,
     /// An IANA time zone name such as `Europe/Paris`.
     pub time_zone: Option<String>,
+    /// Apple enrolment (SCEP) accepts only AES content encryption, SHA-256 signatures and RSA
+    /// keys of 2048 bits or more; otherwise DES, 3DES and SHA-1 and 1024-bit keys too, as older
+    /// devices and common SCEP clients send them.
+    pub apple_modern_crypto_only: bool,
 }
 
 /// What an admin sends: both fields, as the whole new settings.
@@ -28,6 +32,9 @@ pub struct SetSettings {
     pub name: String,
     /// An IANA time zone name such as `Europe/Paris`; stored in its canonical spelling.
     pub time_zone: String,
+    /// Defaults to false (see the settings' view).
+    #[serde(default)]
+    pub apple_modern_crypto_only: bool,
 }
 
 pub async fn get(svc: &Services, who: &Principal) -> Result<SettingsView, Error> {
@@ -38,6 +45,7 @@ pub async fn get(svc: &Services, who: &Principal) -> Result<SettingsView, Error>
     Ok(SettingsView {
         name: record.name,
         time_zone: record.time_zone,
+        apple_modern_crypto_only: record.apple_modern_crypto_only,
     })
 }
 
@@ -54,6 +62,7 @@ pub async fn set(svc: &Services, who: &Principal, req: SetSettings) -> Result<Se
             update: Update::new()
                 .set(attr::NAME, req.name.as_str())
                 .set(attr::TIME_ZONE, zone.as_str())
+                .set(attr::APPLE_MODERN_CRYPTO_ONLY, req.apple_modern_crypto_only)
                 .set(attr::UPDATED_AT, now)
                 .set_if_absent(attr::CREATED_AT, now),
             cond: None,
@@ -63,7 +72,11 @@ pub async fn set(svc: &Services, who: &Principal, req: SetSettings) -> Result<Se
             who,
             "settings.set",
             "settings".into(),
-            Some(json!({"name": req.name, "time_zone": zone})),
+            Some(json!({
+                "name": req.name,
+                "time_zone": zone,
+                "apple_modern_crypto_only": req.apple_modern_crypto_only,
+            })),
         ),
     ];
     // The platform's list shows the name too; an unregistered tenant has no entry there.
@@ -78,5 +91,6 @@ pub async fn set(svc: &Services, who: &Principal, req: SetSettings) -> Result<Se
     Ok(SettingsView {
         name: Some(req.name),
         time_zone: Some(zone),
+        apple_modern_crypto_only: req.apple_modern_crypto_only,
     })
 }

@@ -8,7 +8,7 @@ use crate::domain::command::ReportedError;
 use crate::domain::directory::{Compliance, Ownership};
 use crate::domain::inventory::InventoryReport;
 use crate::domain::time::rfc3339;
-use crate::domain::{CommandStatus, DeviceState, Location, Platform, ReportStatus};
+use crate::domain::{Channel, CommandStatus, DeviceState, Location, Platform, ReportStatus};
 use crate::store::records::{CommandRecord, DeviceRecord, DirectoryRecord, InventoryRecord};
 
 /// A page of a list with the cursor for the next one.
@@ -111,10 +111,14 @@ pub struct LocationView {
 pub struct DeviceView {
     pub id: String,
     pub platform: Platform,
+    /// How the device is reached: `agent` (our device API) or `apple` (Apple's MDM protocol).
+    pub channel: Channel,
     pub state: DeviceState,
     pub model: String,
     pub serial: String,
-    pub imei: String,
+    /// Absent for a device without a cellular modem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imei: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub imsi: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -146,10 +150,11 @@ impl DeviceView {
         Self {
             id: id.to_owned(),
             platform: d.platform,
+            channel: d.channel,
             state: d.state,
             model: inv.model.clone(),
             serial: inv.serial.clone(),
-            imei: inv.imei.clone(),
+            imei: Some(inv.imei.clone()).filter(|i| !i.is_empty()),
             imsi: inv.imsi.clone(),
             phone_number: inv.phone_number.clone(),
             os_version: d.os_version.clone(),

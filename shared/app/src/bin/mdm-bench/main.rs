@@ -2,6 +2,8 @@
 //! router, use cases, embedded store and queue, push sink) and prints throughput, request units
 //! per operation (counted the DynamoDB way) and memory. A benchmark, not a test.
 
+mod apple;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,15 +36,21 @@ struct Cli {
     /// Use a durable database file (fsync on each group commit) instead of memory.
     #[arg(long)]
     disk: bool,
+    /// Simulated iPhones enrolled through Apple's protocol (SCEP included) for the Apple phase.
+    #[arg(long, default_value_t = 50)]
+    apple_devices: usize,
+    /// Idle requests of those iPhones with nothing queued.
+    #[arg(long, default_value_t = 5000)]
+    apple_idles: usize,
 }
 
-struct Bench {
-    router: Router,
-    admin: String,
+pub(crate) struct Bench {
+    pub(crate) router: Router,
+    pub(crate) admin: String,
 }
 
 impl Bench {
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: &str,
         path: &str,
@@ -96,18 +104,21 @@ async fn main() {
     cfg.rate_tenant_per_min = 0;
     cfg.rate_enroll_per_min = 0;
     let app = App::build(&cfg).expect("build app");
-    let admin = mint_hs256(
-        SECRET.as_bytes(),
-        &DevClaims {
-            iss: cfg.jwt_issuer.clone(),
-            aud: cfg.jwt_audience.clone(),
-            sub: "bench@acme".into(),
-            tenant: TenantId::parse("acme").expect("tenant"),
-            role: Role::Admin,
-            ttl_secs: 3600,
-        },
-    )
-    .expect("token");
+    let mint = |tenant: &str| {
+        mint_hs256(
+            SECRET.as_bytes(),
+            &DevClaims {
+                iss: cfg.jwt_issuer.clone(),
+                aud: cfg.jwt_audience.clone(),
+                sub: format!("bench@{tenant}"),
+                tenant: TenantId::parse(tenant).expect("tenant"),
+                role: Role::Admin,
+                ttl_secs: 3600,
+            },
+        )
+        .expect("token")
+    };
+    let admin = mint("acme");
     let bench = Arc::new(Bench {
         router: app.router(),
         admin,
@@ -290,8 +301,17 @@ async fn main() {
         used.read_units / reported.max(1) as f64
     );
     let compliance_failures = compliance_phase(&bench, &app, &creds, &cli).await;
+    let apple_failures = apple::phase(
+        &bench,
+        &app,
+        &mint(apple::TENANT),
+        cli.apple_devices,
+        cli.apple_idles,
+        cli.concurrency,
+    )
+    .await;
     println!("memory:           {:.1} MiB RSS", rss_mib());
-    if reported != queued || failures > 0 || compliance_failures > 0 {
+    if reported != queued || failures > 0 || compliance_failures > 0 || apple_failures > 0 {
         eprintln!("mdm-bench: some operations failed");
         std::process::exit(1);
     }

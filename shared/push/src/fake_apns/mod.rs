@@ -1,6 +1,10 @@
-//! A fake APNs on loopback: HTTP/2 over TLS with a throwaway CA, optionally demanding a client
-//! certificate from that CA (MDM certificate mode) or verifying ES256 provider tokens (token
-//! mode). Answers can be scripted; unscripted pushes succeed with an `apns-id`.
+//! A fake APNs on loopback, for any test that must see what would have been pushed to Apple
+//! without ever reaching Apple: HTTP/2 over TLS with a throwaway CA, optionally demanding a
+//! client certificate from another CA (MDM certificate mode) or verifying ES256 provider tokens
+//! (token mode). It records every push it receives; answers can be scripted, and unscripted
+//! pushes succeed with an `apns-id`. Behind the `fake-apns` feature: test builds only.
+
+mod ca;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -20,7 +24,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use serde_json::{Value, json};
 
-use super::keys::TestCa;
+pub use ca::{Issued, TestCa};
 
 /// What a token-mode server checks in the provider token.
 pub struct JwtCheck {
@@ -39,9 +43,15 @@ pub struct Answer {
 /// One push as the fake received it.
 #[derive(Clone, Debug)]
 pub struct Received {
+    /// From the request path (`/3/device/<token>`).
     pub device_token: String,
+    /// The `apns-topic` header.
+    pub topic: Option<String>,
+    /// The `apns-push-type` header.
+    pub push_type: Option<String>,
     pub headers: HeaderMap,
-    pub body: Value,
+    /// The JSON payload (`Null` when the body was not JSON).
+    pub payload: Value,
     pub client_cert: Option<Vec<u8>>,
     pub version: Version,
 }
@@ -54,6 +64,10 @@ impl Received {
 
 pub struct FakeApns {
     pub base_url: String,
+    /// The PEM of the CA whose certificate the server presents: what a client must trust.
+    pub roots_pem: String,
+    /// The CA client certificates must come from, when the fake owns it (`start_mdm`).
+    push_ca: Option<TestCa>,
     jwt: Option<JwtCheck>,
     answers: Mutex<VecDeque<Answer>>,
     received: Mutex<Vec<Received>>,
@@ -71,6 +85,34 @@ impl FakeApns {
         client_ca: Option<&TestCa>,
         jwt: Option<JwtCheck>,
     ) -> Arc<Self> {
+        Self::serve(ca, client_ca, jwt, None).await
+    }
+
+    /// An MDM fake with CAs of its own, as a whole test stack uses it: trust `roots_pem`, and
+    /// present a push certificate from `push_certificate`, or the handshake fails.
+    pub async fn start_mdm() -> Arc<Self> {
+        let server_ca = TestCa::new("fake apns server ca");
+        let push_ca = TestCa::new("fake apple push ca");
+        Self::serve(&server_ca, None, None, Some(push_ca)).await
+    }
+
+    /// An MDM push certificate for `topic` (its subject's UID) from the CA this fake demands
+    /// client certificates from, valid between the Unix times (seconds). Panics on a fake that
+    /// was not started with `start_mdm`.
+    pub fn push_certificate(&self, topic: &str, valid_from: i64, valid_until: i64) -> Issued {
+        self.push_ca
+            .as_ref()
+            .expect("a fake started with start_mdm")
+            .push_certificate(topic, valid_from, valid_until)
+    }
+
+    async fn serve(
+        ca: &TestCa,
+        client_ca: Option<&TestCa>,
+        jwt: Option<JwtCheck>,
+        push_ca: Option<TestCa>,
+    ) -> Arc<Self> {
+        let client_ca = client_ca.or(push_ca.as_ref());
         let server = ca.server_cert();
         let builder = rustls::ServerConfig::builder();
         let builder = match client_ca {
@@ -99,10 +141,12 @@ impl FakeApns {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let fake = Arc::new(Self {
             base_url: format!("https://{}", listener.local_addr().unwrap()),
+            roots_pem: ca.cert_pem.clone(),
             jwt,
             answers: Mutex::new(VecDeque::new()),
             received: Mutex::new(Vec::new()),
             failed_handshakes: AtomicU32::new(0),
+            push_ca,
         });
         let server_fake = fake.clone();
         tokio::spawn(async move {
@@ -139,7 +183,8 @@ impl FakeApns {
         self.answers.lock().unwrap().push_back(answer);
     }
 
-    pub fn received(&self) -> Vec<Received> {
+    /// Every push received so far, oldest first (refused ones too).
+    pub fn pushes(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 
@@ -183,11 +228,18 @@ async fn push(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let body = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     fake.received.lock().unwrap().push(Received {
         device_token,
+        topic: header("apns-topic"),
+        push_type: header("apns-push-type"),
         headers: headers.clone(),
-        body,
+        payload: serde_json::from_str(&body).unwrap_or(Value::Null),
         client_cert,
         version,
     });
