@@ -201,6 +201,32 @@ fn plist_answer(body: Option<Vec<u8>>) -> Response {
     }
 }
 
+/// The two device endpoints: the CheckInURL's messages and the ServerURL's command exchange.
+#[derive(Clone, Copy)]
+enum DeviceEndpoint {
+    Checkin,
+    Commands,
+}
+
+async fn device_put(
+    endpoint: DeviceEndpoint,
+    svc: &Services,
+    edge: &Edge,
+    raw: &str,
+    cert: Option<&ClientCertificate>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ApiResult<Response> {
+    let t = tenant(raw)?;
+    let quota = device_quota(edge);
+    let proof = proof(headers, cert);
+    let answer = match endpoint {
+        DeviceEndpoint::Checkin => checkin::handle(svc, &t, proof, body, &quota).await?,
+        DeviceEndpoint::Commands => endpoint::handle(svc, &t, proof, body, &quota).await?,
+    };
+    Ok(plist_answer(answer))
+}
+
 async fn checkin_put(
     State(svc): Svc,
     Extension(edge): Extension<Arc<Edge>>,
@@ -209,11 +235,17 @@ async fn checkin_put(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = tenant(&raw)?;
     let cert = cert.map(|c| c.0);
-    let quota = device_quota(&edge);
-    let answer = checkin::handle(&svc, &t, proof(&headers, cert.as_ref()), &body, &quota).await?;
-    Ok(plist_answer(answer))
+    device_put(
+        DeviceEndpoint::Checkin,
+        &svc,
+        &edge,
+        &raw,
+        cert.as_ref(),
+        &headers,
+        &body,
+    )
+    .await
 }
 
 async fn command_put(
@@ -224,9 +256,15 @@ async fn command_put(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = tenant(&raw)?;
     let cert = cert.map(|c| c.0);
-    let quota = device_quota(&edge);
-    let answer = endpoint::handle(&svc, &t, proof(&headers, cert.as_ref()), &body, &quota).await?;
-    Ok(plist_answer(answer))
+    device_put(
+        DeviceEndpoint::Commands,
+        &svc,
+        &edge,
+        &raw,
+        cert.as_ref(),
+        &headers,
+        &body,
+    )
+    .await
 }

@@ -58,6 +58,15 @@ fn conforms(kind: &str, command: &Dictionary) {
     );
 }
 
+/// The command an answer carries, checked to be `kind` under `uuid` and to conform to Apple's
+/// schema of it.
+fn expect_command(answer: &Answer, uuid: &str, kind: &str) -> Dictionary {
+    let (got_uuid, got_kind, command) = command_of(&answer.plist().expect("a command"));
+    assert_eq!((got_uuid.as_str(), got_kind.as_str()), (uuid, kind));
+    conforms(kind, &command);
+    command
+}
+
 fn data(d: &Dictionary, key: &str) -> Vec<u8> {
     d.get(key)
         .and_then(Value::as_data)
@@ -201,12 +210,8 @@ pub async fn an_iphone_s_answers_fill_its_inventory_and_its_commands_carry_what_
     let id = s
         .queue("acme", &device, json!({"type": "refresh_inventory"}))
         .await;
-    let (uuid, kind, command) = command_of(&phone.idle().await.plist().expect("a command"));
-    assert_eq!(
-        (uuid.as_str(), kind.as_str()),
-        (id.as_str(), "DeviceInformation")
-    );
-    conforms(&kind, &command);
+    expect_command(&phone.idle().await, &id, "DeviceInformation");
+    let uuid = id.clone();
 
     let mut info = Dictionary::new();
     let mut q = Dictionary::new();
@@ -274,23 +279,15 @@ pub async fn an_iphone_s_answers_fill_its_inventory_and_its_commands_carry_what_
     let reset = s
         .queue("acme", &device, json!({"type": "reset_passcode"}))
         .await;
-    let (uuid, kind, command) = command_of(&phone.idle().await.plist().expect("a command"));
-    assert_eq!(
-        (uuid.as_str(), kind.as_str()),
-        (reset.as_str(), "ClearPasscode")
-    );
-    conforms(&kind, &command);
+    let command = expect_command(&phone.idle().await, &reset, "ClearPasscode");
+    let uuid = reset.clone();
     assert_eq!(data(&command, "UnlockToken"), phone.unlock_token);
     phone.acknowledge(&uuid, Dictionary::new()).await;
 
     // A located device reports its position.
     let locate = s.queue("acme", &device, json!({"type": "locate"})).await;
-    let (uuid, kind, command) = command_of(&phone.idle().await.plist().expect("a command"));
-    assert_eq!(
-        (uuid.as_str(), kind.as_str()),
-        (locate.as_str(), "DeviceLocation")
-    );
-    conforms(&kind, &command);
+    expect_command(&phone.idle().await, &locate, "DeviceLocation");
+    let uuid = locate.clone();
     let mut fix = Dictionary::new();
     fix.insert("Latitude".into(), Value::Real(48.8566));
     fix.insert("Longitude".into(), Value::Real(2.3522));
@@ -303,12 +300,8 @@ pub async fn an_iphone_s_answers_fill_its_inventory_and_its_commands_carry_what_
 
     // An error answer keeps Apple's error chain as the reason.
     let restart = s.queue("acme", &device, json!({"type": "reboot"})).await;
-    let (uuid, kind, command) = command_of(&phone.idle().await.plist().expect("a command"));
-    assert_eq!(
-        (uuid.as_str(), kind.as_str()),
-        (restart.as_str(), "RestartDevice")
-    );
-    conforms(&kind, &command);
+    expect_command(&phone.idle().await, &restart, "RestartDevice");
+    let uuid = restart.clone();
     let mut err = Dictionary::new();
     let mut chain = Dictionary::new();
     chain.insert("ErrorDomain".into(), "MCMDMErrorDomain".into());
@@ -335,12 +328,8 @@ pub async fn an_iphone_s_answers_fill_its_inventory_and_its_commands_carry_what_
 
     // A wipe, once acknowledged, revokes the device: its next Idle is refused.
     let wipe = s.queue("acme", &device, json!({"type": "wipe"})).await;
-    let (uuid, kind, command) = command_of(&phone.idle().await.plist().expect("a command"));
-    assert_eq!(
-        (uuid.as_str(), kind.as_str()),
-        (wipe.as_str(), "EraseDevice")
-    );
-    conforms(&kind, &command);
+    expect_command(&phone.idle().await, &wipe, "EraseDevice");
+    let uuid = wipe.clone();
     phone.acknowledge(&uuid, Dictionary::new()).await;
     assert_eq!(s.device("acme", &device).await["state"], "wiped");
     let after = phone.idle().await;

@@ -28,9 +28,7 @@ pub async fn handle(
     body: &[u8],
     admit: Admit<'_>,
 ) -> Result<Option<Vec<u8>>, Error> {
-    let id = super::identity::verify(svc, tenant, proof, body).await?;
-    admit(&id)?;
-    crate::usecases::tenants::admit(svc, tenant).await?;
+    let id = super::identity::authenticate(svc, tenant, proof, body, admit).await?;
     let message = checkin::parse(body).map_err(format_error)?;
     let who = message.enrollment();
     if who.is_user_channel() {

@@ -38,9 +38,7 @@ pub async fn handle(
     body: &[u8],
     admit: Admit<'_>,
 ) -> Result<Option<Vec<u8>>, Error> {
-    let id = super::identity::verify(svc, tenant, proof, body).await?;
-    admit(&id)?;
-    crate::usecases::tenants::admit(svc, tenant).await?;
+    let id = super::identity::authenticate(svc, tenant, proof, body, admit).await?;
     let resp = response::parse(body).map_err(format_error)?;
     if resp.enrollment.is_user_channel() {
         // No command is ever queued for a user's channel.

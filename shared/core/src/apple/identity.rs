@@ -82,3 +82,18 @@ pub async fn verify(
         fingerprint: hex(&id.fingerprint),
     })
 }
+
+/// The start of every device request: the identity verified, the edge's admission of it (its
+/// rate limit), and its tenant still admitted (not suspended or deleted).
+pub async fn authenticate(
+    svc: &Services,
+    tenant: &TenantId,
+    proof: Proof<'_>,
+    body: &[u8],
+    admit: Admit<'_>,
+) -> Result<AppleIdentity, Error> {
+    let id = verify(svc, tenant, proof, body).await?;
+    admit(&id)?;
+    crate::usecases::tenants::admit(svc, tenant).await?;
+    Ok(id)
+}
