@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Short fuzzing run of every mdm-core parser of untrusted input: builds all cargo-fuzz targets
-# once, runs each for N seconds (default 20) on a scratch copy of its seed corpus, prints the
-# executions per target and exits non-zero if any target found a crash.
+# Short fuzzing run of every parser of untrusted input (mdm-core, mdm-apple, mdm-pki): builds
+# all cargo-fuzz targets once, runs each for N seconds (default 20) on a scratch copy of its seed
+# corpus, prints the executions per target and exits non-zero if any target found a crash.
 #
 # Usage: fuzz/run.sh [seconds-per-target]
 # Env:   FUZZ_SANITIZER=none|address (default none: the code under test forbids unsafe)
 #        FUZZ_TARGETS="jwt checkin_body" to run only some targets
 #        FUZZ_TOOLCHAIN=nightly|stable (default: nightly if rustup has it)
 #        FUZZ_KEEP=1 to keep the scratch directory (grown corpora, crash artifacts)
+#        FUZZ_TIMEOUT=seconds one input may take before it counts as a crash (default 10)
 set -euo pipefail
 
 SECONDS_PER_TARGET="${1:-20}"
@@ -50,6 +51,20 @@ if [[ "${FUZZ_KEEP:-0}" != 1 ]]; then
     trap 'rm -rf "$scratch"' EXIT
 fi
 
+# The longest input each target is given. Bodies are capped at 16 KiB by the HTTP layer and
+# tokens at 8 KiB, and SCEP messages and signatures are a few KiB: 16 KiB. Check-ins are read up
+# to 64 KiB: one byte more lets the fuzzer cross that limit itself. Command responses are read up
+# to 2 MiB, too big to fuzz in seconds: 256 KiB (apple_response pads inputs past 2 MiB itself to
+# check the limit).
+max_len_of() {
+    case "$1" in
+        apple_checkin) echo 65537 ;;
+        apple_response) echo 262144 ;;
+        *) echo 16384 ;;
+    esac
+}
+timeout="${FUZZ_TIMEOUT:-10}"
+
 total=0
 failed=()
 report=()
@@ -59,12 +74,14 @@ for target in "${targets[@]}"; do
     mkdir -p "$corpus" "$artifacts"
     if [[ -d "$fuzz_dir/corpus/$target" ]]; then
         cp -R "$fuzz_dir/corpus/$target/." "$corpus/"
+        # Licence notes of copied seeds are not inputs.
+        rm -f "$corpus"/LICENSE*
     fi
     log="$scratch/$target.log"
     status=ok
-    # Bodies are capped at 16 KiB by the HTTP layer and tokens at 8 KiB: fuzz up to that size.
-    if ! "$bin_dir/$target" -max_total_time="$SECONDS_PER_TARGET" -max_len=16384 \
-        -artifact_prefix="$artifacts/" -print_final_stats=0 "$corpus" >"$log" 2>&1; then
+    # -timeout: a parser that takes pathological time on one input fails the run like a crash.
+    if ! "$bin_dir/$target" -max_total_time="$SECONDS_PER_TARGET" -max_len="$(max_len_of "$target")" \
+        -timeout="$timeout" -artifact_prefix="$artifacts/" -print_final_stats=0 "$corpus" >"$log" 2>&1; then
         status=CRASH
         failed+=("$target")
         tail -n 40 "$log" >&2
