@@ -116,6 +116,15 @@ pub async fn an_iphone_enrols_by_profile_and_scep_and_a_lock_reaches_it_through_
     assert_eq!(phone.scep().await.status, 200);
     assert_eq!(phone.authenticate().await.status, 200);
     assert_eq!(phone.token_update().await.status, 200);
+    // At enrolment the server asks for the device's inventory first.
+    assert_eq!(
+        phone.drain().await,
+        [
+            "DeviceInformation",
+            "SecurityInfo",
+            "InstalledApplicationList"
+        ]
+    );
 
     let device = device_of(s, "acme", &phone).await;
     let view = s.device("acme", &device).await;
@@ -187,6 +196,7 @@ pub async fn an_iphone_enrols_by_profile_and_scep_and_a_lock_reaches_it_through_
         "apple.identity_issued",
         "device.enroll",
         "apple.enrolled",
+        "apple.inventory_requested",
     ] {
         assert!(
             actions.iter().any(|a| a == action),
@@ -849,4 +859,73 @@ pub async fn a_mac_enrols_as_macos_and_locks_only_with_a_pin(s: &Stack) {
         .await;
     assert_eq!(c["payload"]["pin"], "********", "{c}");
     assert!(!c.to_string().contains("482916"), "{c}");
+}
+
+/// Given an iPhone under a SIM rule, when its inventory reports another SIM (ICCID) than the one
+/// it reported first (Apple tells no IMSI), then it is non-compliant at once: the admins are
+/// alerted and a lock is queued.
+pub async fn a_sim_swap_on_an_iphone_alerts_and_locks_it(s: &Stack) {
+    apple_ready(s, "acme").await;
+    let (mut phone, device) = enrolled_iphone(s, "acme", 17).await;
+    let policy = super::policies::create_policy(
+        s,
+        "acme",
+        "Same SIM",
+        json!({"compliance": {"sim_unchanged": {}}}),
+    )
+    .await;
+    let admin = s.token("acme", Role::Admin);
+    let (status, _) = s
+        .raw(
+            Method::PUT,
+            &format!("/v1/devices/{device}/policy"),
+            Some(&admin),
+            Some(json!({"policy_id": policy})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // The policy, then an inventory with the enrolment SIM: compliant.
+    phone.drain().await;
+    s.queue("acme", &device, json!({"type": "refresh_inventory"}))
+        .await;
+    assert_eq!(
+        phone.drain().await,
+        [
+            "DeviceInformation",
+            "SecurityInfo",
+            "InstalledApplicationList"
+        ]
+    );
+    let view = compliance_of(s, &device).await;
+    assert_eq!(view["status"], "compliant", "{view}");
+
+    // Another SIM goes in.
+    phone.iccid = Some("89445000000000009999".into());
+    s.queue("acme", &device, json!({"type": "refresh_inventory"}))
+        .await;
+    let ran = phone.drain().await;
+    assert!(ran.contains(&"DeviceLock".to_owned()), "{ran:?}");
+    let view = compliance_of(s, &device).await;
+    assert_eq!(view["status"], "noncompliant", "{view}");
+    let (status, alerts) = s
+        .raw(
+            Method::GET,
+            &format!("/v1/devices/{device}/alerts"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{alerts}");
+    assert!(
+        alerts.to_string().contains("sim_unchanged"),
+        "the admins are alerted: {alerts}"
+    );
+}
+
+async fn compliance_of(s: &Stack, device: &str) -> serde_json::Value {
+    let admin = s.token("acme", Role::Admin);
+    let path = format!("/v1/devices/{device}/compliance");
+    let (status, view) = s.raw(Method::GET, &path, Some(&admin), None).await;
+    assert_eq!(status, 200, "{view}");
+    view
 }

@@ -69,6 +69,7 @@ macro_rules! every_backend_fake_apns_flow_cases {
             apple::a_signing_identity_signs_enrolment_profiles_and_never_shows_its_key,
             apple::an_iphone_calling_in_a_loop_is_rate_limited_and_its_neighbour_is_not,
             apple::a_mac_enrols_as_macos_and_locks_only_with_a_pin,
+            apple::a_sim_swap_on_an_iphone_alerts_and_locks_it,
         );
     };
 }

@@ -119,6 +119,8 @@ pub struct AppleDevice {
     /// Apple's product name, which tells an iPhone (`iPhone15,2`) from a Mac (`Mac14,2`).
     pub product_name: String,
     pub os_version: String,
+    /// The SIM's ICCID the device reports (an iPhone's), if any.
+    pub iccid: Option<String>,
     pub push_token: Vec<u8>,
     pub push_magic: String,
     pub unlock_token: Vec<u8>,
@@ -175,6 +177,7 @@ impl AppleDevice {
         let mut mac = Self::new(n);
         mac.product_name = "Mac14,3".into();
         mac.os_version = "15.1".into();
+        mac.iccid = None;
         mac
     }
 
@@ -185,6 +188,7 @@ impl AppleDevice {
             serial: format!("F2LX{n:08}"),
             product_name: "iPhone15,2".into(),
             os_version: "18.1".into(),
+            iccid: Some(format!("8944500{n:013}")),
             push_token: (0..32).map(|i| (n as u8).wrapping_add(i)).collect(),
             push_magic: format!("5E7B3C2A-0000-4000-8000-{n:012X}"),
             unlock_token: format!("unlock-{n}").into_bytes(),
@@ -386,7 +390,57 @@ impl AppleDevice {
         self.checkin(self.message("CheckOut")).await
     }
 
-    /// Profile, SCEP, Authenticate and TokenUpdate: an enrolled device.
+    /// What this device answers to a command: the queries of an inventory with its own facts,
+    /// an acknowledgement of anything else.
+    pub fn answer_to(&self, request_type: &str) -> Dictionary {
+        let mut d = Dictionary::new();
+        match request_type {
+            "DeviceInformation" => {
+                let mut q = Dictionary::new();
+                q.insert("UDID".into(), self.udid.clone().into());
+                q.insert("SerialNumber".into(), self.serial.clone().into());
+                q.insert("ProductName".into(), self.product_name.clone().into());
+                q.insert("OSVersion".into(), self.os_version.clone().into());
+                q.insert("DeviceCapacity".into(), Value::Real(128.0));
+                q.insert("AvailableDeviceCapacity".into(), Value::Real(100.0));
+                q.insert("BatteryLevel".into(), Value::Real(0.8));
+                if let Some(iccid) = &self.iccid {
+                    q.insert("ICCID".into(), iccid.clone().into());
+                }
+                d.insert("QueryResponses".into(), Value::Dictionary(q));
+            }
+            "SecurityInfo" => {
+                let mut si = Dictionary::new();
+                si.insert("PasscodePresent".into(), true.into());
+                si.insert("PasscodeCompliant".into(), true.into());
+                si.insert("PasscodeCompliantWithProfiles".into(), true.into());
+                si.insert("HardwareEncryptionCaps".into(), 3.into());
+                d.insert("SecurityInfo".into(), Value::Dictionary(si));
+            }
+            "InstalledApplicationList" => {
+                d.insert("InstalledApplicationList".into(), Value::Array(Vec::new()));
+            }
+            _ => {}
+        }
+        d
+    }
+
+    /// Says Idle and carries out every command it is given, as a device does after a push;
+    /// returns the request types it ran.
+    pub async fn drain(&self) -> Vec<String> {
+        let mut ran = Vec::new();
+        let mut answer = self.idle().await;
+        while let Some(d) = answer.plist() {
+            let (uuid, kind, _) = command_of(&d);
+            answer = self.acknowledge(&uuid, self.answer_to(&kind)).await;
+            ran.push(kind);
+            assert!(ran.len() < 50, "a device was kept busy: {ran:?}");
+        }
+        ran
+    }
+
+    /// Profile, SCEP, Authenticate and TokenUpdate, then what the server asks at enrolment:
+    /// an enrolled device with its first inventory reported.
     pub async fn enrol(&mut self, base: &str, token: &str) {
         let a = self.download_profile(base, token).await;
         assert_eq!(a.status, 200, "profile: {:?}", a.json());
@@ -396,6 +450,7 @@ impl AppleDevice {
         assert_eq!(a.status, 200, "Authenticate: {:?}", a.json());
         let a = self.token_update().await;
         assert_eq!(a.status, 200, "TokenUpdate: {:?}", a.json());
+        self.drain().await;
     }
 
     /// A PUT to the command endpoint with a status (and the command it answers).

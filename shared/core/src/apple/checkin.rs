@@ -10,7 +10,8 @@ use super::identity::{Admit, AppleIdentity, Proof};
 use super::records::{AppleEnrolmentRecord, attr as apple_attr};
 use super::{b64, bootstrap_token_secret, format_error, hex, unb64, unlock_token_secret};
 use crate::domain::{
-    Channel, CheckinRequest, DeviceCredential, EnrollmentTokenId, Platform, TenantId,
+    Channel, CheckinRequest, CommandId, CommandSpec, DeviceCredential, EnrollmentTokenId, Platform,
+    TenantId,
 };
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Update, WriteOp};
@@ -280,8 +281,17 @@ async fn token_update(
         format!("device/{}", id.device),
         Some(detail),
     )];
+    let platform = new.platform;
     match enrollment::create_device(svc, &cred, &issued, new, admission, extra).await {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            // What an MDM asks a device first: its inventory (OS, SIM, security state, apps),
+            // which rules need before they can judge it. The device is enrolled whatever
+            // happens here; an admin can still ask for it.
+            if let Err(e) = first_inventory(svc, &cred, platform).await {
+                tracing::warn!(error = %e, device = %cred.device, "the enrolment inventory was not queued");
+            }
+            Ok(())
+        }
         // A TokenUpdate that raced this one created the device: this one is a rotation.
         Err(Error::EnrollmentTokenInvalid) => {
             crate::usecases::checkin::checkin(svc, &cred, rotate).await?;
@@ -304,5 +314,31 @@ async fn set_flag(svc: &Services, id: &AppleIdentity, name: &str, on: bool) -> R
             Some(Cond::eq(apple_attr::CERT, id.fingerprint.as_str())),
         )
         .await?;
+    Ok(())
+}
+
+/// Queues the inventory refresh every Apple device gets at enrolment, as the system.
+async fn first_inventory(
+    svc: &Services,
+    cred: &DeviceCredential,
+    platform: Platform,
+) -> Result<(), Error> {
+    use crate::usecases::audit::SYSTEM_ACTOR;
+    use crate::usecases::commands::{new_record, queue_many_writes, send_wakes};
+    let (t, d) = (&cred.tenant, &cred.device);
+    let ttl = svc.settings.default_command_ttl_secs;
+    let record = new_record(svc, SYSTEM_ACTOR, CommandSpec::RefreshInventory {}, ttl);
+    let mut ops = queue_many_writes(t, d, std::slice::from_ref(&record), Some(platform));
+    ops.push(audit::entry_by(
+        svc,
+        t,
+        SYSTEM_ACTOR,
+        SYSTEM_ACTOR,
+        "apple.inventory_requested",
+        format!("device/{d}"),
+        Some(json!({"command": record.id})),
+    ));
+    svc.table.transact(ops).await?;
+    send_wakes(svc, t, &[(d.clone(), CommandId::from_generated(record.id))]).await;
     Ok(())
 }

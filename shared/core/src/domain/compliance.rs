@@ -476,6 +476,12 @@ pub struct Facts {
     pub enrolled_imsi: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imsi: Option<Option<String>>,
+    /// Devices that tell no IMSI (Apple's) are judged by the SIM's ICCID instead: the first one
+    /// reported under the rule, and the latest one reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_iccid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iccid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whereabouts: Option<Whereabouts>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -568,12 +574,15 @@ pub fn judge(rules: &ComplianceRules, facts: &Facts, now: i64) -> Verdicts {
         );
     }
     if rules.sim_unchanged.is_some() {
-        let changed = match (&facts.enrolled_imsi, &facts.imsi) {
+        let imsi_changed = match (&facts.enrolled_imsi, &facts.imsi) {
             (Some(enrolled), Some(now)) => now.as_ref() != Some(enrolled),
             _ => false,
         };
+        let iccid_changed = facts.enrolled_imsi.is_none()
+            && matches!((&facts.first_iccid, &facts.iccid), (Some(first), Some(now)) if first != now);
+        let changed = imsi_changed || iccid_changed;
         let why = match &facts.imsi {
-            Some(None) => "the SIM was removed",
+            Some(None) if imsi_changed => "the SIM was removed",
             _ => "the SIM is not the one the device enrolled with",
         };
         put(RuleKind::SimUnchanged, changed, why.into());
@@ -853,6 +862,26 @@ mod tests {
             Err("required apps missing: com.good".into())
         );
         assert!(judge(&r, &facts, 23 * H)[&RuleKind::MaxOffline].is_ok());
+    }
+
+    #[test]
+    fn a_device_without_an_imsi_is_judged_by_the_iccid_it_first_reported() {
+        let r = rules(json!({"sim_unchanged": {}})).unwrap();
+        let mut facts = Facts {
+            first_iccid: Some("89445000000000000001".into()),
+            iccid: Some("89445000000000000001".into()),
+            ..Facts::default()
+        };
+        assert!(judge(&r, &facts, 0)[&RuleKind::SimUnchanged].is_ok());
+        facts.iccid = Some("89445000000000000002".into());
+        assert_eq!(
+            judge(&r, &facts, 0)[&RuleKind::SimUnchanged],
+            Err("the SIM is not the one the device enrolled with".into())
+        );
+        // A device that enrolled with an IMSI is judged by its IMSI only.
+        facts.enrolled_imsi = Some("310150123456789".into());
+        facts.imsi = Some(Some("310150123456789".into()));
+        assert!(judge(&r, &facts, 0)[&RuleKind::SimUnchanged].is_ok());
     }
 
     #[test]

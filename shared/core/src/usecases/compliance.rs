@@ -363,6 +363,12 @@ async fn gather_facts(
             && let Some(sim) = &r.sim
         {
             facts.imsi = Some(sim.imsi.clone());
+            if let Some(iccid) = &sim.iccid {
+                facts.iccid = Some(iccid.clone());
+                if facts.first_iccid.is_none() {
+                    facts.first_iccid = Some(iccid.clone());
+                }
+            }
         }
     }
     if rules.sim_unchanged.is_some()
