@@ -77,25 +77,30 @@ impl Stack {
     }
 
     /// An in-memory embedded stack whose clock starts now and moves only when the test says.
+    /// Its APNs pushes go to a fake APNs on loopback, as on `embedded_with_fake_apns`, so an
+    /// Apple device can live through months of the clock.
     pub async fn embedded_on_clock() -> Self {
         let clock = Arc::new(ManualClock::new(SystemClock.now_ms()));
-        let app = mdm_app::App::build_with(
-            &mdm_app::AppConfig::for_tests(TEST_SECRET),
-            clock.clone(),
-            Arc::new(UlidIds::default()),
-        )
-        .expect("build app");
+        let fake = FakeApns::start_mdm().await;
+        let (cfg, _roots) = config_for_fake_apns(&fake);
+        let app = mdm_app::App::build_with(&cfg, clock.clone(), Arc::new(UlidIds::default()))
+            .expect("build app");
         let mut s = Self::serve(app).await;
         s.clock = Some(clock);
+        s.apns = Some(fake);
         s
     }
 
-    /// The AWS adapters on moto, on a clock that starts now and moves only when told.
+    /// The AWS adapters on moto, on a clock that starts now and moves only when told (and a
+    /// fake APNs, as `embedded_on_clock`).
     pub async fn aws_on_moto_on_clock() -> Self {
         let clock = Arc::new(ManualClock::new(SystemClock.now_ms()));
-        let app = crate::moto::aws_app_on(clock.clone()).await;
+        let fake = FakeApns::start_mdm().await;
+        let (cfg, _roots) = config_for_fake_apns(&fake);
+        let app = crate::moto::aws_app_with(clock.clone(), cfg).await;
         let mut s = Self::serve_as("aws", app).await;
         s.clock = Some(clock);
+        s.apns = Some(fake);
         s
     }
 

@@ -929,3 +929,28 @@ async fn compliance_of(s: &Stack, device: &str) -> serde_json::Value {
     assert_eq!(status, 200, "{view}");
     view
 }
+
+/// Given an enrolled iPhone on the clock, when its identity certificate has expired (a year
+/// on), then its signed requests are refused as an expired identity and nothing changes; a new
+/// enrolment (a new profile, a new certificate) is served again.
+pub async fn an_expired_identity_certificate_is_refused(s: &Stack) {
+    apple_ready(s, "acme").await;
+    let (phone, device) = enrolled_iphone(s, "acme", 18).await;
+    assert_eq!(phone.idle().await.status, 200);
+    s.advance_secs(366 * 86_400);
+    let refused = phone.idle().await;
+    assert_eq!(problem(&refused), (401, "apple_signature_invalid".into()));
+    assert!(
+        refused.json()["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("xpired"),
+        "{:?}",
+        refused.json()
+    );
+    assert_eq!(s.device("acme", &device).await["state"], "enrolled");
+    // The push certificate is renewed as well by then; the device enrols again.
+    apple_ready(s, "acme").await;
+    let (again, _) = enrolled_iphone(s, "acme", 19).await;
+    assert_eq!(again.idle().await.status, 200);
+}

@@ -45,6 +45,7 @@ macro_rules! every_backend_clocked_flow_cases {
             schedules::a_schedule_window_opens_and_closes_at_local_time_on_both_sides_of_a_dst_change,
             schedules::a_bad_schedule_names_its_field,
             schedules::a_schedule_in_the_device_s_zone_follows_the_zone_the_device_reports,
+            apple::an_expired_identity_certificate_is_refused,
             push_certificates::the_push_certificate_warns_30_7_and_1_days_before_it_expires_once_each,
             push_certificates::replacing_the_push_certificate_cancels_the_old_one_s_pending_warnings,
         );

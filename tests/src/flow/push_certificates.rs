@@ -219,8 +219,11 @@ pub async fn the_push_certificate_warns_30_7_and_1_days_before_it_expires_once_e
         "no warning after the last"
     );
 
-    let days: Vec<Value> = events_received(&rx, 3)
-        .await
+    // Deliveries run concurrently, so arrival order is not publication order; event ids are
+    // time-ordered.
+    let mut events = events_received(&rx, 3).await;
+    events.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    let days: Vec<Value> = events
         .iter()
         .map(|e| e["data"]["days_left"].clone())
         .collect();
