@@ -48,3 +48,17 @@ mdm_tests::every_backend_fake_apns_flow_cases!(fake_apns_flow_tests);
 
 flow_tests!(push::sns_is_refused_without_aws);
 flow_tests!(geofences::the_501st_geofence_is_refused_and_deleting_one_makes_room);
+
+// The local TLS listener is the embedded server's (on AWS, API Gateway's mutual TLS).
+macro_rules! fake_apns_embedded_only {
+    ($($module:ident :: $name:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let stack = Stack::embedded_with_fake_apns().await;
+            $module::$name(&stack).await;
+            stack.stop().await;
+        }
+    )*};
+}
+
+fake_apns_embedded_only!(apple::an_iphone_may_prove_itself_with_its_tls_client_certificate);

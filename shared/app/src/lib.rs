@@ -10,6 +10,7 @@ pub mod lambda;
 pub mod local;
 pub mod push;
 pub mod sqs_driver;
+pub mod tls;
 pub mod verifier;
 pub mod webhooks;
 pub mod worker;

@@ -954,3 +954,121 @@ pub async fn an_expired_identity_certificate_is_refused(s: &Stack) {
     let (again, _) = enrolled_iphone(s, "acme", 19).await;
     assert_eq!(again.idle().await.status, 200);
 }
+
+/// PEM armour of a DER certificate, for a TLS client's identity.
+fn certificate_pem(der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
+}
+
+/// Given the local server's TLS listener (the stand-in for API Gateway's mutual TLS), when an
+/// enrolled iPhone presents its identity certificate in the TLS handshake, then its unsigned
+/// requests are accepted as its own and it gets its commands; without a certificate, or with
+/// one the tenant's CA did not issue, they are refused.
+pub async fn an_iphone_may_prove_itself_with_its_tls_client_certificate(s: &Stack) {
+    apple_ready(s, "acme").await;
+    let (phone, device) = enrolled_iphone(s, "acme", 20).await;
+
+    // The same services behind a TLS listener that asks for client certificates.
+    let server_key = rcgen::KeyPair::generate().expect("a key");
+    let server_cert = rcgen::CertificateParams::new(vec!["mdm.test".to_owned()])
+        .expect("params")
+        .self_signed(&server_key)
+        .expect("a certificate");
+    let config = mdm_app::tls::server_config_from(
+        vec![server_cert.der().clone()],
+        rustls_pki_key(&server_key),
+    )
+    .expect("a TLS config");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(mdm_app::tls::serve(
+        listener,
+        mdm_http::all_routes(s.services.clone()),
+        config,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let client = |identity: Option<reqwest::Identity>| {
+        let mut b = reqwest::Client::builder()
+            .add_root_certificate(
+                reqwest::Certificate::from_pem(server_cert.pem().as_bytes()).expect("root"),
+            )
+            .resolve("mdm.test", addr)
+            .no_proxy();
+        if let Some(i) = identity {
+            b = b.identity(i);
+        }
+        b.build().expect("a client")
+    };
+    let identity_pem = format!(
+        "{}{}",
+        certificate_pem(phone.certificate.as_ref().expect("an identity")),
+        phone.key.private_key_pem().expect("the key's PEM")
+    );
+    let with_identity = client(Some(
+        reqwest::Identity::from_pem(identity_pem.as_bytes()).expect("an identity"),
+    ));
+    let url = format!("https://mdm.test:{}/apple/acme/mdm", addr.port());
+    let mut idle = Dictionary::new();
+    idle.insert("Status".into(), "Idle".into());
+    idle.insert("UDID".into(), phone.udid.clone().into());
+    let mut body = Vec::new();
+    plist::to_writer_xml(&mut body, &Value::Dictionary(idle)).expect("plist");
+
+    let id = s.queue("acme", &device, json!({"type": "lock"})).await;
+    let res = with_identity
+        .put(&url)
+        .body(body.clone())
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(res.status().as_u16(), 200);
+    let answer = Answer {
+        status: 200,
+        body: res.bytes().await.expect("a body").to_vec(),
+    };
+    expect_command(&answer, &id, "DeviceLock");
+
+    // No certificate and no signature; a certificate the tenant's CA never issued.
+    let res = client(None)
+        .put(&url)
+        .body(body.clone())
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(res.status().as_u16(), 401);
+    let stranger_key = rcgen::KeyPair::generate().expect("a key");
+    let stranger = rcgen::CertificateParams::new(vec!["stranger".to_owned()])
+        .expect("params")
+        .self_signed(&stranger_key)
+        .expect("a certificate");
+    let stranger_pem = format!("{}{}", stranger.pem(), stranger_key.serialize_pem());
+    let res = client(Some(
+        reqwest::Identity::from_pem(stranger_pem.as_bytes()).expect("an identity"),
+    ))
+    .put(&url)
+    .body(body)
+    .send()
+    .await
+    .expect("an answer");
+    assert_eq!(res.status().as_u16(), 401);
+    let _ = stop.send(());
+}
+
+fn rustls_pki_key(key: &rcgen::KeyPair) -> rustls::pki_types::PrivateKeyDer<'static> {
+    rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into())
+}

@@ -25,6 +25,8 @@ enum Command {
     Serve {
         #[arg(long, env = "MDM_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Print a tenant-user JWT (or, with --role platform_operator and no --tenant, the platform
     /// operator's) signed with this data directory's dev key.
@@ -42,6 +44,22 @@ enum Command {
     },
 }
 
+/// An optional second listener over TLS that asks clients for a certificate: Apple devices
+/// may then prove who they are by their identity certificate instead of `Mdm-Signature`, as
+/// behind API Gateway's mutual TLS.
+#[derive(clap::Args, Default)]
+struct TlsArgs {
+    /// Where to listen with TLS (e.g. 127.0.0.1:8443); needs --tls-cert-file and --tls-key-file.
+    #[arg(long, env = "MDM_TLS_LISTEN")]
+    tls_listen: Option<SocketAddr>,
+    /// The server's certificate chain (PEM).
+    #[arg(long, env = "MDM_TLS_CERT_FILE")]
+    tls_cert_file: Option<std::path::PathBuf>,
+    /// The server's private key (PEM).
+    #[arg(long, env = "MDM_TLS_KEY_FILE")]
+    tls_key_file: Option<std::path::PathBuf>,
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -57,11 +75,12 @@ async fn main() -> std::process::ExitCode {
             sub,
             ttl_secs,
         }) => token(&cli.config, tenant.as_deref(), &role, sub, ttl_secs),
-        Some(Command::Serve { listen }) => serve(&cli.config, listen).await,
+        Some(Command::Serve { listen, tls }) => serve(&cli.config, listen, &tls).await,
         None => {
             serve(
                 &cli.config,
                 "127.0.0.1:8080".parse().expect("a valid address"),
+                &TlsArgs::default(),
             )
             .await
         }
@@ -124,11 +143,30 @@ fn token(
     Ok(())
 }
 
-async fn serve(cfg: &AppConfig, listen: SocketAddr) -> Result<(), String> {
+async fn serve(cfg: &AppConfig, listen: SocketAddr, tls: &TlsArgs) -> Result<(), String> {
     let app = App::from_config(cfg).await.map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let tls_server = match (&tls.tls_listen, &tls.tls_cert_file, &tls.tls_key_file) {
+        (None, _, _) => None,
+        (Some(at), Some(cert), Some(key)) => {
+            let config = mdm_app::tls::server_config(cert, key)?;
+            let tls_listener = tokio::net::TcpListener::bind(at)
+                .await
+                .map_err(|e| format!("cannot listen on {at}: {e}"))?;
+            println!("mdm-dev listening on https://{at}  (client certificates asked for)");
+            Some(tokio::spawn(mdm_app::tls::serve(
+                tls_listener,
+                app.router(),
+                config,
+                shutdown_signal(),
+            )))
+        }
+        (Some(_), _, _) => {
+            return Err("--tls-listen needs --tls-cert-file and --tls-key-file".into());
+        }
+    };
     let store = if cfg.backend == mdm_app::config::Backend::Aws {
         format!(
             "DynamoDB table {}",
@@ -165,6 +203,9 @@ async fn serve(cfg: &AppConfig, listen: SocketAddr) -> Result<(), String> {
     });
     let result = app.serve(listener, shutdown_signal()).await;
     if let Some(h) = housekeeping {
+        h.abort();
+    }
+    if let Some(h) = tls_server {
         h.abort();
     }
     result.map_err(|e| format!("server failed: {e}"))

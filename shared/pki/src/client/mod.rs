@@ -88,6 +88,15 @@ impl DeviceKey {
             .map_err(PkiError::internal("public key"))
     }
 
+    /// The key as PKCS#8 PEM, for a TLS client presenting the issued identity (mutual TLS).
+    pub fn private_key_pem(&self) -> Result<String, PkiError> {
+        use rsa::pkcs8::EncodePrivateKey;
+        self.key
+            .to_pkcs8_pem(der::pem::LineEnding::LF)
+            .map(|pem| pem.to_string())
+            .map_err(PkiError::internal("private key PEM"))
+    }
+
     pub(crate) fn private_key(&self) -> &RsaPrivateKey {
         &self.key
     }
