@@ -190,6 +190,13 @@ pub async fn an_iphone_enrols_by_profile_and_scep_and_a_lock_reaches_it_through_
         "{c}"
     );
     assert_eq!(s.device("acme", &device).await["locked"], true);
+    // The same signed answer again (a replay, or a device retrying) changes nothing.
+    let again = phone.acknowledge(&uuid, Dictionary::new()).await;
+    assert_eq!((again.status, again.body.len()), (200, 0));
+    assert_eq!(
+        s.command("acme", &device, &id).await["history"],
+        c["history"]
+    );
     let actions = audit_actions(s, "acme").await;
     for action in [
         "apple.profile_issued",
