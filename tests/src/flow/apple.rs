@@ -98,6 +98,14 @@ async fn audit_actions(s: &Stack, tenant: &str) -> Vec<String> {
 /// at Idle and acknowledges it, and the command's history, the audit log and the device show it.
 pub async fn an_iphone_enrols_by_profile_and_scep_and_a_lock_reaches_it_through_apns(s: &Stack) {
     let topic = apple_ready(s, "acme").await;
+    let rx = super::webhooks::Receiver::start(0).await;
+    super::webhooks::register(
+        s,
+        "acme",
+        &rx.url,
+        &["device.enrolled", "command.state_changed"],
+    )
+    .await;
     let token = s.enrollment_token("acme", 1).await;
     let mut phone = AppleDevice::new(1);
     let profile = phone.download_profile(&s.base, &token).await;
@@ -190,6 +198,31 @@ pub async fn an_iphone_enrols_by_profile_and_scep_and_a_lock_reaches_it_through_
         "{c}"
     );
     assert_eq!(s.device("acme", &device).await["locked"], true);
+    // The tenant's webhook heard of the enrolment and of the lock's acknowledgement.
+    let mut heard = Vec::new();
+    for _ in 0..200 {
+        heard = rx.received().iter().map(|r| r.json()).collect::<Vec<_>>();
+        let acked = heard.iter().any(|e| {
+            e["type"] == "command.state_changed"
+                && e["data"]["to"] == "acknowledged"
+                && e["data"]["command"] == id.as_str()
+        });
+        if acked && heard.iter().any(|e| e["type"] == "device.enrolled") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let enrolled = heard
+        .iter()
+        .find(|e| e["type"] == "device.enrolled")
+        .unwrap_or_else(|| panic!("device.enrolled delivered: {heard:?}"));
+    assert_eq!(enrolled["data"]["channel"], "apple", "{enrolled}");
+    assert!(
+        heard.iter().any(|e| e["type"] == "command.state_changed"
+            && e["data"]["to"] == "acknowledged"
+            && e["data"]["command"] == id.as_str()),
+        "{heard:?}"
+    );
     // The same signed answer again (a replay, or a device retrying) changes nothing.
     let again = phone.acknowledge(&uuid, Dictionary::new()).await;
     assert_eq!((again.status, again.body.len()), (200, 0));
@@ -592,6 +625,11 @@ pub async fn bad_apple_requests_get_clear_refusals_and_change_nothing(s: &Stack)
     assert_eq!(problem(&not_b64), (401, "apple_signature_invalid".into()));
     let unknown = phone.checkin(phone.message("Hello")).await;
     assert_eq!(problem(&unknown), (400, "apple_message_invalid".into()));
+    let unknown_status = phone.connect("Bogus", None, Dictionary::new()).await;
+    assert_eq!(
+        problem(&unknown_status),
+        (400, "apple_message_invalid".into())
+    );
     let ddm = phone.checkin(phone.message("DeclarativeManagement")).await;
     assert_eq!(problem(&ddm), (400, "apple_message_unsupported".into()));
     let mut user = phone.message("UserAuthenticate");
