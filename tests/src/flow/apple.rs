@@ -404,15 +404,7 @@ pub async fn a_policy_reaches_an_iphone_as_a_profile_and_unassigning_it_removes_
     )
     .await;
     let admin = s.token("acme", Role::Admin);
-    let (status, assigned) = s
-        .raw(
-            Method::PUT,
-            &format!("/v1/devices/{device}/policy"),
-            Some(&admin),
-            Some(json!({"policy_id": policy})),
-        )
-        .await;
-    assert_eq!(status, 200, "{assigned}");
+    let assigned = assign_policy(s, &device, &policy).await;
     let version = assigned["version"].as_str().expect("version").to_owned();
 
     let (uuid, kind, command) = command_of(&phone.idle().await.plist().expect("the profile"));
@@ -526,15 +518,7 @@ pub async fn an_os_version_rule_locks_an_iphone_that_reports_an_old_ios(s: &Stac
     )
     .await;
     let admin = s.token("acme", Role::Admin);
-    let (status, _) = s
-        .raw(
-            Method::PUT,
-            &format!("/v1/devices/{device}/policy"),
-            Some(&admin),
-            Some(json!({"policy_id": policy})),
-        )
-        .await;
-    assert_eq!(status, 200);
+    assign_policy(s, &device, &policy).await;
     // The policy profile first (the rule itself needs no payload), then the lock.
     let mut seen = Vec::new();
     let mut answer = phone.idle().await;
@@ -920,15 +904,7 @@ pub async fn a_sim_swap_on_an_iphone_alerts_and_locks_it(s: &Stack) {
     )
     .await;
     let admin = s.token("acme", Role::Admin);
-    let (status, _) = s
-        .raw(
-            Method::PUT,
-            &format!("/v1/devices/{device}/policy"),
-            Some(&admin),
-            Some(json!({"policy_id": policy})),
-        )
-        .await;
-    assert_eq!(status, 200);
+    assign_policy(s, &device, &policy).await;
     // The policy, then an inventory with the enrolment SIM: compliant.
     phone.drain().await;
     s.queue("acme", &device, json!({"type": "refresh_inventory"}))
@@ -1116,4 +1092,19 @@ pub async fn an_iphone_may_prove_itself_with_its_tls_client_certificate(s: &Stac
 
 fn rustls_pki_key(key: &rcgen::KeyPair) -> rustls::pki_types::PrivateKeyDer<'static> {
     rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into())
+}
+
+/// Assigns `policy` to `device` as an admin of acme; returns the answer.
+async fn assign_policy(s: &Stack, device: &str, policy: &str) -> serde_json::Value {
+    let admin = s.token("acme", Role::Admin);
+    let (status, assigned) = s
+        .raw(
+            Method::PUT,
+            &format!("/v1/devices/{device}/policy"),
+            Some(&admin),
+            Some(json!({ "policy_id": policy })),
+        )
+        .await;
+    assert_eq!(status, 200, "{assigned}");
+    assigned
 }

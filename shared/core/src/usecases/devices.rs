@@ -4,7 +4,7 @@
 use super::views::DeviceView;
 use super::{ADMINS, COMMANDERS, READERS, audit, directory, groups, lifecycle, require_role};
 use crate::domain::directory::Identifier;
-use crate::domain::{CommandStatus, DeviceCredential, DeviceId, DeviceState, TenantId};
+use crate::domain::{CommandId, CommandStatus, DeviceCredential, DeviceId, DeviceState, TenantId};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Principal, Query, Update, WriteOp};
 use crate::services::Services;
@@ -155,33 +155,44 @@ async fn cancel_open(
         q.cursor = cursor;
         let page = svc.table.query(q).await?;
         for item in &page.items {
-            let record: CommandRecord = from_item(item)?;
-            let entry = audit::entry_by(
-                svc,
-                t,
-                actor,
-                role,
-                "command.cancel",
-                format!("device/{device}/command/{}", record.id),
-                Some(serde_json::json!({"reason": "device unenrolled"})),
-            );
-            match lifecycle::close(
-                svc,
-                t,
-                device,
-                &record,
-                CommandStatus::Cancelled,
-                None,
-                Some(format!("device unenrolled by {actor}")),
-                None,
-                Update::new(),
-                vec![entry],
-            )
-            .await
-            {
-                // Closed meanwhile by its result, a cancel or its deadline: that close stands.
-                Ok(_) | Err(StoreError::Precondition { .. }) => {}
-                Err(e) => return Err(e.into()),
+            let mut record: CommandRecord = from_item(item)?;
+            // A concurrent transition (the push consumer's push_sent, say) fails the close's
+            // condition without closing the command: read it again and close what is still open.
+            for _ in 0..3 {
+                let entry = audit::entry_by(
+                    svc,
+                    t,
+                    actor,
+                    role,
+                    "command.cancel",
+                    format!("device/{device}/command/{}", record.id),
+                    Some(serde_json::json!({"reason": "device unenrolled"})),
+                );
+                match lifecycle::close(
+                    svc,
+                    t,
+                    device,
+                    &record,
+                    CommandStatus::Cancelled,
+                    None,
+                    Some(format!("device unenrolled by {actor}")),
+                    None,
+                    Update::new(),
+                    vec![entry],
+                )
+                .await
+                {
+                    Ok(_) => break,
+                    Err(StoreError::Precondition { .. }) => {
+                        let id = CommandId::parse(&record.id)?;
+                        match lifecycle::load(svc, t, device, &id).await? {
+                            Some(found) if found.open => record = found.record,
+                            // Closed meanwhile by its result or its deadline: that close stands.
+                            _ => break,
+                        }
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
         match page.cursor {
