@@ -24,6 +24,8 @@ pub async fn init() -> Result<Arc<Services>, Box<dyn std::error::Error + Send + 
         )
         .without_time()
         .with_target(false)
+        // CloudWatch shows escape codes as text.
+        .with_ansi(false)
         .init();
     let cfg = EnvOnly::try_parse_from(["lambda"])?.config;
     Ok(App::from_config(&cfg).await?.services)

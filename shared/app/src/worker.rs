@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use mdm_core::Services;
 use mdm_core::ports::{Delivery, Queue};
-use mdm_core::usecases::wake::{self, Outcome};
+use mdm_core::usecases::consumer::{self, Outcome};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -22,7 +22,7 @@ pub async fn handle_batch(svc: &Services, batch: &[Delivery]) -> Vec<String> {
     for d in batch {
         let (svc, id, body) = (svc.clone(), d.message_id.clone(), d.body.clone());
         tasks.spawn(async move {
-            let outcome = wake::handle(&svc, &body).await;
+            let outcome = consumer::handle(&svc, &body).await;
             (id, outcome)
         });
     }

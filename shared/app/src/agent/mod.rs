@@ -101,10 +101,15 @@ impl Fleet {
     }
 }
 
-/// Enrolls the devices and starts them. Fails if the listener cannot bind or an enrolment is
-/// refused.
+/// How long one call of a simulated device waits out the server's rate limits.
+const RATE_LIMIT_PATIENCE: Duration = Duration::from_secs(300);
+
+/// Enrolls the devices and starts them, waiting out rate limits as the server asks. Fails if
+/// the listener cannot bind or the first enrolment is refused; a later refusal is reported
+/// (`Event::Failed`) and the devices already enrolled keep running, rather than being
+/// abandoned enrolled but silent.
 pub async fn start(opts: AgentOptions) -> Result<Fleet, CallError> {
-    let api = Api::new(&opts.server);
+    let api = Api::new(&opts.server).patient(RATE_LIMIT_PATIENCE);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| CallError {
@@ -134,7 +139,20 @@ pub async fn start(opts: AgentOptions) -> Result<Fleet, CallError> {
         let push_token = format!("http://{addr}/wake/{slot}");
         let body =
             SimDevice::enrollment_body(index, &opts.enrollment_token, &opts.platform, &push_token);
-        let reply = api.enroll(&body).await?;
+        let reply = match api.enroll(&body).await {
+            Ok(reply) => reply,
+            Err(e) if devices.is_empty() => return Err(e),
+            Err(e) => {
+                let _ = tx.send(Event::Failed {
+                    index,
+                    message: format!(
+                        "enrolment refused ({e}); {} devices enrolled keep running",
+                        devices.len()
+                    ),
+                });
+                break;
+            }
+        };
         let device = SimDevice {
             index,
             device_id: reply["device_id"].as_str().unwrap_or_default().to_owned(),

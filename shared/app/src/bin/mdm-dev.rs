@@ -17,17 +17,16 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     config: AppConfig,
+    /// How to serve when no subcommand is given (`mdm-dev --listen ...` is `mdm-dev serve
+    /// --listen ...`).
+    #[command(flatten)]
+    serve: ServeArgs,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Serve the HTTP API with the queue consumer (the default).
-    Serve {
-        #[arg(long, env = "MDM_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        #[command(flatten)]
-        tls: TlsArgs,
-    },
+    Serve(ServeArgs),
     /// Print a tenant-user JWT (or, with --role platform_operator and no --tenant, the platform
     /// operator's) signed with this data directory's dev key.
     Token {
@@ -42,6 +41,15 @@ enum Command {
         #[arg(long, default_value_t = 12 * 3600)]
         ttl_secs: u64,
     },
+}
+
+/// Where and how the server listens.
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[arg(long, env = "MDM_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 /// An optional second listener over TLS that asks clients for a certificate: Apple devices
@@ -66,6 +74,8 @@ async fn main() -> std::process::ExitCode {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        // Colour only for a person at a terminal, not in a log file or a pipe.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
@@ -75,15 +85,8 @@ async fn main() -> std::process::ExitCode {
             sub,
             ttl_secs,
         }) => token(&cli.config, tenant.as_deref(), &role, sub, ttl_secs),
-        Some(Command::Serve { listen, tls }) => serve(&cli.config, listen, &tls).await,
-        None => {
-            serve(
-                &cli.config,
-                "127.0.0.1:8080".parse().expect("a valid address"),
-                &TlsArgs::default(),
-            )
-            .await
-        }
+        Some(Command::Serve(args)) => serve(&cli.config, &args).await,
+        None => serve(&cli.config, &cli.serve).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -104,9 +107,11 @@ fn token(
     if cfg.jwks_file.is_some() {
         return Err("tokens for a JWKS issuer come from that issuer, not from mdm-dev".into());
     }
+    // The key of the data directory the server uses: never a new one, which the server
+    // would not know (a token signed with it is refused with no hint why).
     let secret = match &cfg.dev_jwt_secret {
         Some(s) => s.clone(),
-        None => mdm_app::dev_key::load_or_create(&cfg.data_dir).map_err(|e| e.to_string())?,
+        None => mdm_app::dev_key::load(&cfg.data_dir).map_err(|e| e.to_string())?,
     };
     if role == PLATFORM_OPERATOR {
         if tenant.is_some() {
@@ -143,7 +148,8 @@ fn token(
     Ok(())
 }
 
-async fn serve(cfg: &AppConfig, listen: SocketAddr, tls: &TlsArgs) -> Result<(), String> {
+async fn serve(cfg: &AppConfig, args: &ServeArgs) -> Result<(), String> {
+    let (listen, tls) = (args.listen, &args.tls);
     let app = App::from_config(cfg).await.map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
