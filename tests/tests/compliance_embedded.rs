@@ -127,8 +127,8 @@ async fn a_deadline_survives_a_restart_and_fires_once() {
         .expect("receive");
     assert_eq!(deliveries.len(), 1);
     for d in &deliveries {
-        mdm_core::usecases::wake::handle(&app.services, &d.body).await;
-        mdm_core::usecases::wake::handle(&app.services, &d.body).await;
+        mdm_core::usecases::consumer::handle(&app.services, &d.body).await;
+        mdm_core::usecases::consumer::handle(&app.services, &d.body).await;
     }
     assert_eq!(open_kinds(&app, &cred).await, ["block_corporate_access"]);
     let again = compliance_sweep::sweep(&app.services).await.expect("sweep");

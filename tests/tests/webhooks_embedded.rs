@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use mdm_core::domain::{TenantId, WebhookId};
 use mdm_core::ports::Delivery;
+use mdm_core::usecases::consumer::{self, Outcome};
 use mdm_core::usecases::events::{self, Event, EventKind};
-use mdm_core::usecases::wake::{self, Outcome};
 use mdm_core::usecases::webhooks::{self, DeliveryState};
 use mdm_tests::flow::webhooks::Receiver;
 use serde_json::json;
@@ -58,7 +58,7 @@ async fn a_redelivered_message_of_a_delivered_event_is_not_sent_again() {
     assert_eq!(batch.len(), 1);
     for _ in 0..3 {
         assert_eq!(
-            wake::handle(&app.services, &batch[0].body).await,
+            consumer::handle(&app.services, &batch[0].body).await,
             Outcome::Done
         );
     }
@@ -83,7 +83,7 @@ async fn each_retry_waits_out_its_backoff_on_the_clock() {
         assert_eq!(batch.len(), 1, "attempt {attempt}");
         assert!(batch[0].body.contains(&format!("\"attempt\":{attempt}")));
         assert_eq!(
-            wake::handle(&app.services, &batch[0].body).await,
+            consumer::handle(&app.services, &batch[0].body).await,
             Outcome::Done
         );
         app.wake_queue.ack(&batch[0].receipt).await.unwrap();
@@ -121,7 +121,7 @@ async fn an_endpoint_disabled_after_its_event_was_queued_gets_nothing() {
         .unwrap();
     let batch = take(&app).await;
     assert_eq!(
-        wake::handle(&app.services, &batch[0].body).await,
+        consumer::handle(&app.services, &batch[0].body).await,
         Outcome::Done
     );
     assert!(rx.received().is_empty());

@@ -3,6 +3,7 @@
 
 pub mod apple;
 pub mod auth;
+pub mod cache;
 pub mod domain;
 pub mod error;
 pub mod ports;

@@ -107,13 +107,13 @@ pub struct Services {
     pub verifier: Arc<dyn TokenVerifier>,
     pub settings: Settings,
     /// What this process last read of each tenant's status and limits (at most a minute old).
-    pub tenant_states: Arc<crate::usecases::tenants::TenantStates>,
+    pub tenant_states: Arc<crate::cache::TenantStates>,
     /// Resolves receivers' hosts and sends webhook deliveries.
     pub webhooks: Arc<dyn WebhookSender>,
     /// What this process last read of each tenant's webhook subscriptions (at most a minute old).
-    pub webhook_subscriptions: Arc<crate::usecases::events::Subscriptions>,
+    pub webhook_subscriptions: Arc<crate::cache::Subscriptions>,
     /// What this process last read of each tenant's Apple certificate authority.
-    pub apple_cas: Arc<crate::apple::ca::CaCache>,
+    pub apple_cas: Arc<crate::cache::CaCache>,
 }
 
 impl Services {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use mdm_core::Error;
 use mdm_core::domain::{CheckinRequest, CommandId, CommandSpec, DeviceCredential, DeviceId};
 use mdm_core::usecases::commands::{self, QueueCommandRequest};
-use mdm_core::usecases::wake::{self, Outcome};
+use mdm_core::usecases::consumer::{self, Outcome};
 use mdm_core::usecases::{checkin, devices, enrollment, fetch, results};
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -370,7 +370,7 @@ pub async fn consume(p: &Process, m: &mut Model) -> usize {
         }
     };
     for d in &batch {
-        let settled = match wake::handle(&p.svc, &d.body).await {
+        let settled = match consumer::handle(&p.svc, &d.body).await {
             Outcome::Done | Outcome::Dropped(_) => p.queue.ack(&d.receipt).await,
             Outcome::Retry(_) => {
                 let delay = Duration::from_secs(u64::from(d.receive_count.min(6)).pow(2));

@@ -2,14 +2,14 @@
 //! key in the secret store (never in a table item), its certificate in the table, and both
 //! cached per process, since every Apple request is verified against the certificate.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use mdm_pki::{CaVerifier, CertificateAuthority};
 
 use super::records::CaRecord;
 use super::{b64, unb64};
 use crate::domain::TenantId;
+use crate::domain::time::secs_from_ms;
 use crate::error::{Error, StoreError};
 use crate::ports::Cond;
 use crate::services::Services;
@@ -20,45 +20,6 @@ use crate::store::records::{from_item, to_item};
 /// CA outlives every one of them by far.
 const CA_VALID_DAYS: u32 = 20 * 365;
 
-/// What this process has read of tenants' CAs.
-#[derive(Default)]
-pub struct CaCache {
-    verifiers: Mutex<HashMap<TenantId, Arc<CaVerifier>>>,
-    authorities: Mutex<HashMap<TenantId, Arc<CertificateAuthority>>>,
-}
-
-impl CaCache {
-    fn verifier(&self, t: &TenantId) -> Option<Arc<CaVerifier>> {
-        self.verifiers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(t)
-            .cloned()
-    }
-
-    fn authority(&self, t: &TenantId) -> Option<Arc<CertificateAuthority>> {
-        self.authorities
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(t)
-            .cloned()
-    }
-
-    fn keep_verifier(&self, t: &TenantId, v: Arc<CaVerifier>) {
-        self.verifiers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(t.clone(), v);
-    }
-
-    fn keep_authority(&self, t: &TenantId, a: Arc<CertificateAuthority>) {
-        self.authorities
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(t.clone(), a);
-    }
-}
-
 fn pki(e: mdm_pki::PkiError) -> Error {
     Error::Internal(format!("tenant CA: {e}"))
 }
@@ -66,7 +27,7 @@ fn pki(e: mdm_pki::PkiError) -> Error {
 /// The certificate every device identity of the tenant must chain to; None when the tenant
 /// never had a CA (so no device of it can hold an identity).
 pub async fn verifier(svc: &Services, t: &TenantId) -> Result<Option<Arc<CaVerifier>>, Error> {
-    if let Some(v) = svc.apple_cas.verifier(t) {
+    if let Some(v) = svc.apple_cas.verifiers.get(t) {
         return Ok(Some(v));
     }
     let Some(item) = svc.table.get(&keys::apple_ca(t), false).await? else {
@@ -74,7 +35,7 @@ pub async fn verifier(svc: &Services, t: &TenantId) -> Result<Option<Arc<CaVerif
     };
     let record: CaRecord = from_item(&item)?;
     let v = Arc::new(CaVerifier::from_der(&unb64(&record.cert)?).map_err(pki)?);
-    svc.apple_cas.keep_verifier(t, v.clone());
+    svc.apple_cas.verifiers.remember(t, svc.now(), v.clone());
     Ok(Some(v))
 }
 
@@ -82,7 +43,7 @@ pub async fn verifier(svc: &Services, t: &TenantId) -> Result<Option<Arc<CaVerif
 /// both write a secret, but only one record wins; the other removes its secret and uses the
 /// winner's.
 pub async fn authority(svc: &Services, t: &TenantId) -> Result<Arc<CertificateAuthority>, Error> {
-    if let Some(a) = svc.apple_cas.authority(t) {
+    if let Some(a) = svc.apple_cas.authorities.get(t) {
         return Ok(a);
     }
     let ca = match svc.table.get(&keys::apple_ca(t), true).await? {
@@ -90,7 +51,7 @@ pub async fn authority(svc: &Services, t: &TenantId) -> Result<Arc<CertificateAu
         None => create(svc, t).await?,
     };
     let ca = Arc::new(ca);
-    svc.apple_cas.keep_authority(t, ca.clone());
+    svc.apple_cas.authorities.remember(t, svc.now(), ca.clone());
     Ok(ca)
 }
 
@@ -106,7 +67,7 @@ async fn create(svc: &Services, t: &TenantId) -> Result<CertificateAuthority, Er
     let (name, org) = (format!("MDM device CA {t}"), t.to_string());
     // RSA key generation takes tens of milliseconds: off the async workers.
     let ca = tokio::task::spawn_blocking(move || {
-        CertificateAuthority::generate(&name, &org, now / 1000, CA_VALID_DAYS)
+        CertificateAuthority::generate(&name, &org, secs_from_ms(now), CA_VALID_DAYS)
     })
     .await
     .map_err(|e| Error::Internal(format!("CA generation: {e}")))?

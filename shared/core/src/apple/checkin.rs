@@ -17,6 +17,7 @@ use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
+use crate::store::records::attr;
 use crate::store::records::from_item;
 use crate::usecases::enrollment::{self, Admission, NewDevice};
 use crate::usecases::{audit, devices};
@@ -156,8 +157,8 @@ async fn authenticate(
     };
     let mut update = Update::new()
         .set(apple_attr::UDID, udid)
-        .set("authenticated_at", svc.now())
-        .set("topic", a.topic.as_str());
+        .set(attr::AUTHENTICATED_AT, svc.now())
+        .set(attr::TOPIC, a.topic.as_str());
     update = set(update, "serial", &a.serial_number);
     update = set(update, "model", &a.model_name.clone().or(a.model.clone()));
     update = set(update, "product_name", &a.product_name);

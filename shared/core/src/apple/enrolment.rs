@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::records::ChallengeRecord;
 use super::{enrolment_profile_identifier, uuid_from};
+use crate::domain::time::{DAY_SECS, secs_from_ms};
 use crate::domain::{EnrollmentSecret, Platform, TenantId};
 use crate::error::Error;
 use crate::ports::{Cond, WriteOp};
@@ -75,7 +76,7 @@ pub async fn profile(svc: &Services, raw_token: &str, server: &str) -> Result<Ve
     let record = ChallengeRecord {
         token: issued.id.clone(),
         expires_at,
-        ttl: expires_at / 1000 + 86_400,
+        ttl: secs_from_ms(expires_at) + DAY_SECS,
         spent: None,
     };
     let hash = crate::domain::credential::hash(&challenge);

@@ -6,6 +6,7 @@
 use sha2::{Digest, Sha256};
 
 use super::hex;
+use crate::domain::time::secs_from_ms;
 use crate::domain::{DeviceCredential, DeviceId, TenantId};
 use crate::error::Error;
 use crate::services::Services;
@@ -55,7 +56,7 @@ pub async fn verify(
     let Some(ca) = super::ca::verifier(svc, tenant).await? else {
         return Err(refused("this tenant has issued no device identity"));
     };
-    let now = svc.now() / 1000;
+    let now = secs_from_ms(svc.now());
     let id = match proof {
         Proof::Signature(header) => {
             mdm_pki::signature::verify_mdm_signature(header, body, &ca, now)

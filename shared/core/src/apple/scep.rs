@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::records::{AppleEnrolmentRecord, ChallengeRecord, SpentChallenge, attr as apple_attr};
 use super::{b64, hex, unb64};
+use crate::domain::time::{ms_from_secs, secs_from_ms};
 use crate::domain::{DeviceId, EnrollmentTokenId, TenantId};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cmp, Cond, Update, WriteOp};
@@ -86,13 +87,13 @@ pub async fn pki_operation(svc: &Services, t: &TenantId, message: &[u8]) -> Resu
     }
     let token = EnrollmentTokenId::parse(&found.token)?;
     let device = DeviceId::from_generated(svc.ids.id(now));
-    let not_after = now / 1000 + IDENTITY_VALID_SECS;
+    let not_after = secs_from_ms(now) + IDENTITY_VALID_SECS;
     let cert = ca
         .issue(
             &req.csr,
             device.as_str(),
             t.as_str(),
-            now / 1000 - BACKDATE_SECS,
+            secs_from_ms(now) - BACKDATE_SECS,
             not_after,
         )
         .map_err(|e| Error::ScepRequestInvalid(format!("certificate refused: {e}")))?;
@@ -105,10 +106,10 @@ pub async fn pki_operation(svc: &Services, t: &TenantId, message: &[u8]) -> Resu
     };
     let enrolment = AppleEnrolmentRecord {
         cert: fingerprint.clone(),
-        cert_not_after: not_after * 1000,
+        cert_not_after: ms_from_secs(not_after),
         token: token.to_string(),
         issued_at: now,
-        ttl: Some(now / 1000 + UNFINISHED_ENROLMENT_SECS),
+        ttl: Some(secs_from_ms(now) + UNFINISHED_ENROLMENT_SECS),
         ..Default::default()
     };
     let ops = vec![

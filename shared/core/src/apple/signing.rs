@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::hex;
 use crate::domain::TenantId;
+use crate::domain::time::ms_from_secs;
 use crate::domain::time::rfc3339;
 use crate::error::Error;
 use crate::ports::{Principal, WriteOp};
@@ -103,7 +104,7 @@ pub async fn set(
         Error::invalid_field(field, e.to_string())
     })?;
     let now = svc.now();
-    if identity.not_after * 1000 <= now {
+    if ms_from_secs(identity.not_after) <= now {
         return Err(Error::invalid_field(
             "certificate_pem",
             "the certificate has expired",
@@ -122,7 +123,7 @@ pub async fn set(
         secret,
         fingerprint: hex(&identity.fingerprint),
         common_name: identity.common_name.clone(),
-        not_after: identity.not_after * 1000,
+        not_after: ms_from_secs(identity.not_after),
         updated_at: now,
         updated_by: who.subject.clone(),
     };

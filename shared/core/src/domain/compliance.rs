@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::command::app_identifier;
+use crate::domain::time::ms_from_secs;
 use crate::error::Error;
 
 /// Longest delay a ladder step may wait for (a year).
@@ -678,7 +679,7 @@ pub fn advance(
                 }
                 f.reason.clone_from(reason);
                 while let Some(step) = ladder.get(f.fired)
-                    && f.since + step.after_seconds * 1000 <= now
+                    && f.since + ms_from_secs(step.after_seconds) <= now
                 {
                     plan.fire.push(Firing {
                         rule: *rule,
@@ -689,7 +690,7 @@ pub fn advance(
                     f.fired += 1;
                 }
                 if let Some(step) = ladder.get(f.fired) {
-                    let at = f.since + step.after_seconds * 1000;
+                    let at = f.since + ms_from_secs(step.after_seconds);
                     if plan.next_step.is_none_or(|(t, _, _)| at < t) {
                         plan.next_step = Some((at, *rule, step.action));
                     }

@@ -25,4 +25,4 @@ pub use ids::{
     CatalogueId, CommandId, DeviceId, EnrollmentTokenId, EventId, GeofenceId, GroupId, Imei, JobId,
     Platform, PolicyId, Role, TenantId, WebhookId,
 };
-pub use tenant::{TenantLimits, TenantStatus};
+pub use tenant::{TenantLimits, TenantState, TenantStatus};

@@ -20,6 +20,24 @@ pub enum TenantStatus {
     Deleted,
 }
 
+/// What admitting a tenant's request needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantState {
+    /// Registered by the platform operator; unregistered tenants (all that predate
+    /// registration) are active, unlimited and have no device counter.
+    pub registered: bool,
+    pub status: TenantStatus,
+    pub max_devices: Option<i64>,
+}
+
+impl TenantState {
+    pub const UNREGISTERED: TenantState = TenantState {
+        registered: false,
+        status: TenantStatus::Active,
+        max_devices: None,
+    };
+}
+
 impl TenantStatus {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -1,8 +1,23 @@
-//! Stored epoch-millisecond times as RFC 3339 for API readers, and RFC 3339 from them.
+//! Stored epoch-millisecond times as RFC 3339 for API readers, and RFC 3339 from them; and the
+//! conversions between the milliseconds times are kept in and the seconds that TTLs, settings
+//! and certificates count in, so no use case multiplies or divides by 1000 itself.
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
+
+/// Seconds in a day, for retention and TTL arithmetic.
+pub const DAY_SECS: i64 = 86_400;
+
+/// Milliseconds (how times are stored and compared) from seconds.
+pub const fn ms_from_secs(secs: i64) -> i64 {
+    secs.saturating_mul(1000)
+}
+
+/// Whole seconds (DynamoDB TTLs, certificate validity) from milliseconds, rounded down.
+pub const fn secs_from_ms(ms: i64) -> i64 {
+    ms / 1000
+}
 
 /// RFC 3339 in UTC with exactly three fractional digits, e.g. "2026-11-30T09:00:00.120Z".
 /// The fixed width is what lets a client compare two of our times as strings: the variable

@@ -364,6 +364,13 @@ pub fn signature_header(secrets: &[&str], t: i64, body: &str) -> String {
     header
 }
 
+/// One enabled endpoint's subscription: what `events::publish` sends where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    pub webhook: super::WebhookId,
+    pub events: Vec<EventKind>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! The `Clock` port, so that time is injected and tests control it.
 
+use crate::domain::time::ms_from_secs;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -36,7 +37,7 @@ impl ManualClock {
     }
 
     pub fn advance_secs(&self, secs: i64) {
-        self.advance_ms(secs * 1000);
+        self.advance_ms(ms_from_secs(secs));
     }
 }
 

@@ -52,6 +52,36 @@ pub mod attr {
     pub const COMPLIANCE: &str = "compliance";
     pub const APPLE_MODERN_CRYPTO_ONLY: &str = "apple_modern_crypto_only";
     pub const REV: &str = "rev";
+    pub const ATTEMPTS: &str = "attempts";
+    pub const AUTHENTICATED_AT: &str = "authenticated_at";
+    pub const BATTERY_LEVEL: &str = "battery_level";
+    pub const BODY: &str = "body";
+    pub const CONTENT_TYPE: &str = "content_type";
+    pub const DELIVERED: &str = "delivered";
+    pub const FANNED_OUT: &str = "fanned_out";
+    pub const FINGERPRINT: &str = "fingerprint";
+    pub const LOCATION: &str = "location";
+    pub const LOCATION_AT: &str = "location_at";
+    pub const LOCKED: &str = "locked";
+    pub const NOT_NOW_AT: &str = "not_now_at";
+    pub const NOT_QUEUED: &str = "not_queued";
+    pub const PREV: &str = "prev";
+    pub const PREVIOUS_SECRET_UNTIL: &str = "previous_secret_until";
+    pub const PRIORITY: &str = "priority";
+    pub const PUSH_MAGIC: &str = "push_magic";
+    pub const PUSH_MESSAGE_ID: &str = "push_message_id";
+    pub const PUSH_TOKEN: &str = "push_token";
+    pub const PUSH_TOKEN_INVALID: &str = "push_token_invalid";
+    pub const QUEUED: &str = "queued";
+    pub const REPORTED: &str = "reported";
+    pub const REPORTED_AT: &str = "reported_at";
+    pub const RESULT: &str = "result";
+    pub const SHAPE: &str = "shape";
+    pub const STORAGE_FREE_BYTES: &str = "storage_free_bytes";
+    pub const STORAGE_TOTAL_BYTES: &str = "storage_total_bytes";
+    pub const TARGETED: &str = "targeted";
+    pub const TOPIC: &str = "topic";
+    pub const VERSION: &str = "version";
 }
 
 pub fn to_item<T: Serialize>(key: Key, record: &T) -> Item {
@@ -273,6 +303,39 @@ pub struct CommandRecord {
     /// towards the job's progress.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<String>,
+}
+
+impl CommandRecord {
+    /// A command just queued at `now` by `by` (a principal's name), open until `deadline`;
+    /// `job` when a job queued it, whose id the command then shares (see `JobId`). The only
+    /// constructor of a new command, so every command starts with the same history.
+    pub fn queued(
+        id: String,
+        spec: CommandSpec,
+        by: &str,
+        now: i64,
+        deadline: i64,
+        job: Option<&str>,
+    ) -> Self {
+        Self {
+            id,
+            spec,
+            status: CommandStatus::Queued,
+            queued_at: now,
+            queued_by: by.to_owned(),
+            deadline,
+            updated_at: now,
+            push_message_id: None,
+            not_now_at: None,
+            result: None,
+            history: vec![HistoryEntry {
+                at: now,
+                status: CommandStatus::Queued,
+                detail: job.map(|j| format!("job {j}")),
+            }],
+            job: job.map(str::to_owned),
+        }
+    }
 }
 
 /// An enrollment token as stored (its secret only as a hash).

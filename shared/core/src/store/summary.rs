@@ -11,6 +11,7 @@
 
 use super::records::ComplianceSummary;
 use crate::domain::compliance::{Action, RuleKind};
+use crate::domain::time::ms_from_secs;
 
 /// A 24-bit hash of an OS version (five base-36 digits at most): a check-in compares the one
 /// it reports with the one evaluated; a collision (1 in 16 million) delays an evaluation to the
@@ -147,7 +148,7 @@ impl TryFrom<String> for ComplianceSummary {
             return Err(format!("bad flags {flags:?}"));
         }
         let os = u32::try_from(opt(os)?.unwrap_or(0)).map_err(|e| e.to_string())?;
-        let due = opt(due)?.map(|d| d as i64 * 1000);
+        let due = opt(due)?.map(|d| ms_from_secs(d as i64));
         let mask = opt(mask)?.unwrap_or(0);
         let fail = RuleKind::ALL
             .iter()
@@ -165,7 +166,7 @@ impl TryFrom<String> for ComplianceSummary {
                     .and_then(|i| Action::ALL.get(i).copied())
                     .ok_or_else(|| format!("bad action {a:?}"))?;
                 let at = match opt(next_at)? {
-                    Some(at) => at as i64 * 1000,
+                    Some(at) => ms_from_secs(at as i64),
                     None => due.ok_or("a next step without a time")?,
                 };
                 Some((at, action))

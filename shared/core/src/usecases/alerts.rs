@@ -12,6 +12,7 @@ use crate::domain::compliance::{Action, RuleKind};
 use crate::domain::directory::DIRECTORY_SHARDS;
 use crate::domain::directory::shard_of;
 use crate::domain::time::rfc3339;
+use crate::domain::time::secs_from_ms;
 use crate::error::Error;
 use crate::ports::Principal;
 use crate::services::Services;
@@ -47,7 +48,7 @@ pub async fn list(
             .collect(),
     };
     let start = start_of(cursor.as_deref(), None)?;
-    let now_secs = svc.now() / 1000;
+    let now_secs = secs_from_ms(svc.now());
     newest_first(svc, pks, start, limit, |item| {
         let r: AlertRecord = from_item(item)?;
         let wanted = r.ttl > now_secs && device.is_none_or(|d| r.device == d.as_str());

@@ -9,6 +9,7 @@ use super::timeline::{Take, newest_first, start_of};
 use super::{AUDIT_READERS, require_role, views::Listing};
 use crate::domain::directory::{DIRECTORY_SHARDS, shard_of};
 use crate::domain::time::rfc3339;
+use crate::domain::time::{DAY_SECS, secs_from_ms};
 use crate::domain::{CommandStatus, DeviceId, TenantId};
 use crate::error::Error;
 use crate::ports::{Principal, WriteOp};
@@ -142,7 +143,7 @@ fn put(
         action: action.to_owned(),
         target,
         detail,
-        ttl: Some(at / 1000 + svc.settings.audit_retention_days * 86_400),
+        ttl: Some(secs_from_ms(at) + svc.settings.audit_retention_days * DAY_SECS),
     };
     WriteOp::Put {
         item: to_item(key, &record),
@@ -249,7 +250,7 @@ pub async fn list(
     require_role(who, AUDIT_READERS, "read the audit log")?;
     let limit = limit.clamp(1, 200);
     let start = start_of(cursor.as_deref(), filter.until)?;
-    let now_secs = svc.now() / 1000;
+    let now_secs = secs_from_ms(svc.now());
     newest_first(svc, partitions(&who.tenant, filter), start, limit, |item| {
         let r: AuditRecord = from_item(item)?;
         if filter.since.is_some_and(|s| r.at < s) {

@@ -48,18 +48,18 @@ pub async fn checkin(
 ) -> Result<CheckinReply, Error> {
     req.validate()?;
     let now = svc.now();
-    let mut update = Update::new().set("last_seen", now);
+    let mut update = Update::new().set(attr::LAST_SEEN, now);
     if let Some(b) = req.battery_level {
-        update = update.set("battery_level", b);
+        update = update.set(attr::BATTERY_LEVEL, b);
     }
     if let Some(v) = req.storage_free_bytes {
-        update = update.set("storage_free_bytes", v);
+        update = update.set(attr::STORAGE_FREE_BYTES, v);
     }
     if let Some(v) = req.storage_total_bytes {
-        update = update.set("storage_total_bytes", v);
+        update = update.set(attr::STORAGE_TOTAL_BYTES, v);
     }
     if let Some(v) = &req.os_version {
-        update = update.set("os_version", v.as_str());
+        update = update.set(attr::OS_VERSION, v.as_str());
     }
     if let Some(v) = &req.policy_version {
         update = update.set(attr::POLICY_APPLIED, v.as_str());
@@ -69,17 +69,17 @@ pub async fn checkin(
     }
     if let Some(l) = &req.location {
         update = update
-            .set("location", serde_json::to_value(l).unwrap_or_default())
-            .set("location_at", now);
+            .set(attr::LOCATION, serde_json::to_value(l).unwrap_or_default())
+            .set(attr::LOCATION_AT, now);
     }
     if let Some(t) = &req.push_token {
         update = update
-            .set("push_token", t.as_str())
-            .remove("push_token_invalid");
+            .set(attr::PUSH_TOKEN, t.as_str())
+            .remove(attr::PUSH_TOKEN_INVALID);
         // A PushMagic belongs to the token it came with; a new token without one clears it.
         update = match &req.push_magic {
-            Some(m) => update.set("push_magic", m.as_str()),
-            None => update.remove("push_magic"),
+            Some(m) => update.set(attr::PUSH_MAGIC, m.as_str()),
+            None => update.remove(attr::PUSH_MAGIC),
         };
     }
     let item = svc

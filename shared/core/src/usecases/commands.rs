@@ -4,16 +4,18 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::consumer::WorkMessage;
 use super::lifecycle::{self, Located};
 use super::views::{CommandView, Listing};
-use super::wake::WakeMessage;
+use super::wake::WakeUp;
 use super::{COMMANDERS, READERS, audit, require_role};
+use crate::domain::time::ms_from_secs;
 use crate::domain::{CommandId, CommandSpec, CommandStatus, DeviceId, DeviceState, Platform};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Principal, Query, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
-use crate::store::records::{CommandRecord, DeviceRecord, HistoryEntry, attr, from_item, to_item};
+use crate::store::records::{CommandRecord, DeviceRecord, attr, from_item, to_item};
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -75,24 +77,14 @@ pub(crate) fn new_record(
     ttl_secs: i64,
 ) -> CommandRecord {
     let now = svc.now();
-    CommandRecord {
-        id: svc.ids.id(now),
+    CommandRecord::queued(
+        svc.ids.id(now),
         spec,
-        status: CommandStatus::Queued,
-        queued_at: now,
-        queued_by: by.to_owned(),
-        deadline: now + ttl_secs * 1000,
-        updated_at: now,
-        push_message_id: None,
-        not_now_at: None,
-        result: None,
-        history: vec![HistoryEntry {
-            at: now,
-            status: CommandStatus::Queued,
-            detail: None,
-        }],
-        job: None,
-    }
+        by,
+        now,
+        now + ms_from_secs(ttl_secs),
+        None,
+    )
 }
 
 /// How long a command may wait for its device: the caller's choice within the settings'
@@ -171,11 +163,11 @@ pub(crate) async fn send_wakes(
     let bodies = commands
         .iter()
         .map(|(device, command)| {
-            WakeMessage {
-                tenant: tenant.to_string(),
-                device: device.to_string(),
-                command: command.to_string(),
-            }
+            WorkMessage::Wake(WakeUp {
+                tenant: tenant.clone(),
+                device: device.clone(),
+                command: command.clone(),
+            })
             .encode()
         })
         .collect();

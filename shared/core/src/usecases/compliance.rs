@@ -21,6 +21,7 @@ use crate::domain::directory::Compliance;
 use crate::domain::geofence::Containment;
 use crate::domain::inventory::InventoryReport;
 use crate::domain::time::rfc3339;
+use crate::domain::time::{DAY_SECS, ms_from_secs, secs_from_ms};
 use crate::domain::webhook::EventKind;
 use crate::domain::{
     CommandId, CommandSpec, DeviceId, DeviceState, GeofenceId, Location, TenantId,
@@ -472,7 +473,7 @@ fn schedule(t: &TenantId, d: &DeviceId, at: i64) -> WriteOp {
                 tenant: t.to_string(),
                 device: d.to_string(),
                 at,
-                ttl: at / 1000 + 7 * 86_400,
+                ttl: secs_from_ms(at) + 7 * DAY_SECS,
             },
         ),
         cond: None,
@@ -514,7 +515,7 @@ fn fire(
                 Some(s) => format!(
                     "This device does not meet your organisation's rules: {reason}. Unless it is fixed, {} follows at {}.",
                     s.action.as_str().replace('_', " "),
-                    rfc3339(since + s.after_seconds * 1000)
+                    rfc3339(since + ms_from_secs(s.after_seconds))
                 ),
                 None => format!("This device does not meet your organisation's rules: {reason}."),
             };
@@ -633,7 +634,7 @@ fn alert(
         kind: kind.into(),
         rule,
         message,
-        ttl: at / 1000 + svc.settings.audit_retention_days * 86_400,
+        ttl: secs_from_ms(at) + svc.settings.audit_retention_days * DAY_SECS,
     };
     WriteOp::Put {
         item: to_item(keys::alert(t, d, at, &svc.ids.id(at)), &record),

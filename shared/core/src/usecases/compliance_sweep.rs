@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::compliance::{self, Input};
-use super::wake::Outcome;
+use super::consumer::WorkMessage;
 use crate::domain::{DeviceId, TenantId};
 use crate::error::Error;
 use crate::ports::Query;
@@ -20,51 +20,19 @@ use crate::store::records::{DueRecord, from_item};
 /// ahead of its writer's clock, so by then no writer can add to the slot any more.
 const MARKER_GRACE_MS: i64 = 600_000;
 
-/// The queue message asking for one device's evaluation.
+/// The work-queue payload asking for one device's evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EvaluateMessage {
-    pub evaluate_compliance: Target,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Target {
-    pub tenant: String,
-    pub device: String,
-}
-
-impl EvaluateMessage {
-    pub fn new(t: &str, d: &str) -> Self {
-        Self {
-            evaluate_compliance: Target {
-                tenant: t.into(),
-                device: d.into(),
-            },
-        }
-    }
-
-    pub fn encode(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    /// The ids a body names, if it is this kind of message with valid ids.
-    pub fn decode(body: &str) -> Option<(TenantId, DeviceId)> {
-        let m: EvaluateMessage = serde_json::from_str(body).ok()?;
-        Some((
-            TenantId::parse(&m.evaluate_compliance.tenant).ok()?,
-            DeviceId::parse(&m.evaluate_compliance.device).ok()?,
-        ))
-    }
+pub struct Evaluation {
+    pub tenant: TenantId,
+    pub device: DeviceId,
 }
 
 /// The consumer's part: evaluate the device now.
-pub async fn handle(svc: &Services, t: &TenantId, d: &DeviceId) -> Outcome {
-    match compliance::evaluate(svc, t, d, Input::default()).await {
-        Ok(_) => Outcome::Done,
-        Err(e) if e.is_retryable() => Outcome::Retry(e.to_string()),
-        Err(e) => Outcome::Dropped(e.to_string()),
-    }
+pub async fn handle(svc: &Services, t: &TenantId, d: &DeviceId) -> Result<(), Error> {
+    compliance::evaluate(svc, t, d, Input::default())
+        .await
+        .map(|_| ())
 }
 
 /// What one sweep did, for logs and tests.
@@ -143,7 +111,14 @@ async fn sweep_shard(
                 later = true;
                 break;
             }
-            bodies.push(EvaluateMessage::new(&due.tenant, &due.device).encode());
+            // A due entry is written from parsed ids, so one that does not parse can never be
+            // evaluated: it is removed like the others.
+            if let (Ok(tenant), Ok(device)) =
+                (TenantId::parse(&due.tenant), DeviceId::parse(&due.device))
+            {
+                bodies
+                    .push(WorkMessage::EvaluateCompliance(Evaluation { tenant, device }).encode());
+            }
             done.push(item.key.clone());
         }
         if !bodies.is_empty() {

@@ -8,6 +8,7 @@ use super::{ADMINS, USERS, audit, directory, require_role, tenants};
 use crate::domain::device::short_text;
 use crate::domain::directory::{Compliance, Identifier, Ownership, refresh_mark};
 use crate::domain::time::rfc3339;
+use crate::domain::time::{DAY_SECS, ms_from_secs, secs_from_ms};
 use crate::domain::{
     Channel, DeviceCredential, DeviceId, DeviceState, EnrollRequest, EnrollmentSecret,
     EnrollmentTokenId, GroupId, Platform, PolicyId, TenantId, TenantStatus,
@@ -162,7 +163,7 @@ async fn issue_token(
     let now = svc.now();
     let id = EnrollmentTokenId::from_generated(svc.ids.id(now));
     let secret = EnrollmentSecret::new(who.tenant.clone(), id.clone(), svc.ids.secret());
-    let expires_at = now + ttl * 1000;
+    let expires_at = now + ms_from_secs(ttl);
     let record = EnrollmentTokenRecord {
         id: id.to_string(),
         secret_hash: secret.secret_hash(),
@@ -173,7 +174,7 @@ async fn issue_token(
         remaining: max_uses,
         revoked: false,
         label: req.label.clone(),
-        ttl: expires_at / 1000 + 86_400,
+        ttl: secs_from_ms(expires_at) + DAY_SECS,
         ownership: req.ownership.unwrap_or_default(),
         owner: req.owner.clone(),
         group: req.group_id.as_ref().map(GroupId::to_string),

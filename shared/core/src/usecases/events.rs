@@ -13,14 +13,14 @@
 //! may get messages queued for up to a minute, which the delivery handler drops (it reads the
 //! endpoint before sending).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::time::rfc3339;
 pub use crate::domain::webhook::EventKind;
+use crate::domain::webhook::Subscription;
 use crate::domain::{DeviceId, EventId, TenantId, WebhookId};
 use crate::error::Error;
 use crate::ports::Query;
@@ -28,13 +28,11 @@ use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::from_item;
 
+use super::consumer::WorkMessage;
 use super::webhooks::WebhookRecord;
 
 /// How long a process trusts what it read of a tenant's subscriptions.
 pub const SUBSCRIPTIONS_TTL_MS: i64 = 60_000;
-
-/// Tenants whose subscriptions one process keeps; beyond it the cache starts afresh.
-const CACHE_CAP: usize = 10_000;
 
 /// Something that happened, as its publisher describes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +59,7 @@ impl Event {
 #[serde(deny_unknown_fields)]
 pub struct EventBody {
     /// Stable across retries: receivers deduplicate on it (delivery is at least once).
-    pub id: String,
+    pub id: EventId,
     #[serde(rename = "type")]
     pub kind: EventKind,
     pub occurred_at: String,
@@ -71,86 +69,24 @@ pub struct EventBody {
     pub data: Value,
 }
 
-/// The queue message of one delivery attempt of one event to one endpoint. Its `webhook`
-/// field is in no other kind of message and every kind refuses unknown fields, so a body
-/// decodes as at most one kind.
+/// The work-queue payload of one delivery attempt of one event to one endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveryMessage {
-    pub tenant: String,
-    pub webhook: String,
+    pub tenant: TenantId,
+    pub webhook: WebhookId,
     /// 1 for the first attempt; each retry is a new message with the next number.
     pub attempt: u32,
     pub event: EventBody,
 }
 
 impl DeliveryMessage {
-    pub fn encode(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    /// The message, if the body is one; like the other kinds' decoders, never quotes the body.
-    pub fn decode(body: &str) -> Option<(TenantId, WebhookId, EventId, Self)> {
-        let msg: DeliveryMessage = serde_json::from_str(body).ok()?;
-        let tenant = TenantId::parse(&msg.tenant).ok()?;
-        let webhook = WebhookId::parse(&msg.webhook).ok()?;
-        let event = EventId::parse(&msg.event.id).ok()?;
-        (msg.attempt >= 1).then_some((tenant, webhook, event, msg))
-    }
-}
-
-/// One enabled endpoint's subscription.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Subscription {
-    pub webhook: WebhookId,
-    pub events: Vec<EventKind>,
-}
-
-/// The per-process cache of tenants' subscriptions, shared by every route and the consumer.
-#[derive(Debug, Default)]
-pub struct Subscriptions {
-    cache: Mutex<Cache>,
-}
-
-#[derive(Debug, Default)]
-struct Cache {
-    entries: HashMap<TenantId, (i64, Arc<Vec<Subscription>>)>,
-    /// Bumped by every local change, so a read that started before the change cannot store
-    /// what it read after the change invalidated it.
-    generation: u64,
-}
-
-impl Subscriptions {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
-        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn fresh(&self, tenant: &TenantId, now: i64) -> Result<Arc<Vec<Subscription>>, u64> {
-        let cache = self.lock();
-        cache
-            .entries
-            .get(tenant)
-            .filter(|(at, _)| (0..SUBSCRIPTIONS_TTL_MS).contains(&(now - at)))
-            .map(|(_, s)| s.clone())
-            .ok_or(cache.generation)
-    }
-
-    fn remember(&self, tenant: &TenantId, now: i64, generation: u64, subs: Arc<Vec<Subscription>>) {
-        let mut cache = self.lock();
-        if cache.generation != generation {
-            return;
+    /// The rule beyond the types: attempts count from 1.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        match self.attempt {
+            0 => Err("webhook delivery with attempt 0".into()),
+            _ => Ok(()),
         }
-        if cache.entries.len() >= CACHE_CAP && !cache.entries.contains_key(tenant) {
-            cache.entries.clear();
-        }
-        cache.entries.insert(tenant.clone(), (now, subs));
-    }
-
-    /// Forgets the tenant's subscriptions after this process changed its endpoints.
-    pub fn forget(&self, tenant: &TenantId) {
-        let mut cache = self.lock();
-        cache.generation += 1;
-        cache.entries.remove(tenant);
     }
 }
 
@@ -160,7 +96,10 @@ pub async fn subscriptions(
     tenant: &TenantId,
 ) -> Result<Arc<Vec<Subscription>>, Error> {
     let now = svc.now();
-    let generation = match svc.webhook_subscriptions.fresh(tenant, now) {
+    let generation = match svc
+        .webhook_subscriptions
+        .fresh(tenant, now, SUBSCRIPTIONS_TTL_MS)
+    {
         Ok(subs) => return Ok(subs),
         Err(generation) => generation,
     };
@@ -180,7 +119,7 @@ pub async fn subscriptions(
     }
     let subs = Arc::new(subs);
     svc.webhook_subscriptions
-        .remember(tenant, now, generation, subs.clone());
+        .remember_unless_forgotten(tenant, now, generation, subs.clone());
     Ok(subs)
 }
 
@@ -204,7 +143,7 @@ pub async fn publish(svc: &Services, tenant: &TenantId, event: Event) {
     }
     let now = svc.now();
     let body = EventBody {
-        id: EventId::from_generated(svc.ids.id(now)).to_string(),
+        id: EventId::from_generated(svc.ids.id(now)),
         kind: event.kind,
         occurred_at: rfc3339(now),
         tenant: tenant.to_string(),
@@ -214,51 +153,16 @@ pub async fn publish(svc: &Services, tenant: &TenantId, event: Event) {
     let messages = targets
         .iter()
         .map(|s| {
-            DeliveryMessage {
-                tenant: tenant.to_string(),
-                webhook: s.webhook.to_string(),
+            WorkMessage::WebhookDelivery(DeliveryMessage {
+                tenant: tenant.clone(),
+                webhook: s.webhook.clone(),
                 attempt: 1,
                 event: body.clone(),
-            }
+            })
             .encode()
         })
         .collect();
     if let Err(e) = svc.wake_queue.send_batch(messages).await {
         tracing::warn!(%tenant, kind = %event.kind, event = %body.id, error = %e, "webhook deliveries not queued; event lost");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_delivery_message_round_trips_and_no_other_kind_decodes_as_one() {
-        let msg = DeliveryMessage {
-            tenant: "acme".into(),
-            webhook: "01HOOK".into(),
-            attempt: 2,
-            event: EventBody {
-                id: "01EVT".into(),
-                kind: EventKind::DeviceEnrolled,
-                occurred_at: "2026-12-02T00:00:00.000Z".into(),
-                tenant: "acme".into(),
-                device: Some("01DEV".into()),
-                data: serde_json::json!({"platform": "android"}),
-            },
-        };
-        let (t, w, e, back) = DeliveryMessage::decode(&msg.encode()).unwrap();
-        assert_eq!(
-            (t.as_str(), w.as_str(), e.as_str(), &back),
-            ("acme", "01HOOK", "01EVT", &msg)
-        );
-        for other in [
-            r#"{"tenant":"acme","device":"d","command":"c"}"#,
-            r#"{"purge":"acme","stage":"devices","shard":0}"#,
-            r#"{"tenant":"acme","webhook":"01HOOK","attempt":0,"event":{"id":"01EVT","type":"sim.changed","occurred_at":"x","tenant":"acme","data":null}}"#,
-            r#"{"tenant":"acme","webhook":"01HOOK","attempt":1,"device":"d","event":{"id":"01EVT","type":"sim.changed","occurred_at":"x","tenant":"acme","data":null}}"#,
-        ] {
-            assert!(DeliveryMessage::decode(other).is_none(), "{other}");
-        }
     }
 }

@@ -11,6 +11,7 @@ use crate::error::{Error, StoreError};
 use crate::ports::{Query, Update};
 use crate::services::Services;
 use crate::store::keys;
+use crate::store::records::attr;
 use crate::store::records::{CommandRecord, DeviceRecord, from_item};
 
 pub async fn pending(
@@ -111,7 +112,7 @@ async fn serve(
             CommandStatus::Fetched,
             Mover::Device,
             None,
-            Update::new().remove("not_now_at"),
+            Update::new().remove(attr::NOT_NOW_AT),
         )
         .await
         {

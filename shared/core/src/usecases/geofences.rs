@@ -21,6 +21,7 @@ use crate::error::{Error, StoreError};
 use crate::ports::{Cmp, Cond, Principal, Query, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
+use crate::store::records::attr;
 use crate::store::records::{from_item, to_item};
 
 /// Geofences one tenant may have: enough for every site of a large organisation, and few
@@ -186,9 +187,9 @@ pub async fn replace(
             WriteOp::Update {
                 key: keys::geofence(&who.tenant, g),
                 update: Update::new()
-                    .set("name", req.name.as_str())
-                    .set("shape", shape)
-                    .set("updated_at", svc.now()),
+                    .set(attr::NAME, req.name.as_str())
+                    .set(attr::SHAPE, shape)
+                    .set(attr::UPDATED_AT, svc.now()),
                 cond: Some(Cond::Exists),
             },
             audit::entry(

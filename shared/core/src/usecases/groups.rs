@@ -168,8 +168,8 @@ pub async fn rename(
             WriteOp::Update {
                 key: keys::group(&who.tenant, g),
                 update: Update::new()
-                    .set("name", req.name.as_str())
-                    .set("updated_at", svc.now()),
+                    .set(attr::NAME, req.name.as_str())
+                    .set(attr::UPDATED_AT, svc.now()),
                 cond: Some(Cond::Exists),
             },
             audit::entry(

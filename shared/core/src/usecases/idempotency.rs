@@ -9,6 +9,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::domain::TenantId;
+use crate::domain::time::secs_from_ms;
 use crate::error::{Error, StoreError};
 use crate::ports::{Cmp, Cond, Key, Table, Update};
 use crate::store::keys;
@@ -103,16 +104,16 @@ pub async fn begin(
         status: None,
         content_type: None,
         body: None,
-        ttl: now_ms / 1000 + RETENTION_SECS,
+        ttl: secs_from_ms(now_ms) + RETENTION_SECS,
     };
     let claimable = Cond::Or(vec![
         Cond::NotExists,
         // The store deletes expired items late: an expired record counts as absent.
-        Cond::Num(attr::TTL.into(), Cmp::Le, now_ms / 1000),
+        Cond::Num(attr::TTL.into(), Cmp::Le, secs_from_ms(now_ms)),
         Cond::And(vec![
             Cond::eq(attr::STATE, "pending"),
             Cond::Num(attr::LEASE_UNTIL.into(), Cmp::Le, now_ms),
-            Cond::eq("fingerprint", fingerprint),
+            Cond::eq(attr::FINGERPRINT, fingerprint),
         ]),
     ]);
     // A failed claim reads the record to say why; it may vanish or change in between (released,
@@ -135,7 +136,7 @@ pub async fn begin(
             continue;
         };
         let existing: IdempotencyRecord = from_item(&item)?;
-        if existing.ttl <= now_ms / 1000 {
+        if existing.ttl <= secs_from_ms(now_ms) {
             continue;
         }
         if existing.fingerprint != fingerprint {
@@ -173,9 +174,9 @@ pub async fn complete(
 ) -> Result<(), Error> {
     let update = Update::new()
         .set(attr::STATE, "complete")
-        .set("status", Value::from(response.status))
-        .set("content_type", response.content_type.as_str())
-        .set("body", response.body.as_str());
+        .set(attr::STATUS, Value::from(response.status))
+        .set(attr::CONTENT_TYPE, response.content_type.as_str())
+        .set(attr::BODY, response.body.as_str());
     match table
         .update(&claim.key, update, Some(still_ours(claim)))
         .await
@@ -213,6 +214,7 @@ mod tests {
     use async_trait::async_trait;
 
     use super::*;
+    use crate::domain::time::ms_from_secs;
     use crate::ports::{Item, Page, Query, WriteOp};
     use crate::units::UnitsSnapshot;
 
@@ -392,7 +394,7 @@ mod tests {
         complete(&t, &c, &created()).await.unwrap();
 
         let other = fingerprint("POST", "/v1/x", b"{\"new\":true}");
-        let later = T0 + RETENTION_SECS * 1000;
+        let later = T0 + ms_from_secs(RETENTION_SECS);
         let r = begin(&t, later, "b", &acme(), &key("k1"), &other)
             .await
             .unwrap();

@@ -126,10 +126,10 @@ pub async fn report(
         set_or_remove(
             Update::new()
                 .set(
-                    "reported",
+                    attr::REPORTED,
                     serde_json::to_value(&report).unwrap_or_default(),
                 )
-                .set("reported_at", now),
+                .set(attr::REPORTED_AT, now),
             attr::IMSI,
             imsi.as_ref(),
         ),

@@ -8,23 +8,22 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::commands::{command_ttl, queue_writes, send_wakes};
+use super::consumer::WorkMessage;
 use super::views::Listing;
-use super::wake::Outcome;
 use super::{COMMANDERS, READERS, audit, lifecycle, require_role};
 use crate::domain::directory::{DIRECTORY_SHARDS, DirectoryCursor};
 use crate::domain::job::{JobProgress, JobState, JobTarget, STEP_SIZE};
+use crate::domain::time::ms_from_secs;
 use crate::domain::time::rfc3339;
 use crate::domain::{
-    CatalogueId, CommandId, CommandSpec, CommandStatus, DeviceId, DeviceState, GroupId, JobId,
-    Platform, TenantId,
+    CatalogueId, CommandId, CommandSpec, DeviceId, DeviceState, GroupId, JobId, Platform, TenantId,
 };
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Principal, Query, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{
-    CommandRecord, DirectoryRecord, HistoryEntry, JobEntryRecord, JobRecord, attr, from_item,
-    to_item,
+    CommandRecord, DirectoryRecord, JobEntryRecord, JobRecord, attr, from_item, to_item,
 };
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -72,29 +71,13 @@ impl JobView {
     }
 }
 
-/// The queue message for one fan-out step: the job and the cursor the step starts at.
+/// The work-queue payload of one fan-out step: the job and the cursor the step starts at.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JobStep {
-    pub tenant: String,
-    pub job: String,
+    pub tenant: TenantId,
+    pub job: JobId,
     pub at: String,
-}
-
-impl JobStep {
-    pub fn encode(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    /// The ids a step message names; None when the body is not a step message.
-    pub fn decode(body: &str) -> Option<(TenantId, JobId, String)> {
-        let step: JobStep = serde_json::from_str(body).ok()?;
-        Some((
-            TenantId::parse(&step.tenant).ok()?,
-            JobId::parse(&step.job).ok()?,
-            step.at,
-        ))
-    }
 }
 
 pub async fn create(
@@ -141,7 +124,7 @@ pub(crate) async fn create_scoped(
         target: req.target.clone(),
         created_at: now,
         created_by: who.subject.clone(),
-        deadline: now + ttl * 1000,
+        deadline: now + ms_from_secs(ttl),
         cursor: String::new(),
         prev: None,
         fanned_out: false,
@@ -169,11 +152,11 @@ pub(crate) async fn create_scoped(
             audit::entry(svc, who, "job.create", format!("job/{id}"), Some(detail)),
         ])
         .await?;
-    let first = JobStep {
-        tenant: t.to_string(),
-        job: id.to_string(),
+    let first = WorkMessage::JobStep(JobStep {
+        tenant: t.clone(),
+        job: id.clone(),
         at: String::new(),
-    };
+    });
     if let Err(e) = svc.wake_queue.send_batch(vec![first.encode()]).await {
         // Without its first step the job would never start: take it back rather than leave
         // it stalled, and let the caller retry.
@@ -249,15 +232,7 @@ pub async fn list(
 /// One fan-out step, run by the queue consumer. Safe to run twice and out of order: a step
 /// runs only while the job's cursor is where it starts, and a repeat of the step just done
 /// re-sends what follows it.
-pub async fn step(svc: &Services, tenant: &TenantId, job: &JobId, at: &str) -> Outcome {
-    match run_step(svc, tenant, job, at).await {
-        Ok(()) => Outcome::Done,
-        Err(e) if e.is_retryable() => Outcome::Retry(e.to_string()),
-        Err(e) => Outcome::Dropped(e.to_string()),
-    }
-}
-
-async fn run_step(svc: &Services, t: &TenantId, j: &JobId, at: &str) -> Result<(), Error> {
+pub async fn step(svc: &Services, t: &TenantId, j: &JobId, at: &str) -> Result<(), Error> {
     let Some(job) = load(svc, t, j, true).await? else {
         return Ok(());
     };
@@ -282,13 +257,13 @@ async fn run_step(svc: &Services, t: &TenantId, j: &JobId, at: &str) -> Result<(
         }
     }
     let mut update = Update::new()
-        .set("prev", at)
-        .add("targeted", devices.len() as i64)
-        .add("queued", queued.len() as i64)
-        .add("not_queued", not_queued);
+        .set(attr::PREV, at)
+        .add(attr::TARGETED, devices.len() as i64)
+        .add(attr::QUEUED, queued.len() as i64)
+        .add(attr::NOT_QUEUED, not_queued);
     update = match &next {
         Some(next) => update.set(attr::CURSOR, next.as_str()),
-        None => update.set("fanned_out", true),
+        None => update.set(attr::FANNED_OUT, true),
     };
     let moved = svc
         .table
@@ -316,11 +291,11 @@ async fn follow(svc: &Services, t: &TenantId, job: &JobRecord) -> Result<(), Err
     if job.fanned_out {
         return Ok(());
     }
-    let next = JobStep {
-        tenant: t.to_string(),
-        job: job.id.clone(),
+    let next = WorkMessage::JobStep(JobStep {
+        tenant: t.clone(),
+        job: JobId::parse(&job.id)?,
         at: job.cursor.clone(),
-    };
+    });
     svc.wake_queue.send_batch(vec![next.encode()]).await?;
     Ok(())
 }
@@ -336,24 +311,14 @@ async fn queue_one(
 ) -> Result<bool, Error> {
     let now = svc.now();
     let id = CommandId::parse(&job.id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let record = CommandRecord {
-        id: job.id.clone(),
-        spec: job.spec.clone(),
-        status: CommandStatus::Queued,
-        queued_at: now,
-        queued_by: job.created_by.clone(),
-        deadline: job.deadline,
-        updated_at: now,
-        push_message_id: None,
-        not_now_at: None,
-        result: None,
-        history: vec![HistoryEntry {
-            at: now,
-            status: CommandStatus::Queued,
-            detail: Some(format!("job {}", job.id)),
-        }],
-        job: Some(job.id.clone()),
-    };
+    let record = CommandRecord::queued(
+        job.id.clone(),
+        job.spec.clone(),
+        &job.created_by,
+        now,
+        job.deadline,
+        Some(&job.id),
+    );
     let mut ops = queue_writes(t, device, &record, job.platform);
     ops.push(WriteOp::Check {
         key: keys::closed_command(t, device, &id),

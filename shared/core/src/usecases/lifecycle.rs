@@ -69,7 +69,7 @@ pub async fn advance(
     let entry = audit::transition(svc, tenant, device, rec, next, by, detail.as_deref());
     let update = extra
         .set(attr::STATUS, next.as_str())
-        .set("updated_at", now)
+        .set(attr::UPDATED_AT, now)
         .append(attr::HISTORY, history(now, next, detail));
     let id = CommandId::parse(&rec.id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let key = keys::open_command(tenant, device, &id);
@@ -114,7 +114,7 @@ fn job_counts(tenant: &TenantId, rec: &CommandRecord, next: CommandStatus) -> Op
     if matches!(rec.status, Queued | PushSent)
         && matches!(next, Fetched | NotNow | Acknowledged | Error)
     {
-        update = update.add("delivered", 1);
+        update = update.add(attr::DELIVERED, 1);
         counted = true;
     }
     let ended = match next {

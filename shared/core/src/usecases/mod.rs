@@ -8,6 +8,7 @@ pub mod checkin;
 pub mod commands;
 pub mod compliance;
 pub mod compliance_sweep;
+pub mod consumer;
 pub mod devices;
 pub mod directory;
 pub mod enrollment;

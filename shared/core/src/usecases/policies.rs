@@ -15,8 +15,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::consumer::WorkMessage;
 use super::views::Listing;
-use super::wake::Outcome;
 use super::{ADMINS, READERS, audit, jobs, require_role};
 use crate::domain::device::short_text;
 use crate::domain::group::DeviceIds;
@@ -519,7 +519,7 @@ pub async fn update(
         .transact(vec![
             WriteOp::Put {
                 item: to_item(keys::policy(t, id), &next),
-                cond: Some(Cond::eq("version", current.version)),
+                cond: Some(Cond::eq(attr::VERSION, current.version)),
             },
             version_put(t, id, &next),
             audit::entry(
@@ -795,8 +795,8 @@ pub async fn assign_group(
         update: match &req {
             Some(r) => Update::new()
                 .set(attr::POLICY, r.policy_id.as_str())
-                .set("priority", r.priority),
-            None => Update::new().remove(attr::POLICY).set("priority", 0),
+                .set(attr::PRIORITY, r.priority),
+            None => Update::new().remove(attr::POLICY).set(attr::PRIORITY, 0),
         },
         cond: Some(match &old {
             Some(p) => Cond::eq(attr::POLICY, p.as_str()),
@@ -943,75 +943,49 @@ async fn write_assignment(svc: &Services, ops: Vec<WriteOp>) -> Result<(), Error
     }
 }
 
-/// The queue message that refreshes the effective policy of a group's members or of every
-/// enrolled device, a step at a time.
+/// The work-queue payload that refreshes the effective policy of a group's members, of every
+/// enrolled device or of listed devices, a step at a time from `at`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PolicyRefresh {
-    pub tenant: String,
-    /// `G#<group id>`, `TENANT`, or `DEVICES` (those listed).
-    pub refresh: String,
+pub struct RefreshStep {
+    pub tenant: TenantId,
+    pub target: JobTarget,
     pub at: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub devices: Vec<String>,
 }
 
-impl PolicyRefresh {
-    /// The step of a refresh of `target` (a group or the tenant) starting at `at`.
-    pub fn for_target(t: &TenantId, target: &JobTarget, at: String) -> Self {
-        let (refresh, devices) = match target {
-            JobTarget::Group { group } => (format!("G#{group}"), Vec::new()),
-            JobTarget::Tenant {} => ("TENANT".to_owned(), Vec::new()),
-            JobTarget::Devices { devices } => (
-                "DEVICES".to_owned(),
-                devices.iter().map(DeviceId::to_string).collect(),
-            ),
-        };
-        Self {
-            tenant: t.to_string(),
-            refresh,
-            at,
-            devices,
+impl RefreshStep {
+    /// The rule beyond the types: a device list names 1 to `MAX_REFRESHED` devices.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        match &self.target {
+            JobTarget::Devices { devices } if !(1..=MAX_REFRESHED).contains(&devices.len()) => {
+                Err("policy refresh with no or too many devices".into())
+            }
+            _ => Ok(()),
         }
     }
 
-    pub fn encode(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    /// The tenant, the target and the cursor a refresh message names; None when the body is
-    /// not one.
-    pub fn decode(body: &str) -> Option<(TenantId, JobTarget, String)> {
-        let m: PolicyRefresh = serde_json::from_str(body).ok()?;
-        let tenant = TenantId::parse(&m.tenant).ok()?;
-        let target = match m.refresh.strip_prefix("G#") {
-            Some(g) if m.devices.is_empty() => JobTarget::Group {
-                group: GroupId::parse(g).ok()?,
-            },
-            None if m.refresh == "TENANT" && m.devices.is_empty() => JobTarget::Tenant {},
-            None if m.refresh == "DEVICES" && (1..=MAX_REFRESHED).contains(&m.devices.len()) => {
-                JobTarget::Devices {
-                    devices: m
-                        .devices
-                        .iter()
-                        .map(|d| DeviceId::parse(d).ok())
-                        .collect::<Option<_>>()?,
-                }
-            }
-            _ => return None,
-        };
-        Some((tenant, target, m.at))
+    fn message(t: &TenantId, target: JobTarget, at: String) -> String {
+        WorkMessage::PolicyRefresh(RefreshStep {
+            tenant: t.clone(),
+            target,
+            at,
+        })
+        .encode()
     }
 }
 
+/// Starts refreshing every device a policy scope covers: `G#<group>` or `TENANT`, as a
+/// `keys::policy_use` key names them (device scopes are refreshed by `refresh_devices`).
 async fn start_refresh(svc: &Services, t: &TenantId, scope: &str) -> Result<(), Error> {
-    let msg = PolicyRefresh {
-        tenant: t.to_string(),
-        refresh: scope.to_owned(),
-        at: String::new(),
-        devices: Vec::new(),
+    let target = match scope.strip_prefix("G#") {
+        Some(g) => JobTarget::Group {
+            group: GroupId::parse(g)?,
+        },
+        None if scope == "TENANT" => JobTarget::Tenant {},
+        None => return Err(Error::Internal(format!("unknown policy scope {scope:?}"))),
     };
-    svc.wake_queue.send_batch(vec![msg.encode()]).await?;
+    let msg = RefreshStep::message(t, target, String::new());
+    svc.wake_queue.send_batch(vec![msg]).await?;
     Ok(())
 }
 
@@ -1031,7 +1005,7 @@ pub(crate) async fn refresh_devices(
             let target = JobTarget::Devices {
                 devices: chunk.to_vec(),
             };
-            PolicyRefresh::for_target(t, &target, String::new()).encode()
+            RefreshStep::message(t, target, String::new())
         })
         .collect();
     svc.wake_queue.send_batch(bodies).await?;
@@ -1040,23 +1014,21 @@ pub(crate) async fn refresh_devices(
 
 /// One refresh step, run by the queue consumer: recomputes a batch of devices and queues the
 /// next step. Recomputing is idempotent, so a repeated step only costs its reads.
-pub async fn refresh_step(svc: &Services, t: &TenantId, target: &JobTarget, at: &str) -> Outcome {
-    let run = async {
-        let (devices, next) = jobs::batch(svc, t, target, at).await?;
-        for d in &devices {
-            recompute(svc, t, d).await?;
-        }
-        if let Some(next) = next {
-            let msg = PolicyRefresh::for_target(t, target, next);
-            svc.wake_queue.send_batch(vec![msg.encode()]).await?;
-        }
-        Ok::<(), Error>(())
-    };
-    match run.await {
-        Ok(()) => Outcome::Done,
-        Err(e) if e.is_retryable() => Outcome::Retry(e.to_string()),
-        Err(e) => Outcome::Dropped(e.to_string()),
+pub async fn refresh_step(
+    svc: &Services,
+    t: &TenantId,
+    target: &JobTarget,
+    at: &str,
+) -> Result<(), Error> {
+    let (devices, next) = jobs::batch(svc, t, target, at).await?;
+    for d in &devices {
+        recompute(svc, t, d).await?;
     }
+    if let Some(next) = next {
+        let msg = RefreshStep::message(t, target.clone(), next);
+        svc.wake_queue.send_batch(vec![msg]).await?;
+    }
+    Ok(())
 }
 
 /// Computes a device's effective policy from its assignments and stores it with its version

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::consumer::WorkMessage;
+
 use crate::domain::directory::{DIRECTORY_SHARDS, Identifier};
 use crate::domain::{DeviceId, GroupId, JobId, PolicyId, TenantId, TenantStatus, WebhookId};
 use crate::error::Error;
@@ -58,13 +60,12 @@ pub enum Stage {
     Finish,
 }
 
-/// The queue message of one purge batch. Its field names are disjoint from a wake message's,
-/// and both refuse unknown fields, so a body decodes as at most one of them.
+/// The work-queue payload of one purge batch: the tenant being deleted and where to go on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PurgeMessage {
     /// The tenant being deleted.
-    pub purge: String,
+    pub tenant: TenantId,
     pub stage: Stage,
     #[serde(default)]
     pub shard: u32,
@@ -75,45 +76,30 @@ pub struct PurgeMessage {
 impl PurgeMessage {
     pub fn first(tenant: &TenantId) -> Self {
         Self {
-            purge: tenant.to_string(),
+            tenant: tenant.clone(),
             stage: Stage::Devices,
             shard: 0,
             cursor: None,
         }
     }
 
-    pub fn encode(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    /// Decodes a body; like the wake message's, the reason never quotes the untrusted body.
-    pub fn decode(body: &str) -> Result<(TenantId, Self), String> {
-        let msg: PurgeMessage = serde_json::from_str(body).map_err(|e| {
-            format!(
-                "malformed purge message: {:?} error at line {} column {}",
-                e.classify(),
-                e.line(),
-                e.column()
-            )
-        })?;
+    /// The rule beyond the types: only the sharded stages have a shard, below the shard count.
+    pub(crate) fn check(&self) -> Result<(), String> {
         let sharded = matches!(
-            msg.stage,
+            self.stage,
             Stage::Devices | Stage::CommandAudit | Stage::Alerts
         );
-        if msg.shard >= DIRECTORY_SHARDS || (!sharded && msg.shard != 0) {
+        if self.shard >= DIRECTORY_SHARDS || (!sharded && self.shard != 0) {
             return Err("purge message with an invalid shard".into());
         }
-        match TenantId::parse(&msg.purge) {
-            Ok(t) => Ok((t, msg)),
-            Err(_) => Err("purge message with an invalid tenant".into()),
-        }
+        Ok(())
     }
 
     /// The message after this one, given where this page ended; None when all is removed.
     fn next(&self, cursor: Option<String>) -> Option<Self> {
         let at = |stage, shard| {
             Some(Self {
-                purge: self.purge.clone(),
+                tenant: self.tenant.clone(),
                 stage,
                 shard,
                 cursor: None,
@@ -152,7 +138,8 @@ impl PurgeMessage {
 
 /// Removes one batch and queues the next. Safe to run twice: every delete is unconditional
 /// and a page already removed reads back empty.
-pub async fn step(svc: &Services, tenant: &TenantId, msg: &PurgeMessage) -> Result<(), Error> {
+pub async fn step(svc: &Services, msg: &PurgeMessage) -> Result<(), Error> {
+    let tenant = &msg.tenant;
     // Only a tenant marked for deletion is ever purged, whatever a message says.
     let Some(record) = super::tenants::load(svc, tenant, true).await? else {
         return Ok(());
@@ -209,7 +196,8 @@ pub async fn step(svc: &Services, tenant: &TenantId, msg: &PurgeMessage) -> Resu
         }
     };
     if let Some(next) = msg.next(cursor) {
-        svc.wake_queue.send_batch(vec![next.encode()]).await?;
+        let next = WorkMessage::Purge(next).encode();
+        svc.wake_queue.send_batch(vec![next]).await?;
     }
     Ok(())
 }

@@ -23,6 +23,7 @@ use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Item, Key, Query, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
+use crate::store::records::attr;
 use crate::store::records::{from_item, to_item};
 
 /// The audit action (and the webhook event's name).
@@ -178,7 +179,7 @@ async fn fire(svc: &Services, item: &Item, w: &WarningRecord, now: i64) -> Resul
                 push_config::CERTIFICATE_ATTR,
                 serde_json::to_value(&updated).unwrap_or_default(),
             ),
-            cond: Some(Cond::eq("fingerprint", w.fingerprint.clone())),
+            cond: Some(Cond::eq(attr::FINGERPRINT, w.fingerprint.clone())),
         },
     ];
     if days_left > 0 {

@@ -15,6 +15,7 @@ use crate::ports::Update;
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::StoredResult;
+use crate::store::records::attr;
 
 pub async fn report(
     svc: &Services,
@@ -69,9 +70,10 @@ pub async fn report(
                     CommandStatus::NotNow,
                     Mover::Device,
                     None,
-                    Update::new()
-                        .set("not_now_at", now)
-                        .set("result", serde_json::to_value(&stored).unwrap_or_default()),
+                    Update::new().set(attr::NOT_NOW_AT, now).set(
+                        attr::RESULT,
+                        serde_json::to_value(&stored).unwrap_or_default(),
+                    ),
                 )
                 .await
             }
@@ -143,10 +145,10 @@ fn revoked_state(spec: &CommandSpec) -> Option<DeviceState> {
 fn device_effect(spec: &CommandSpec, report: &ResultReport, now: i64) -> Update {
     if let Some(state) = revoked_state(spec) {
         // A wiped device holds no credential any more: revoke it at once.
-        return Update::new().set("state", state.as_str());
+        return Update::new().set(attr::STATE, state.as_str());
     }
     match spec {
-        CommandSpec::Lock { .. } => Update::new().set("locked", true),
+        CommandSpec::Lock { .. } => Update::new().set(attr::LOCKED, true),
         CommandSpec::Locate {} => {
             let fix = report.data.as_ref().and_then(|d| {
                 serde_json::from_value::<crate::domain::Location>(serde_json::Value::Object(
@@ -157,8 +159,8 @@ fn device_effect(spec: &CommandSpec, report: &ResultReport, now: i64) -> Update 
             });
             match fix {
                 Some(l) => Update::new()
-                    .set("location", serde_json::to_value(l).unwrap_or_default())
-                    .set("location_at", now),
+                    .set(attr::LOCATION, serde_json::to_value(l).unwrap_or_default())
+                    .set(attr::LOCATION_AT, now),
                 None => Update::new(),
             }
         }

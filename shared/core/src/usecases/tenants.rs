@@ -2,9 +2,6 @@
 //! limit. Each action is recorded in the affected tenant's own audit log. Also the per-process
 //! view of a tenant's state that every request of the tenant is admitted by.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -12,7 +9,7 @@ use super::audit;
 use super::views::Listing;
 use crate::domain::tenant::validate_name;
 use crate::domain::time::rfc3339;
-use crate::domain::{TenantId, TenantLimits, TenantStatus};
+use crate::domain::{TenantId, TenantLimits, TenantState, TenantStatus};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Operator, PLATFORM_OPERATOR, Query, Update, WriteOp};
 use crate::services::Services;
@@ -24,72 +21,26 @@ use crate::store::records::{PlatformTenantRecord, TenantRecord, attr, from_item,
 /// requests cost no table read in between.
 pub const STATE_TTL_MS: i64 = 60_000;
 
-/// Tenants whose state one process keeps; beyond it the cache starts afresh.
-const CACHE_CAP: usize = 10_000;
-
-/// What admitting a tenant's request needs to know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TenantState {
-    /// Registered by the platform operator; unregistered tenants (all that predate
-    /// registration) are active, unlimited and have no device counter.
-    pub registered: bool,
-    pub status: TenantStatus,
-    pub max_devices: Option<i64>,
-}
-
-impl TenantState {
-    const UNREGISTERED: TenantState = TenantState {
-        registered: false,
-        status: TenantStatus::Active,
-        max_devices: None,
-    };
-
-    fn of(record: Option<&TenantRecord>) -> Self {
-        match record.and_then(|r| r.status.map(|s| (r, s))) {
-            Some((r, status)) => TenantState {
-                registered: true,
-                status,
-                max_devices: r.max_devices,
-            },
-            None => Self::UNREGISTERED,
-        }
-    }
-}
-
-/// The per-process cache of tenants' states, shared by every route of the process. Writes
-/// made through this process update it at once, so only other processes lag (by at most
-/// `STATE_TTL_MS`).
-#[derive(Debug, Default)]
-pub struct TenantStates {
-    cache: Mutex<HashMap<TenantId, (i64, TenantState)>>,
-}
-
-impl TenantStates {
-    fn fresh(&self, tenant: &TenantId, now: i64) -> Option<TenantState> {
-        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        cache
-            .get(tenant)
-            .filter(|(at, _)| (0..STATE_TTL_MS).contains(&(now - at)))
-            .map(|(_, s)| *s)
-    }
-
-    fn remember(&self, tenant: &TenantId, now: i64, state: TenantState) {
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.len() >= CACHE_CAP && !cache.contains_key(tenant) {
-            cache.clear();
-        }
-        cache.insert(tenant.clone(), (now, state));
+/// The state a tenant record (or its absence) gives.
+fn state_of(record: Option<&TenantRecord>) -> TenantState {
+    match record.and_then(|r| r.status.map(|s| (r, s))) {
+        Some((r, status)) => TenantState {
+            registered: true,
+            status,
+            max_devices: r.max_devices,
+        },
+        None => TenantState::UNREGISTERED,
     }
 }
 
 /// The tenant's state as this process knows it, read from the table at most once a minute.
 pub async fn state(svc: &Services, tenant: &TenantId) -> Result<TenantState, Error> {
     let now = svc.now();
-    if let Some(s) = svc.tenant_states.fresh(tenant, now) {
+    if let Ok(s) = svc.tenant_states.fresh(tenant, now, STATE_TTL_MS) {
         return Ok(s);
     }
     let record = load(svc, tenant, false).await?;
-    let s = TenantState::of(record.as_ref());
+    let s = state_of(record.as_ref());
     svc.tenant_states.remember(tenant, now, s);
     Ok(s)
 }
@@ -98,7 +49,7 @@ pub async fn state(svc: &Services, tenant: &TenantId) -> Result<TenantState, Err
 /// rare answer that must not rest on what the cache says, such as a refused enrolment.
 pub async fn state_now(svc: &Services, tenant: &TenantId) -> Result<TenantState, Error> {
     let record = load(svc, tenant, true).await?;
-    let s = TenantState::of(record.as_ref());
+    let s = state_of(record.as_ref());
     svc.tenant_states.remember(tenant, svc.now(), s);
     Ok(s)
 }
@@ -278,7 +229,7 @@ pub async fn list(
 /// A registered tenant with its device counter; an unregistered one is not found.
 pub async fn get(svc: &Services, _who: &Operator, t: &TenantId) -> Result<TenantView, Error> {
     let record = load(svc, t, true).await?;
-    let state = TenantState::of(record.as_ref());
+    let state = state_of(record.as_ref());
     svc.tenant_states.remember(t, svc.now(), state);
     match record {
         Some(r) if state.registered => Ok(TenantView::new(t, &r, state.status)),
@@ -452,7 +403,7 @@ pub async fn delete(svc: &Services, who: &Operator, t: &TenantId) -> Result<Tena
     }
     let view = get(svc, who, t).await?;
     if view.status == TenantStatus::Deleting {
-        let first = super::purge::PurgeMessage::first(t);
+        let first = super::consumer::WorkMessage::Purge(super::purge::PurgeMessage::first(t));
         svc.wake_queue.send_batch(vec![first.encode()]).await?;
     }
     Ok(view)

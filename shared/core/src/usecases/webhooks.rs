@@ -24,17 +24,19 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::consumer::WorkMessage;
 use super::events::{DeliveryMessage, EventKind};
 use super::views::Listing;
-use super::wake::Outcome;
 use super::{ADMINS, READERS, audit, require_role};
 use crate::domain::time::rfc3339;
+use crate::domain::time::secs_from_ms;
 use crate::domain::webhook::{Host, WebhookUrl, signature_header};
 use crate::domain::{EventId, TenantId, WebhookId};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cmp, Cond, Principal, Query, WebhookPost, WebhookResponse, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
+use crate::store::records::attr;
 use crate::store::records::{from_item, to_item};
 
 /// How long a rotated-out secret keeps signing beside the new one, so receivers can roll over.
@@ -429,7 +431,7 @@ pub async fn update(
             WriteOp::Put {
                 item: to_item(keys::webhook(t, id), &record),
                 // Not over a concurrent change or a deletion.
-                cond: Some(Cond::eq("updated_at", before)),
+                cond: Some(Cond::eq(attr::UPDATED_AT, before)),
             },
             audit::entry(
                 svc,
@@ -541,8 +543,8 @@ pub async fn rotate_secret(
             WriteOp::Update {
                 key: keys::webhook(t, id),
                 update: crate::ports::Update::new()
-                    .set("previous_secret_until", until)
-                    .set("updated_at", now),
+                    .set(attr::PREVIOUS_SECRET_UNTIL, until)
+                    .set(attr::UPDATED_AT, now),
                 cond: Some(Cond::Exists),
             },
             audit::entry(
@@ -580,7 +582,7 @@ pub async fn deliveries(
     q.limit = limit.clamp(1, 200);
     q.descending = true;
     let page = svc.table.query(q).await?;
-    let now_secs = svc.now() / 1000;
+    let now_secs = secs_from_ms(svc.now());
     let mut items = Vec::with_capacity(page.items.len());
     for item in &page.items {
         let record: DeliveryRecord = from_item(item)?;
@@ -602,29 +604,11 @@ pub fn backoff(base_secs: u64, attempt: u32) -> Duration {
 }
 
 /// Handles one delivery message: the queue consumer's entry point.
-pub async fn handle(
-    svc: &Services,
-    tenant: &TenantId,
-    webhook: &WebhookId,
-    event: &EventId,
-    msg: &DeliveryMessage,
-) -> Outcome {
-    match deliver(svc, tenant, webhook, event, msg).await {
-        Ok(()) => Outcome::Done,
-        Err(e) if e.is_retryable() => Outcome::Retry(e.to_string()),
-        Err(e) => Outcome::Dropped(e.to_string()),
-    }
-}
-
+///
 /// One attempt. A failed attempt queues the next one (delayed by the backoff) before it is
 /// recorded, so a crash in between repeats the attempt rather than losing the retry.
-async fn deliver(
-    svc: &Services,
-    tenant: &TenantId,
-    webhook: &WebhookId,
-    event: &EventId,
-    msg: &DeliveryMessage,
-) -> Result<(), Error> {
+pub async fn handle(svc: &Services, msg: &DeliveryMessage) -> Result<(), Error> {
+    let (tenant, webhook, event) = (&msg.tenant, &msg.webhook, &msg.event.id);
     let Some(item) = svc.table.get(&keys::webhook(tenant, webhook), true).await? else {
         tracing::info!(%tenant, %webhook, %event, "webhook deleted; delivery dropped");
         return Ok(());
@@ -675,10 +659,10 @@ async fn deliver(
     let mut next_attempt_at = None;
     if state == DeliveryState::Retrying {
         let delay = backoff(svc.settings.webhook_backoff_secs, msg.attempt);
-        let next = DeliveryMessage {
+        let next = WorkMessage::WebhookDelivery(DeliveryMessage {
             attempt: msg.attempt + 1,
             ..msg.clone()
-        };
+        });
         svc.wake_queue.send_delayed(next.encode(), delay).await?;
         next_attempt_at = Some(now + delay.as_millis() as i64);
     }
@@ -696,14 +680,14 @@ async fn deliver(
         created_at: previous.as_ref().map_or(now, |p| p.created_at),
         updated_at: now,
         next_attempt_at,
-        ttl: now / 1000 + DELIVERY_RETENTION_SECS,
+        ttl: secs_from_ms(now) + DELIVERY_RETENTION_SECS,
     };
     // Never over a later attempt's record or a final one (a duplicate message raced this one).
     let cond = Cond::Or(vec![
         Cond::NotExists,
         Cond::And(vec![
-            Cond::Num("attempts".into(), Cmp::Lt, i64::from(msg.attempt)),
-            Cond::eq("state", "retrying"),
+            Cond::Num(attr::ATTEMPTS.into(), Cmp::Lt, i64::from(msg.attempt)),
+            Cond::eq(attr::STATE, "retrying"),
         ]),
     ]);
     match svc.table.put(to_item(key, &record), Some(cond)).await {
@@ -741,7 +725,7 @@ async fn attempt(
             "mdm-signature".to_owned(),
             signature_header(&secrets.live(now), t, &body),
         ),
-        ("mdm-event-id".to_owned(), msg.event.id.clone()),
+        ("mdm-event-id".to_owned(), msg.event.id.to_string()),
         (
             "mdm-event-type".to_owned(),
             msg.event.kind.as_str().to_owned(),
