@@ -1,7 +1,8 @@
 //! The single-table key layout. Every partition key starts with the tenant, and each device's
 //! hot data lives in its own partition so no per-device write touches a tenant-wide one. The
 //! one exception is the platform's list of registered tenants, which belongs to no tenant and
-//! is written only by the platform operator's tenant lifecycle (never by a tenant's traffic).
+//! is written only by the platform operator's tenant lifecycle and an admin's rename of a
+//! registered tenant (`settings`), never by a device.
 //!
 //! This table is the one description of the layout (the docs link here). `<t>` is the tenant
 //! id, `<d>` a device id; `<ms>` is a time in milliseconds, zero-padded to 13 digits so that
