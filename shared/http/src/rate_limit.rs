@@ -1,6 +1,21 @@
-//! Per-process token buckets per device, per tenant and per tenant's enrolments, checked before
-//! a request touches the store so that a flood costs no request units. They hold per process
-//! (per Lambda instance on AWS); the account-wide ceiling is API Gateway's stage throttling.
+//! Per-process token buckets per device, per tenant and per tenant's enrolments, checked before a
+//! request touches the store so that a flood costs no request units.
+//!
+//! - Per device (its credential's device id): `MDM_RATE_DEVICE_PER_MIN` 60 a minute, burst
+//!   `MDM_RATE_DEVICE_BURST` 20.
+//! - Per tenant, all users of a tenant together on the tenant routes: `MDM_RATE_TENANT_PER_MIN`
+//!   6,000 a minute, burst 600.
+//! - Per tenant for enrolments (the enrollment token's tenant): `MDM_RATE_ENROLL_PER_MIN` 600 a
+//!   minute, burst 100.
+//!
+//! A rate of 0 turns a limit off. Past a limit: `429 rate_limited` with `Retry-After` (seconds,
+//! rounded up), before any store access; one device's or tenant's flood does not limit another
+//! (`tests/tests/rate_limits_embedded.rs`). The buckets hold per process: on AWS per Lambda
+//! instance, so N warm instances allow up to N times the quota (SAM parameters
+//! `DeviceRatePerMinute`, `TenantRatePerMinute`, `EnrollRatePerMinute`); the account-wide ceiling
+//! is API Gateway's stage throttling (`ApiThrottleRate`, `ApiThrottleBurst` in
+//! `infra/template.yaml`). Tracked keys are pruned above 100,000, so a stream of distinct (even
+//! forged) device ids cannot grow memory without bound.
 
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};

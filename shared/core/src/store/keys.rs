@@ -1,45 +1,59 @@
 //! The single-table key layout. Every partition key starts with the tenant, and each device's
 //! hot data lives in its own partition so no per-device write touches a tenant-wide one. The
 //! one exception is the platform's list of registered tenants, which belongs to no tenant and
-//! is written only by the platform operator's tenant lifecycle (never by a tenant's traffic).
+//! is written only by the platform operator's tenant lifecycle and an admin's rename of a
+//! registered tenant (`settings`), never by a device.
 //!
-//! | item                 | pk                     | sk              |
-//! |----------------------|------------------------|-----------------|
-//! | tenant               | `T#<t>`                | `TENANT`        |
-//! | enrollment token     | `T#<t>#ET`             | `<token id>`    |
-//! | device (hot, small)  | `T#<t>#D#<d>`          | `D`             |
-//! | open command         | `T#<t>#D#<d>`          | `D#C#<cmd id>`  |
-//! | closed command       | `T#<t>#D#<d>`          | `C#<cmd id>`    |
-//! | device inventory     | `T#<t>#D#<d>`          | `I`             |
-//! | audit entry (admin)  | `T#<t>#AUDIT`          | `<ms>#<id>`     |
-//! | audit entry (command transition) | `T#<t>#AUDIT#<shard>` | `<ms>#<id>` |
-//! | push provider config | `T#<t>`                | `PUSH#<platform>` |
-//! | idempotency record   | `T#<t>#IDEM#<key hash>`| `IDEM`          |
-//! | directory entry      | `T#<t>#DIR#<shard>`    | `<device id>`   |
-//! | lookup index entry   | `T#<t>#IDX#<kind>#<value>` | `<device id>` |
-//! | group                | `T#<t>#GROUPS`         | `<group id>`    |
-//! | group member         | `T#<t>#G#<group id>`   | `<device id>`   |
-//! | job (hot: counters)  | `T#<t>#JOB#<job id>`   | `JOB`           |
-//! | job listing entry    | `T#<t>#JOBS`           | `<job id>`      |
-//! | policy (current)     | `T#<t>#POLICIES`       | `<policy id>`   |
-//! | policy version       | `T#<t>#POL#<policy id>`| `V#<version>`   |
-//! | policy assignment    | `T#<t>#POL#<policy id>`| `USE#D#<d>`, `USE#G#<g>`, `USE#TENANT` |
-//! | tenant default policy| `T#<t>`                | `DEFAULT_POLICY` |
-//! | effective policy     | `T#<t>#D#<d>`          | `P`             |
-//! | catalogue app        | `T#<t>#APPS`           | `A#<catalogue id>` |
-//! | app uniqueness       | `T#<t>#APPS`           | `K#<platform>#<app id>` |
-//! | required app marker  | `T#<t>#APPS`           | `R#<platform>#<catalogue id>` |
-//! | geofence (name, shape) | `T#<t>#GEOFENCES`    | `<geofence id>` |
-//! | geofence count       | `T#<t>`                | `GEOFENCE_COUNT` |
-//! | registered tenant    | `PLATFORM#TENANTS`     | `<t>`           |
-//! | devices of a user    | `T#<t>#OWN#<sha256(subject)>` | `<device id>` |
-//! | webhook endpoint (url, events, enabled, secret's name) | `T#<t>#WEBHOOKS` | `<webhook id>` |
-//! | webhook delivery (event type, attempts, last status, state; TTL 30 days) | `T#<t>#WH#<webhook id>` | `<event id>` |
-//! | compliance state     | `T#<t>#D#<d>`          | `K`             |
-//! | alert                | `T#<t>#ALERT#<shard>`  | `<ms>#<id>`     |
-//! | due evaluation       | `DUE#<slot>#<shard>`   | `<ms>#<t>#<d>`  |
-//! | slot with due entries| `PLATFORM#DUE`         | `<slot>`        |
-//! | push certificate expiry warning due | `PLATFORM#CERTWARN` | `<yyyymmdd>#<t>#<platform>#<days>` |
+//! This table is the one description of the layout (the docs link here). `<t>` is the tenant
+//! id, `<d>` a device id; `<ms>` is a time in milliseconds, zero-padded to 13 digits so that
+//! sort-key order is time order; `<shard>` of the directory, the transition audit and the
+//! alerts is the device's `directory::shard_of` (FNV-1a of its id, 16 shards). `TTL` is the
+//! `ttl` attribute, which DynamoDB's TTL (and readers, at once) honour.
+//!
+//! | item (what it holds) | pk | sk |
+//! |---|---|---|
+//! | tenant (status, name, limits, device counter, time zone, Apple settings; only `created_at` for a tenant never registered; only `status: deleted` once purged) | `T#<t>` | `TENANT` |
+//! | push settings of a platform (provider, secret's name, fingerprint; for an APNs certificate its topic, expiry and next warning) | `T#<t>` | `PUSH#android`, `PUSH#ios` (Macs use `ios`) |
+//! | the tenant's default policy | `T#<t>` | `DEFAULT_POLICY` |
+//! | the tenant's geofence count (the cap of 500) | `T#<t>` | `GEOFENCE_COUNT` |
+//! | Apple: the tenant's device CA (certificate; the key's secret name) | `T#<t>` | `APPLE#CA` |
+//! | Apple: the profile-signing identity (subject, fingerprint, expiry; the secret's name) | `T#<t>` | `APPLE#SIGNER` |
+//! | enrollment token (secret's hash, expiry, uses left, revoked, label, ownership, owner, group, policy; TTL a day after expiry) | `T#<t>#ET` | `<token id>` |
+//! | Apple: a SCEP challenge of an enrolment profile (token, expiry, what it issued once spent; TTL a day after expiry) | `T#<t>#SCEP` | `<SHA-256 of the challenge, hex>` |
+//! | device, the small hot item (state, credential hash, platform, channel, push token, pending count, last seen, battery, storage, OS, location, directory refresh mark, policy version sent and applied, compliance summary, next schedule change) | `T#<t>#D#<d>` | `D` |
+//! | open command | `T#<t>#D#<d>` | `D#C#<command id>` |
+//! | closed command | `T#<t>#D#<d>` | `C#<command id>` |
+//! | device inventory (enrolment identifiers, the last full inventory report) | `T#<t>#D#<d>` | `I` |
+//! | a device's effective policy (merged document, version, sources) | `T#<t>#D#<d>` | `P` |
+//! | a device's compliance state (rules and their version, facts judged, failing rules with their ladders, usage alerts sent, what blocked access; revision-checked) | `T#<t>#D#<d>` | `K` |
+//! | Apple: a device's enrolment (identity certificate's SHA-256, UDID, what Authenticate said, escrowed secrets' presence; TTL 7 days until its first TokenUpdate) | `T#<t>#D#<d>` | `APPLE` |
+//! | directory entry (platform, OS version, state, model, serial, enrolled at, last seen to the hour, ownership, owner, groups, policy, compliance, SIM identifiers) | `T#<t>#DIR#<shard, 00–15>` | `<device id>` |
+//! | lookup index entry (kind `imei`, `imsi`, `phone_number` or `serial`) | `T#<t>#IDX#<kind>#<value>` | `<device id>` |
+//! | a user's device (owner index) | `T#<t>#OWN#<SHA-256 of the subject, first 32 hex digits>` | `<device id>` |
+//! | audit entry of an admin action (or an enrolment; TTL the audit retention) | `T#<t>#AUDIT` | `<ms>#<id>` |
+//! | audit entry of a command transition or a compliance step, in the device's shard (TTL the audit retention) | `T#<t>#AUDIT#<shard, 0–15>` | `<ms>#<id>` |
+//! | alert (device, kind, rule, message; TTL the audit retention) | `T#<t>#ALERT#<shard, 0–15>` | `<ms>#<id>` |
+//! | idempotency record (request fingerprint, lease, kept response; TTL 24 h) | `T#<t>#IDEM#<SHA-256 of the key, hex>` | `IDEM` |
+//! | group (name, member count) | `T#<t>#GROUPS` | `<group id>` |
+//! | group member | `T#<t>#G#<group id>` | `<device id>` |
+//! | job (command, target, fan-out cursor, counts) | `T#<t>#JOB#<job id>` | `JOB` |
+//! | job listing entry | `T#<t>#JOBS` | `<job id>` |
+//! | policy at its current version (name, version, document) | `T#<t>#POLICIES` | `<policy id>` |
+//! | policy version as written (name, document, when, by whom) | `T#<t>#POL#<policy id>` | `V#<version, 6 digits>` |
+//! | where a policy is assigned (when, by whom; a group's priority) | `T#<t>#POL#<policy id>` | `USE#D#<d>`, `USE#G#<group id>`, `USE#TENANT` |
+//! | catalogue app (platform, package or bundle id, name, version, store id, url, required) | `T#<t>#APPS` | `A#<catalogue id>` |
+//! | app uniqueness item (the catalogue id holding this platform's app id) | `T#<t>#APPS` | `K#<platform>#<app id>` |
+//! | required app marker (a copy of the app, only while it is required) | `T#<t>#APPS` | `R#<platform>#<catalogue id>` |
+//! | geofence (name, circle or polygon, when and by whom) | `T#<t>#GEOFENCES` | `<geofence id>` |
+//! | webhook endpoint (url, event types, enabled, the secret's name in the secret store) | `T#<t>#WEBHOOKS` | `<webhook id>` |
+//! | webhook delivery of one event (type, attempts, last status or error, state; TTL 30 days) | `T#<t>#WH#<webhook id>` | `<event id>` |
+//! | registered tenant in the platform's list (status, name, limits: a copy for the listing) | `PLATFORM#TENANTS` | `<t>` |
+//! | due evaluation (a device whose compliance deadline falls in that five-minute slot; TTL a week after it was due) | `DUE#<slot, 10 digits>#<shard, 0–3>` | `<ms>#<t>#<d>` |
+//! | a slot that holds due evaluations | `PLATFORM#DUE` | `<slot, 10 digits>` |
+//! | a push certificate's next expiry warning (tenant, platform, the settings' fingerprint, due time) | `PLATFORM#CERTWARN` | `<yyyymmdd due, UTC>#<t>#<platform>#<days, 2 digits>` |
+//!
+//! A slot is the due time in milliseconds divided by `DUE_SLOT_MS` (five minutes); a due
+//! entry's shard is the device's directory shard modulo `DUE_SHARDS`.
 //!
 //! Due evaluations are the second exception to the tenant prefix: the scheduled sweep must
 //! find the devices whose compliance deadline passed in every tenant without scanning. Time

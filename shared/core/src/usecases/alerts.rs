@@ -1,6 +1,11 @@
-//! What the tenant's admins are alerted to (ladder steps that alert, data usage thresholds),
-//! readable for the whole tenant or one device, newest first, and each device's compliance as
-//! the last evaluation left it.
+//! What the tenant's admins are alerted to, readable for the whole tenant or one device, newest
+//! first, and each device's compliance as the last evaluation left it.
+//!
+//! Alerts come from `alert_admins` ladder steps (`kind: compliance`, naming the rule) and from
+//! the data caps (`kind: data_usage`: 50, 75 and 90 % of the cap, each once per month; the cap
+//! itself fails the rule). `GET /v1/alerts` (or `?device=`) and `GET /v1/devices/{id}/alerts`
+//! list them newest first, merged from the 16 alert shards (a device: its shard only; see
+//! `timeline`); they are kept as long as the audit log (their TTL is the audit retention).
 
 use serde::Serialize;
 

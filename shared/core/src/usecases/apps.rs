@@ -1,6 +1,31 @@
-//! The app catalogue: the apps a tenant manages, each built for one platform, installed on or
-//! removed from devices through jobs, and (when required) queued for every new device of its
-//! platform at enrolment.
+//! The app catalogue: the apps a tenant manages, each once per platform (an Android package and
+//! an iOS bundle with the same id are two apps), installed on or removed from devices through
+//! jobs, and (when required) queued for every new device of its platform at enrolment. `{cid}` in
+//! the routes is the catalogue's own id, not the package id.
+//!
+//! An app is `{app_id, platform: android|ios, name, version?, store_id?, url? (https only),
+//! required? (default false)}` (`POST /v1/apps`, admins, Idempotency-Key). Creating it writes, in
+//! one transaction with its `app.create` audit entry, a uniqueness item keyed by platform and app
+//! id under the condition that it does not exist, so a duplicate is refused as `409 app_exists`
+//! without a read. An update (`app.update`) never changes the app id or platform; a delete
+//! (`app.delete`) removes the uniqueness item with the app, and devices keep the app (send a
+//! removal first).
+//!
+//! Installing or removing an app (`POST /v1/apps/{cid}/install`, `…/remove`, with a job's
+//! `target` and `ttl_seconds`) is a job (see `jobs`) narrowed to the app's platform: devices of
+//! the other platform are counted `not_queued`, the job shows `platform`, and its `job.create`
+//! audit entry names the app. The command (`install_app {app_id, version?, url?}` or `remove_app
+//! {app_id}`) is built from the catalogue entry at that moment, so later changes to the entry do
+//! not alter queued commands.
+//!
+//! **Required apps.** An app with `required: true` is installed on every device of its platform
+//! as it enrols: after the enrolment's transaction, one query reads the platform's required
+//! markers (at most `MAX_REQUIRED_APPS`, 98: the most one transaction can queue beside the
+//! device's pending count and its audit entry; marking a 99th is refused as `400 invalid_field`
+//! on `required`) and queues one `install_app` per app, queued by `system`, in one transaction
+//! with one `app.install_required` audit entry naming them. As with the default policy this is
+//! best effort: a failure is logged and the device stays enrolled. Devices enrolled earlier are
+//! not touched when an app becomes required; install it on them with a job.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -1,6 +1,21 @@
-//! The tenant's audit log: admin actions and every command transition, each written in the
-//! same transaction as what it records so nothing happens without its entry, and read newest
-//! first across the partitions that hold them.
+//! The tenant's audit log: admin actions and every command transition, each written in the same
+//! transaction as what it records so nothing happens without its entry, and read newest first
+//! across the partitions that hold them.
+//!
+//! Admin actions (and enrolments) go to the tenant's admin partition; command transitions and
+//! compliance steps to the device's transition shard (16 partitions, see `lifecycle`). Every
+//! entry's TTL is the audit retention (`MDM_AUDIT_RETENTION_DAYS`, default 365, 1–3650; SAM
+//! parameter `AuditRetentionDays`), which DynamoDB's TTL and readers (at once) honour; entries
+//! past retention are never returned.
+//!
+//! `GET /v1/audit` (admins, auditors) filters on `actor` (a user's subject, `device/<id>` or
+//! `system`), `action` (e.g. `command.queue`, `command.fetched`), `device` (also matching its
+//! commands), `since` and `until` (RFC 3339); filters combine. The cursor is `<13-digit ms>-<id>`
+//! and needs no escaping. The time range narrows the read by sort key; the other filters read at
+//! most 1,000 entries per page (`timeline::MAX_SCANNED`), so a sparse match may return a short
+//! page with `next_cursor`. With `device=` or `actor=device/<id>` only the admin partition and
+//! that device's shard are read; with a transition `action=`, only the shards; with another
+//! `action=`, only the admin partition.
 
 use serde::Serialize;
 use serde_json::{Value, json};

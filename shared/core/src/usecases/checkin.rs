@@ -1,7 +1,15 @@
 //! Device check-in: one conditional write of the device's small item and no read. The condition
 //! enforces that the credential is still valid; the returned item says whether work is pending,
-//! whether the directory is due its (at most hourly) refresh, and whether the device's
-//! effective policy must be sent (only then is it read).
+//! whether the directory is due its (at most hourly) refresh, and whether the device's effective
+//! policy must be sent (only then is it read).
+//!
+//! The body (`POST /v1/device/checkin`, all optional): `battery_level`, `storage_free_bytes`,
+//! `storage_total_bytes`, `os_version`, `location`, `push_token`, `push_magic`, `policy_version`
+//! (the version the device applied), `time_zone`, `data_usage`. The reply: `{pending_commands,
+//! checkin_interval_seconds, policy?: {version, document}, compliance?}`: the policy only while
+//! the device has not reported applying that version, the compliance summary for a device with
+//! rules (see `policies`, `compliance`). An idle check-in costs 1 write unit and 0 read units;
+//! under compliance rules too, unless it brings news for them.
 
 use serde::Serialize;
 

@@ -1,5 +1,52 @@
 //! Admin command operations: queue a command for a device (and hand the wake-up to the queue),
-//! read one with its history, list a device's commands, cancel an open one or all of them.
+//! read one with its history, list a device's commands, cancel an open one or all of them. The
+//! lifecycle the commands then follow is in `lifecycle`.
+//!
+//! Queueing (`POST /v1/devices/{id}/commands` `{"command": {"type": "lock", …}, "ttl_seconds"?}`,
+//! admins and operators, Idempotency-Key) writes the command, the device's pending count and the
+//! audit entry (`command.queue`) in one transaction conditional on the device being enrolled on a
+//! platform that supports the kind, then hands a wake message to the queue; only a refused
+//! transaction is followed by a read saying why. `GET /v1/devices/{id}/commands` lists closed
+//! commands newest first, or with `?open=true` open ones oldest first; `GET …/{cid}` shows
+//! status, result and full history; `POST …/{cid}/cancel` cancels an open command (idempotent);
+//! `POST …/clear` cancels every open command of the device and answers `{cancelled: n, commands:
+//! [ids, oldest first]}`.
+//!
+//! Kinds and payloads: `lock {message?, phone_number?, pin?}` (`pin`: 6 digits, needed on a Mac,
+//! masked when read back), `locate {}`, `ring {duration_seconds 1–300}`, `message {text,
+//! title?}`, `reset_passcode {new_passcode?}` (masked when read back), `wipe
+//! {preserve_data_plan?}`, `enterprise_wipe {}`, `install_app {app_id, version?, url? (https)}`,
+//! `remove_app {app_id}`, `refresh_inventory {}`, `block_corporate_access {reason?}` and
+//! `unblock_corporate_access {reason?}` (reason 1–200 characters), `reboot {}`, `start_lost_mode
+//! {message (1–200), phone_number? (E.164), footnote? (1–100)}`, `stop_lost_mode {}`,
+//! `enter_kiosk {apps: 1–20 distinct package names or bundle ids, emergency_dialer? (default
+//! true)}`, `exit_kiosk {}`, `apply_policy {}` (check in now to receive the effective policy).
+//! Every kind keeps the same lifecycle: `ttl_seconds`, expiry, cancel and clear work alike.
+//!
+//! Not every platform can carry out every kind. Queueing one the device's platform does not
+//! support is refused with `422 unsupported_command` and nothing is stored. The table is
+//! `CommandSpec::supported_on` in `domain::command` (the Apple commands in detail:
+//! docs/apple.md):
+//!
+//! | kind | android | ios | macos | how (Android: our device-owner agent; iOS: the Apple MDM protocol) |
+//! |---|---|---|---|---|
+//! | `lock` | yes | yes | with a 6-digit `pin` | AMA `LOCK`; Apple `DeviceLock` (Message, PhoneNumber) |
+//! | `reset_passcode` | yes | without `new_passcode` | no | AMA `RESET_PASSWORD`; Apple `ClearPasscode` only clears the passcode, so one with a `new_passcode` is refused on iOS |
+//! | `wipe`, `enterprise_wipe` | yes | yes | yes | factory reset / work profile removal; Apple `EraseDevice` (PreserveDataPlan) / removing the MDM profile |
+//! | `locate` | yes | yes | no (no lost mode) | the agent's location; Apple `DeviceLocation`, answered only in lost mode (else an error result) |
+//! | `ring` | yes | no | no | the agent plays a sound; Apple has only `PlayLostModeSound`, in lost mode and without a duration |
+//! | `message` | yes | no | no | the agent shows a notification; Apple MDM shows text only on the lock and lost-mode screens |
+//! | `install_app`, `remove_app` | yes | yes | yes | the agent / AMA policy; Apple `InstallApplication`, `RemoveApplication` |
+//! | `refresh_inventory` | yes | yes | yes | the agent; Apple `DeviceInformation`, `SecurityInfo` and `InstalledApplicationList` |
+//! | `block_corporate_access`, `unblock_corporate_access` | yes | yes | yes | removing and restoring the managed accounts and network profiles |
+//! | `reboot` | yes | yes | yes | AMA `REBOOT`; Apple `RestartDevice` (supervised devices) |
+//! | `start_lost_mode`, `stop_lost_mode` | yes | yes | no | AMA `START_LOST_MODE`/`STOP_LOST_MODE`; Apple `EnableLostMode` (Message, PhoneNumber, Footnote) / `DisableLostMode` (supervised) |
+//! | `enter_kiosk`, `exit_kiosk` | yes | no | no | Android lock task with the listed apps; on iOS a kiosk is Single App Mode, one app set by a configuration profile: it belongs with policies |
+//! | `apply_policy` | yes | yes | yes | the agent checks in and applies the policy its reply carries; Apple devices get the policy's profiles by `InstallProfile` |
+//!
+//! The rule: a command is refused on a platform that has no command doing what its payload asks;
+//! a command the platform only runs in some state (supervised, lost mode) is accepted and the
+//! device answers it with an error result when it is not in that state.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -1,5 +1,15 @@
 //! Admin reads and decommissioning of a device: its state, last seen and inventory; unenrol
 //! (revoke the credential, cancel open work) and retire (hide it, drop its lookup entries).
+//!
+//! `GET /v1/devices/{id}` (admins, operators, auditors) shows the typed inventory as last
+//! reported, state, channel, last seen (exact, unlike the listing's hour), battery, location and
+//! pending count. `POST /v1/devices/{id}/unenroll` (admins, operators) revokes the credential at
+//! once (the device's next call is `401 device_credential_invalid`), sets state `unenrolled` and
+//! cancels its open commands; it is idempotent, and only the unenrolment that revoked the
+//! credential publishes `device.unenrolled`. `POST /v1/devices/{id}/retire` (admins)
+//! decommissions a device that is unenrolled or wiped (else `409 conflict`): state `retired`,
+//! lookup entries removed, out of the default listing and of its groups, the tenant's device
+//! counter decremented; record and history stay readable; idempotent.
 
 use super::views::DeviceView;
 use super::{ADMINS, COMMANDERS, READERS, audit, directory, groups, lifecycle, require_role};

@@ -1,6 +1,42 @@
-//! The tenant's device directory and lookup index: written in the same transactions as the
-//! device changes they mirror, refreshed by check-ins at most hourly, and read by the fleet
-//! listing (shard by shard, filtered in memory) and the identifier lookups (one query each).
+//! The tenant's device directory and lookup index: written in the same transactions as the device
+//! changes they mirror, refreshed by check-ins at most hourly, and read by the fleet listing
+//! (shard by shard, filtered in memory) and the identifier lookups (one query each).
+//!
+//! **Shards.** The directory is tenant-wide, so it is split in 16 shards by a fixed hash of the
+//! device id (FNV-1a, `domain::directory::shard_of`; ADR docs/adr/0002-directory-shards.md): each
+//! partition takes 1,000 writes/s, so one tenant's directory takes ~16,000/s (a million devices
+//! refreshing evenly over the hour is ~280/s, all of them within one minute ~17,000/s) while a
+//! full listing still walks only 16 partitions.
+//!
+//! **Listing.** `GET /v1/devices` filters on `platform`, `os_version`, `os_version_below` (dotted
+//! versions compared numerically), `state` (`enrolled|wiped|unenrolled|retired|all`, default
+//! everything but retired), `ownership`, `group`, `compliance`, `last_seen_before` and
+//! `last_seen_after` (RFC 3339). It returns at most `limit` items (default 50, 1–200) and a
+//! `next_cursor` to pass back as `cursor`. It filters after reading its shards and reads at most
+//! `MAX_READ_PER_LIST` (1,000) entries per request, so a selective filter can return a short or
+//! even empty page that still has a `next_cursor`: keep going until there is none. Its cursor is
+//! opaque (base64url of a version, a shard and the last device id) and checked on input (anything
+//! else is `400 invalid_field` on `cursor`); it carries no tenant, since every page is read from
+//! the caller's own tenant.
+//!
+//! **Lookup.** `GET /v1/devices/lookup?imei=|imsi=|phone_number=|serial=` takes exactly one
+//! identifier (an IMEI with its Luhn digit, an E.164 number with `+` as `%2B`) and returns every
+//! device of the tenant carrying it, as summaries (at most 100): a re-enrolled serial finds both
+//! enrolments; retired devices are not found. A SIM swap reported in an inventory moves the IMSI
+//! and phone number entries (see `inventory`).
+//!
+//! **Freshness.** The device's hot item keeps one number about the last directory refresh (its
+//! clock hour and a two-digit hash of the OS version written; 15 bytes). A check-in writes the
+//! directory, and then that number, only when its ALL_NEW answer shows another hour or another OS
+//! version: the idle check-in stays 1 write unit and 0 read units, and each device adds at most
+//! one refresh (two 1-unit writes) per clock hour, plus one per OS update. So `last_seen` in
+//! listings and its filters are less than 1 hour behind (a 1-in-100 hash collision delays an OS
+//! change to the next hour's refresh); `GET /v1/devices/{id}` shows the exact time. A refresh
+//! that fails is logged and retried by the next check-in; the check-in itself has succeeded.
+//! `tests/tests/directory_units_embedded.rs` checks these figures on the unit meter, with the
+//! largest hot item each platform sends (an Android 400-character push token; an iOS token with
+//! its PushMagic). Every optional field at its API maximum at once would be 1,025 bytes, 2 write
+//! units: a combination no real device sends.
 
 use super::checkin::credential_holds;
 use super::views::{DeviceSummary, Listing};

@@ -1,5 +1,28 @@
-//! Enrollment: admins create tokens (expiry, max uses); devices exchange one for a device id and
-//! credential in a single all-or-nothing transaction.
+//! Enrollment: admins create tokens; devices exchange one for a device id and credential in a
+//! single all-or-nothing transaction.
+//!
+//! A token (`POST /v1/enrollment-tokens`, admins, Idempotency-Key) takes `expires_in_seconds` (60
+//! s to a year, default 7 days), `max_uses` (1–100,000, default 1), `label` (1–100 characters),
+//! `ownership` (`corporate`, the default, or `personal`), `owner` (a user's JWT subject: the
+//! devices are theirs, see `self_service`), `group_id` and `policy_id` (devices enrolled with it
+//! join the group and get the policy as their own). The group and policy are checked to exist
+//! when the token is made; one deleted since is skipped and logged, and the enrolment itself
+//! never fails for it. The answer carries the secret `token`, shown only here (only its hash is
+//! stored), and the `qr_payload` (see `enrollment_tokens`). The tenant item appears, with only
+//! `created_at`, with a never-registered tenant's first token.
+//!
+//! A device enrols with `POST /v1/enroll` (the enrollment token in the body, Idempotency-Key
+//! accepted, rate limited per tenant): one transaction spends one use of the token (conditional
+//! on its hash, expiry and uses left), creates the device's hot item, inventory, directory entry,
+//! lookup entries (serial, IMEI, IMSI and phone number when given), owner link and audit entry
+//! (`device.enroll`), and for a registered tenant increments its device counter under the
+//! condition `devices < max_devices` and status active (else `409 device_limit_reached`: nothing
+//! enrolled and the token keeps its use; a suspended tenant is `403 tenant_suspended`). The
+//! device then receives its `device_id` and `device_credential`, presented as `Authorization:
+//! Bearer <credential>` on every device call. After the commit, best effort (a failure is logged,
+//! the device stays enrolled): the `device.enrolled` event, the token's group and policy, the
+//! tenant's default policy, and the required apps of its platform (see `apps`). Apple devices
+//! enrol through the same function after SCEP (docs/apple.md).
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -1,6 +1,14 @@
-//! Enrollment tokens after their creation: admins list them, read one and revoke it, and the
-//! device app gets a QR payload to scan. Their secrets are never shown again: only hashes
-//! are stored.
+//! Enrollment tokens after their creation: admins list them (`GET /v1/enrollment-tokens`, newest
+//! first, `?active=true` for the usable ones only), read one and revoke it. A token shows `{id,
+//! state: active|revoked|expired|used_up, uses, max_uses, expires_at, created_by, label?}` and
+//! never its secret: only hashes are stored. Revoking (`POST /v1/enrollment-tokens/{id}/revoke`,
+//! Idempotency-Key accepted) is conditional on the token not being revoked yet: no device enrolls
+//! with it afterwards, and revoking again changes nothing (one audit entry).
+//!
+//! The QR payload a device app scans to enroll is the JSON text `{"v": 1, "server", "tenant",
+//! "enrollment_token"}`, where `server` is the URL the admin reached the API at (the `Host`
+//! header, with the scheme from `X-Forwarded-Proto` as API Gateway sets it), so a QR made through
+//! the deployed API points devices at the same API.
 
 use serde::Serialize;
 use serde_json::json;

@@ -1,16 +1,31 @@
 //! Domain events, published to the tenant's webhook endpoints: what the rest of the core calls
-//! when something a tenant may want to hear about happened (a device enrolled, a command
-//! changed state, a compliance rule fired). Publishing is best effort and never fails the
-//! caller: the thing itself already happened and is recorded; only its notification is lost if
-//! the queue is down, and that is logged.
+//! when something a tenant may want to hear about happened (a device enrolled, a command changed
+//! state, a compliance rule fired). Publishing is best effort and never fails the caller: the
+//! thing itself already happened and is recorded; only its notification is lost if the queue is
+//! down, and that is logged.
+//!
+//! Event types:
+//!
+//! - `device.enrolled`; `device.unenrolled` (unenrol, acknowledged wipe or enterprise wipe, an
+//!   Apple CheckOut);
+//! - `command.state_changed`: every transition, `data` has `command`, `kind`, `from`, `to`;
+//! - from the compliance code: `device.noncompliant`, `device.compliant`,
+//!   `escalation.step_fired`, `geofence.exited`, `sim.changed` (any SIM change an inventory report
+//!   brings, rules or not), `data_usage.threshold`;
+//! - `push_certificate.expiring`: the tenant's APNs push certificate expires in 30, 7 or 1 days,
+//!   once each per certificate, `data` has `platform`, `topic`, `expires_at`, `days_left` (also in
+//!   the audit log, by `system`; see `push_cert_warnings`).
+//!
+//! How they are delivered, signed and retried: `webhooks`.
 //!
 //! Cost: most tenants subscribe to nothing, and check-ins and command transitions publish
 //! constantly, so which types each tenant subscribes to is cached per process for at most
 //! `SUBSCRIPTIONS_TTL_MS` (like `tenants::TenantStates`): in steady state a publish reads no
-//! table item. Changes made through this process (create, update, delete of an endpoint) are
-//! seen at once; another process (another Lambda instance) sees them within that minute: a new
-//! endpoint may miss up to a minute of events published elsewhere, and a deleted or disabled one
-//! may get messages queued for up to a minute, which the delivery handler drops (it reads the
+//! table item (one query of the tenant's endpoints a minute per process), and an unsubscribed
+//! event sends nothing. Changes made through this process (create, update, delete of an endpoint)
+//! are seen at once; another process (another Lambda instance) sees them within that minute: a
+//! new endpoint may miss up to a minute of events published elsewhere, and a deleted or disabled
+//! one may get messages queued for up to a minute, which the delivery handler drops (it reads the
 //! endpoint before sending).
 
 use std::sync::Arc;

@@ -1,12 +1,27 @@
 //! A tenant's geofences: admins create, replace and delete them, readers list them, and the
 //! compliance engine loads the ones a policy names (`load_many`) after policy validation has
-//! checked that they exist (`exist`). The shapes' own rules live in `domain::geofence`.
+//! checked that they exist (`exist`).
 //!
-//! A tenant has at most `MAX_GEOFENCES`. The cap is a counter item written in the same
-//! transaction as each create (condition: below the cap) and delete, rather than a count of
-//! the partition before each create: the count would read up to 500 items of up to ~4 KB (a
-//! 100-vertex polygon) on every create, and two creates racing on the 500th slot would both
-//! pass it. The counter costs one more item per write and is exact under any concurrency.
+//! A geofence is `{name, shape}`, the shape a circle `{"type": "circle", latitude, longitude,
+//! radius_m (10–100,000)}` or a polygon `{"type": "polygon", "points": [[latitude, longitude],
+//! …]}` (3–100 vertices); a bad shape is `400 invalid_field` naming its field (`shape.radius_m`,
+//! `shape.points[3]`). The shapes' own rules live in `domain::geofence`: a circle is every point
+//! within `radius_m` metres of its centre on a spherical Earth (haversine), so circles work
+//! across the antimeridian and near the poles. A polygon's edges are straight lines in latitude
+//! and longitude; its ring closes itself (do not repeat the first vertex), its edges may not
+//! cross or touch, it must enclose an area, and it may not cross the antimeridian (refused,
+//! naming the vertex: split it in two). A device's position fix is `inside`, `outside` or
+//! `uncertain`: uncertain when its accuracy circle straddles the boundary, so a poor fix never
+//! counts as leaving. The distance to a polygon's boundary is measured in a local projection
+//! centred on the fix (accurate to about 1 % within 50 km at 45°). `PUT` replaces both name and
+//! shape; the id stays.
+//!
+//! A tenant has at most `MAX_GEOFENCES` (500; a 501st is `409 geofence_limit_reached`). The cap
+//! is a counter item written in the same transaction as each create (condition: below the cap)
+//! and delete, rather than a count of the partition before each create: the count would read up
+//! to 500 items of up to ~4 KB (a 100-vertex polygon) on every create, and two creates racing on
+//! the 500th slot would both pass it. The counter costs one more item per write and is exact
+//! under any concurrency.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;

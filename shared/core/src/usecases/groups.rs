@@ -1,6 +1,16 @@
-//! Device groups: create, rename, list and delete them, add and remove devices. A membership
-//! is written three times in one transaction: the member item (for fan-outs), the group's
-//! member count and the device's directory entry (for the listing's group filter).
+//! Device groups: create, rename, list and delete them, add and remove devices. A membership is
+//! written three times in one transaction: the member item (for fan-outs), the group's member
+//! count and the device's directory entry (for the listing's group filter, under the condition
+//! that its groups did not change meanwhile).
+//!
+//! Groups are listed oldest first, each with its member count; `GET /v1/groups/{gid}/devices`
+//! lists the members as directory summaries, by device id. Adding or removing (`POST
+//! /v1/groups/{gid}/devices`, `…/devices/remove`) takes `{"devices": [1–100 distinct ids]}` and
+//! answers `{changed, unchanged, refused: [{device, code:
+//! not_found|device_retired|too_many_groups, detail}]}`; a device is in at most 25 groups, and a
+//! retired device leaves all of its groups. Deleting a group that still has devices is refused
+//! with `409 group_not_empty` (remove them first); its policy assignment, if any, goes with it.
+//! Creating takes Idempotency-Key.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;

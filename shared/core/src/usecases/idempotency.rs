@@ -1,9 +1,34 @@
 //! Idempotency-Key: a client retrying a POST with the same key gets the first response back
 //! instead of a second effect. One small record per (tenant, key) holds the request's
-//! fingerprint, a lease while it runs, and the response once it is done.
+//! fingerprint, a lease while it runs, and the response once it is done. The routes that accept
+//! the header are marked `idempotent` in the route table (`shared/http/src/routes.rs`) and carry
+//! the header parameter in the OpenAPI document. Today they are enrolment, enrollment-token
+//! creation and revocation, queueing, cancelling and clearing commands, reporting a device lost,
+//! unenrol, retire, and creating groups, jobs, policies, catalogue apps, app installs and
+//! removals, geofences, and the users' own commands and tokens.
 //!
-//! These functions take the `Table` and the time rather than all of `Services`: they are the
-//! only ports involved, and it keeps the rules testable on a few lines of in-memory table.
+//! - The key is 1–255 printable ASCII characters (else `400 invalid_request`), e.g. a UUID per
+//!   logical request.
+//! - A retry with the same key, path and body within 24 hours (`RETENTION_SECS`) gets the first
+//!   response again, same status and body plus `Idempotency-Replayed: true`, and changes nothing: a
+//!   retried enrolment returns the same device id and credential and creates no second device.
+//! - The same key with another body or on another route: `422 idempotency_key_reused`.
+//! - A retry while the first request still runs: `409 idempotency_key_in_progress` with
+//!   `Retry-After`. A request that died holds its key for at most `LEASE_MS` (60 s); then a retry
+//!   runs it.
+//! - Kept and replayed: successes and the client's own mistakes (`400`, `404`, `413`, `422`…).
+//!   Not kept, so the retry runs afresh: `401`, `403`, `409`, `429` and every `5xx`.
+//! - Keys are scoped by tenant: the verified JWT's tenant, or for `/v1/enroll` the enrollment
+//!   token's tenant. The same key in another tenant is another key: that request simply runs and
+//!   never sees the other tenant's response (and an enrolment's replay also needs the exact body,
+//!   enrollment token included).
+//! - Cost: only requests that carry the header pay for it: 2 write units on first use (claim,
+//!   then keep a response under 1 KB), 1 write and 1 read unit per replay (which spends nothing
+//!   else); a request whose key is released after a failure pays 2 write units (claim, delete).
+//!   `tests/tests/idempotency_embedded.rs` checks these figures on the unit meter.
+//!
+//! These functions take the `Table` and the time rather than all of `Services`: they are the only
+//! ports involved, and it keeps the rules testable on a few lines of in-memory table.
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};

@@ -1,5 +1,17 @@
 //! A device's full inventory report: stored whole on its own inventory item (so check-ins never
 //! pay for its size), with the lookup index following a SIM swap in one transaction.
+//!
+//! `PUT /v1/device/inventory` (the device credential; at most 64 KiB, which also keeps the stored
+//! item far under DynamoDB's 400 KB) takes `{hardware?: {model, manufacturer, serial}, os?:
+//! {name, version, build?, security_patch_level?}, storage?: {total_bytes, free_bytes}, battery?:
+//! {level, charging}, apps?: [{id, name?, version?}] (≤ 500), encrypted?, passcode_set?,
+//! compromised? (rooted/jailbroken), sim?: {imsi?, iccid?, carrier?, phone_number?}, network?:
+//! {type: wifi|cellular|ethernet|none, wifi_ssid?, ip?}, location?: {latitude, longitude,
+//! accuracy_m?, at}}` and answers `{reported_at}`. A new SIM moves the lookup entries: the
+//! credential is checked, the directory's SIM fields updated, the old IMSI and phone number
+//! entries deleted and the new ones put, in one transaction (only on a change); then the
+//! inventory item is written. A device with compliance rules is evaluated on the report (see
+//! `compliance`), and any SIM change publishes `sim.changed`.
 
 use serde::Serialize;
 

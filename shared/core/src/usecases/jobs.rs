@@ -1,8 +1,25 @@
-//! Jobs: one command for a list of devices, a group or the whole tenant. Creating a job
-//! stores it and queues its first fan-out step; each step (a queue message) queues the
-//! command for the next few devices, moves the job's cursor and queues the step after it, so
-//! a job of any size runs in bounded steps. The job's counts are kept by the same writes that
-//! move its commands (see `lifecycle`).
+//! Jobs: one command for a list of devices (1–500 ids), a group or every enrolled device of the
+//! tenant. Creating a job (`POST /v1/jobs`, admins and operators, Idempotency-Key) stores it and
+//! queues its first fan-out step on the wake queue; each step (a queue message) queues the
+//! command for the next 25 devices (`domain::job::STEP_SIZE`), each in a transaction of its own
+//! exactly as a single command is queued, moves the job's cursor on the condition that it is
+//! still where the step started, then queues the wake-ups and the step after it. A repeated, late
+//! or duplicated step message therefore does nothing twice, and a job of any size runs in bounded
+//! steps.
+//!
+//! - Each of the job's commands has the job's id as its own id (ids are unique per device), so
+//!   `GET /v1/devices/{id}/commands/{job id}` reads a device's copy and `…/cancel` cancels it.
+//! - A group target reaches the group's members as the fan-out walks them; a tenant target
+//!   reaches the devices enrolled then. Devices that cannot take the command (not enrolled, or a
+//!   platform that cannot carry it) are counted as `not_queued`.
+//! - The counts are written by the same transactions that move the commands (see `lifecycle`):
+//!   `delivered` when a device first gets its command, then `acknowledged`, `errored`, `expired` or
+//!   `cancelled`. `failed` is `not_queued + errored + expired`; the job's state goes `fanning_out`,
+//!   `in_progress`, then `completed` once its fan-out is done and each queued command has ended.
+//! - Installing or removing a catalogue app is a job narrowed to the app's platform (see `apps`):
+//!   devices of the other platform count as `not_queued` and the job shows `platform`.
+//! - Creating a job is one audit entry (`job.create`, naming the app for an app job); each
+//!   command keeps its own history. Jobs are listed newest first.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;

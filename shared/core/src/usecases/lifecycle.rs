@@ -2,6 +2,24 @@
 //! actors (the push consumer, the device, an admin, expiry) can never both win, and each one
 //! written with its audit entry in one transaction. Each committed transition is then published
 //! as a `command.state_changed` event (best effort: see `events`).
+//!
+//! The lifecycle: `queued → push_sent → fetched → acknowledged | error | not_now`; `not_now` is
+//! not served again until the device has checked in since; any open state → `expired` (its
+//! deadline, `ttl_seconds`) or `cancelled`. Every transition is appended to the command's
+//! history, and the same transaction writes its audit entry (`command.push_sent`,
+//! `command.fetched`, `command.not_now`, `command.acknowledged`, `command.error`,
+//! `command.expired`, with the device or `system` as actor and `{from, kind, job?, detail?}` as
+//! detail; a cancel is the admin's `command.cancel`). Transitions come from check-ins, so their
+//! entries are spread over the 16 transition audit shards by device rather than the tenant's one
+//! partition: a tenant-wide command answered by a large fleet would otherwise exceed one
+//! partition's 1,000 writes per second.
+//!
+//! Closing a command (a result, a cancel, expiry) deletes the open item, puts the closed one,
+//! decrements the device's pending count and writes the audit entry in one transaction; an
+//! acknowledged `wipe` or `enterprise_wipe` also revokes the device credential and sets the
+//! directory state in it. For a job's command, the same transaction moves the job's counts (see
+//! `jobs`). Reporting the same result twice changes nothing; a different result for a closed
+//! command is `409 command_closed` (see `results`).
 
 use super::audit::{self, Mover};
 use super::events::{self, Event, EventKind};

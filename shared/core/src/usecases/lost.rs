@@ -1,5 +1,7 @@
-//! A device reported lost, by an admin or by its own user: lost mode (a message and a number
-//! to call on the lock screen), a position fix and a lock, queued together so none of them is
+//! A device reported lost, by an admin or operator (`POST /v1/devices/{id}/lost`) or by its own
+//! user (`POST /v1/me/devices/{id}/lost`), with `{message, phone_number?}`: lost mode (the
+//! message and a number to call on the lock screen), a position fix and a lock, that is
+//! `start_lost_mode`, `locate` and `lock`, queued together in one transaction so none of them is
 //! left out.
 
 use serde::{Deserialize, Serialize};

@@ -1,9 +1,29 @@
-//! Removal of a deleted tenant's data, in small batches through the queue: each message removes
-//! one page (devices of one directory shard, enrollment tokens, groups with their members, jobs,
-//! policies with their versions and assignments, the app catalogue, geofences, webhook
-//! endpoints with their secrets and deliveries, audit entries by shard) and sends the message for the
-//! next, so no request is large and a crash only repeats one page. The tenant
-//! item stays as a `deleted` tombstone, so the tenant's tokens are never served again.
+//! Removal of a deleted tenant's data, in small batches through the queue, so no request is large
+//! and a crash only repeats one page. The wake queue's one consumer tells its message kinds apart
+//! (`wake::Message::decode`: wake-ups, job steps, policy refreshes and purge batches have
+//! disjoint field names and refuse unknown fields). Each batch removes one page and sends the
+//! message for the next:
+//!
+//! - up to 10 devices of one directory shard: their commands, inventory, effective policy,
+//!   compliance state, lookup and owner entries, Apple enrolment and escrowed Apple secrets, then
+//!   the directory entry last, so a retried batch finds what is left;
+//! - enrollment tokens, 100 at a time; the Apple SCEP challenges, with the enrolment records of
+//!   identities issued to devices that never completed their enrolment;
+//! - groups (each with its members), jobs (each with its counters) and policies (each with its
+//!   versions and assignments), 10 at a time;
+//! - the app catalogue and the geofences, 100 items at a time; the webhook endpoints, each with
+//!   its signing secret and its delivery records;
+//! - audit entries, 100 at a time: the admin partition, then each of the 16 transition shards;
+//!   then the 16 alert shards;
+//! - last, the push settings with what they name elsewhere (a tenant's SNS platform applications
+//!   with their endpoints, the credentials in the secret store, deleted without a recovery window
+//!   on Secrets Manager, a pending certificate expiry warning), the profile-signing identity and
+//!   the Apple CA with their secrets, the default policy and the geofence count.
+//!
+//! The tenant item ends as a tombstone with only `status: deleted` (the platform's list says
+//! `deleted` too), so its id is never served, resumed or registered again. Idempotency records
+//! are not enumerable without a scan and expire by their 24 h TTL. Every delete is unconditional
+//! and a page already removed reads back empty, so a batch is safe to run twice.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,8 +1,30 @@
-//! Per-tenant push settings: which provider wakes the tenant's devices of each platform, with
-//! the credentials in the secret store and only a reference (and a fingerprint) in the table.
+//! Per-tenant push settings: which provider wakes the tenant's devices of each platform, with the
+//! credentials in the secret store and only a reference (and a fingerprint) in the table.
+//!
+//! Each tenant brings its own credentials and picks, per platform, who delivers its wake-ups
+//! (`PUT /v1/push-config/{android|ios}` `{"provider", "credentials"}`, admins): `fcm` (FCM HTTP
+//! v1 with a service-account JSON, Android), `apns` (APNs over HTTP/2 with an MDM push
+//! certificate, or a `.p8` token key for an agent app; Apple) or `sns` (either platform relayed
+//! by SNS mobile push, with the same credentials). Macs are woken with the `ios` settings (one
+//! APNs MDM certificate serves every Apple device), so `macos` is `400 invalid_field`.
+//! Credentials (a JSON object of at most 12 KiB) are checked when given (a bad key is `400
+//! invalid_field`), stored in the secret store (Secrets Manager as
+//! `<MDM_SECRET_PREFIX>tenants/<tenant>/push/<platform>` on AWS, owner-only files in `<data
+//! dir>/secrets/` locally) and never returned: `GET /v1/push-config` shows the provider, a
+//! fingerprint and who changed it when. With `sns`, setting them creates the platform application
+//! `<MDM_SNS_APP_PREFIX><tenant>-<platform>` and the wake consumer registers each device token as
+//! an endpoint of it. Apple MDM wake-ups carry the device's PushMagic, which the device sends as
+//! `push_magic` with its `push_token` at enrolment and check-in. Until a tenant has push
+//! settings, its devices get commands at their next check-in (locally: the push sink). The wake
+//! consumer caches a tenant's settings for 60 s.
+//!
 //! An APNs push certificate (certificate mode, directly or through SNS) is read when set: its
-//! topic must be the one the credentials name, and its expiry is kept, shown and warned about
-//! (see `push_cert_warnings`).
+//! topic is the subject's UID (`com.apple.mgmt.External.<uuid>`), and credentials naming another
+//! topic are refused (`400 invalid_field` on `credentials.topic`), as is an expired certificate
+//! (on `credentials.auth.cert_pem`). A certificate without a UID (not one Apple issued for MDM: a
+//! test certificate) is taken at its word. `GET /v1/push-config` then shows the certificate's
+//! `topic`, `certificate_expires_at` and `certificate_days_left` (never the key), and its expiry
+//! is warned about (see `push_cert_warnings`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};

@@ -1,5 +1,8 @@
-//! A device reports the result of one command. Results are idempotent: the same result twice
-//! changes nothing, and a different one after the command closed is refused.
+//! A device reports the result of one command (`POST /v1/device/commands/{id}/result` `{status:
+//! acknowledged|error|not_now, error?: {code, message}, data?}`, the device credential). Results
+//! are idempotent: the same result twice changes nothing (an identical retry is accepted), and a
+//! different one after the command closed is refused as `409 command_closed`. The transition
+//! itself is `lifecycle`'s.
 
 use super::audit::Mover;
 use super::checkin::credential_holds;

@@ -1,8 +1,20 @@
-//! What end users (role `user`) may do with the devices enrolled to them, and nothing else:
-//! list them, lock, locate, reset the passcode or wipe one, and read those commands' results.
-//! A device is theirs when its enrollment token named them as its owner (a BYOD token they
-//! made themselves, or an admin's token for their corporate device); any other device is
-//! "not found" to them, so a user learns nothing of devices that are not theirs.
+//! What end users (role `user`) may do with the devices enrolled to them, and nothing else: list
+//! them (`GET /v1/me/devices`, retired ones left out), lock, locate, reset the passcode or wipe
+//! one (`POST /v1/me/devices/{id}/commands` with the same body as an admin's command,
+//! `{"command": {"type": "lock", …}, "ttl_seconds"?}`, Idempotency-Key accepted), report one lost
+//! (`lost`), and read those commands' results (`GET /v1/me/devices/{id}/commands/{cid}`, a
+//! locate's position among them). Any other command kind is `403 forbidden`. Each action is
+//! audited with the user as actor.
+//!
+//! Ownership: every device is `corporate` or `personal` and may belong to a user (a JWT subject),
+//! as its enrollment token said: an admin's token is corporate unless it says otherwise and may
+//! name the user the device is for (`owner`); a user's own token (`POST /v1/me/enrollment-tokens`
+//! `{"expires_in_seconds"?, "label"?}`) is personal, theirs and good for one device (BYOD). The
+//! directory keeps both (the listing filters with `?ownership=`), and the owner index
+//! (`T#<t>#OWN#…`, see `store::keys`) lists a user's devices in one query. A device is the user's
+//! when its directory entry names them as owner; any other device is "not found" (404) to them,
+//! as if it did not exist, so a user learns nothing of devices that are not theirs. Users have
+//! only the `/v1/me/...` routes.
 
 use super::commands::{self, QueueCommandRequest};
 use super::views::{CommandView, DeviceSummary, Listing};

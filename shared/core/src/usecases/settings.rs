@@ -1,5 +1,12 @@
-//! The tenant's own settings, which its admins keep: a display name and the time zone that
-//! schedules and reports will be read in. (The default policy joins them when policies exist.)
+//! The tenant's own settings, which its admins keep (`PUT /v1/settings`; admins, operators and
+//! auditors read them): a display name (1–100 characters) and the time zone that schedules and
+//! reports are read in (an IANA name such as `Europe/Paris`, stored in its canonical spelling;
+//! anything else is `400 invalid_field` on `time_zone`; `null` until set), and for Apple devices
+//! `apple_modern_crypto_only` (docs/apple.md). They are written on the tenant item, without
+//! touching its status or limits, with the audit entry (`settings.set`) in one transaction. A new
+//! time zone reaches a device's scheduled restrictions at its next window edge or policy change
+//! (see `policies`). (The default policy has its own routes, `/v1/default-policy`: see
+//! `policies`.)
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;

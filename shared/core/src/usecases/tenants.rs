@@ -1,6 +1,51 @@
-//! Tenants as the platform operator manages them: register, list, read, suspend, resume and
-//! limit. Each action is recorded in the affected tenant's own audit log. Also the per-process
-//! view of a tenant's state that every request of the tenant is admitted by.
+//! Tenants as the platform operator manages them: register, list, read, suspend, resume, limit
+//! and delete. Each action is recorded in the affected tenant's own audit log. Also the
+//! per-process view of a tenant's state that every request of the tenant is admitted by.
+//!
+//! Platform routes take the platform operator's JWT: `role: "platform_operator"` and no `tenant`
+//! claim (one with a tenant claim is `401`). The two kinds never stand in for each other: a
+//! tenant role on a platform route and the platform operator on a tenant route are both `403
+//! forbidden`.
+//!
+//! **Registration.** Tenants need no registration: any tenant named by a valid token works, and a
+//! tenant the operator never registered (every tenant that predates registration, and every test
+//! stack's) is active with default limits: no device limit. Registering one (`POST /v1/tenants`
+//! `{"id", "name", "limits"?: {"max_devices"?: 0–10,000,000 or null}}`; `409 conflict` if
+//! registered already) gives it a status, a name and limits; registering a tenant that already
+//! has devices adopts it, and its device counter starts at zero (devices enrolled before are not
+//! counted, and retiring them gives nothing back). `GET /v1/tenants` lists registered tenants in
+//! id order (without the counter); `GET /v1/tenants/{id}` shows one with `devices` (enrolled
+//! since registration, not yet retired), and an unregistered one is `404`.
+//!
+//! **Suspension.** A suspended tenant (or one being deleted) is refused with `403
+//! tenant_suspended` on every tenant route, on every device route (check-in, pull, result,
+//! inventory) and at enrolment; nothing is deleted, and resuming serves it again with its queued
+//! commands waiting. Suspending again changes nothing; a deleting or deleted tenant cannot be
+//! suspended or resumed (`409`). So that an admitted request costs no read, each process keeps
+//! what it read of a tenant's status and limits for at most `STATE_TTL_MS` (60 s): a suspension,
+//! resumption or new limit takes effect at once in the process that made it and within a minute
+//! everywhere else (other Lambda instances). Enrolments are the exception: a registered tenant's
+//! enrolment checks the tenant's status in its own transaction (the device counter's condition),
+//! so a suspension or deletion refuses them everywhere at once. A new limit, though, is applied
+//! by other processes within the minute, and an enrolment in another process within a minute
+//! after a tenant is registered is not counted.
+//!
+//! **Limits.** `max_devices` (`PUT /v1/tenants/{id}/limits` `{"max_devices": n or null}`) is
+//! enforced without a scan: each registered tenant's item keeps a device counter, incremented in
+//! the enrolment's own transaction under the condition `devices < max_devices` (refused: `409
+//! device_limit_reached`) and decremented when a counted device is retired. Wiped and unenrolled
+//! devices still count until retired; a limit under the current count refuses new enrolments
+//! until devices are retired. The counter is one write on the tenant item per enrolment and
+//! retirement, never per check-in.
+//!
+//! **Audit.** Every platform action (`tenant.create`, `tenant.suspend`, `tenant.resume`,
+//! `tenant.limits`, `tenant.delete`) is written in the affected tenant's own audit log with role
+//! `platform_operator`, in the same transaction as the action (a deleted tenant's log is removed
+//! with the rest of its data).
+//!
+//! **Deletion.** `DELETE /v1/tenants/{id}` marks it `deleting` at once (refused like a suspended
+//! one from then on) and queues its purge on the wake queue (see `purge`); it ends `deleted` for
+//! good. Asking again re-queues the removal.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
