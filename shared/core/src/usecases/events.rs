@@ -20,7 +20,7 @@
 //!
 //! Cost: most tenants subscribe to nothing, and check-ins and command transitions publish
 //! constantly, so which types each tenant subscribes to is cached per process for at most
-//! `SUBSCRIPTIONS_TTL_MS` (like `tenants::TenantStates`): in steady state a publish reads no
+//! `SUBSCRIPTIONS_TTL_MS` (like the tenant states, see `cache.rs`): in steady state a publish reads no
 //! table item (one query of the tenant's endpoints a minute per process), and an unsubscribed
 //! event sends nothing. Changes made through this process (create, update, delete of an endpoint)
 //! are seen at once; another process (another Lambda instance) sees them within that minute: a
