@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use mdm_app::agent::{Api, CallError};
 use mdm_core::auth::{DevClaims, mint_hs256, mint_platform_hs256};
 use mdm_core::domain::{Role, TenantId};
 use mdm_core::ports::{Clock, ManualClock, SystemClock, UlidIds};
+use mdm_devtools::agent::{Api, CallError};
 use mdm_embedded::LocalPusher;
 use mdm_push::fake_apns::FakeApns;
 use reqwest::Method;
@@ -293,8 +293,12 @@ impl Stack {
     /// Enrolls a device whose pushes only land in the sink; returns (device id, credential).
     pub async fn enroll_sink_device(&self, tenant: &str, n: u64) -> (String, String) {
         let token = self.enrollment_token(tenant, 1).await;
-        let body =
-            mdm_app::agent::SimDevice::enrollment_body(n, &token, "android", &format!("sink:{n}"));
+        let body = mdm_devtools::agent::SimDevice::enrollment_body(
+            n,
+            &token,
+            "android",
+            &format!("sink:{n}"),
+        );
         let v = self.api.enroll(&body).await.expect("enroll");
         (
             v["device_id"].as_str().expect("device id").to_owned(),

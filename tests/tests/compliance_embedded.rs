@@ -28,7 +28,7 @@ async fn device_under(app: &App, rules: Value) -> DeviceCredential {
         .await
         .expect("token")
         .token;
-    let body = mdm_app::agent::SimDevice::enrollment_body(1, &token, "android", "sink:1");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(1, &token, "android", "sink:1");
     let req: EnrollRequest = serde_json::from_value(body).expect("enrol body");
     let cred = enrollment::enroll(svc, req).await.expect("enrol");
     let cred = DeviceCredential::parse(&cred.device_credential).expect("credential");

@@ -20,7 +20,7 @@ fn admin() -> Principal {
 }
 
 async fn enroll(app: &App, token: &str, n: u64) -> DeviceCredential {
-    let body = mdm_app::agent::SimDevice::enrollment_body(n, token, "android", "sink:x");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(n, token, "android", "sink:x");
     let req: EnrollRequest = serde_json::from_value(body).unwrap();
     let e = enrollment::enroll(&app.services, req)
         .await
@@ -112,7 +112,7 @@ async fn an_enrollment_token_stops_working_when_it_expires() {
         .token;
     enroll(&app, &token, 1).await;
     clock.advance_secs(3601);
-    let body = mdm_app::agent::SimDevice::enrollment_body(2, &token, "android", "sink:x");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(2, &token, "android", "sink:x");
     let err = enrollment::enroll(svc, serde_json::from_value(body).unwrap())
         .await
         .unwrap_err();

@@ -48,7 +48,8 @@ impl Fixture {
             .token;
         let mut creds = Vec::new();
         for i in 0..n {
-            let mut body = mdm_app::agent::SimDevice::enrollment_body(i, &token, platform, "t");
+            let mut body =
+                mdm_devtools::agent::SimDevice::enrollment_body(i, &token, platform, "t");
             if platform == "ios" {
                 body["push_token"] = json!("a".repeat(64));
                 body["push_magic"] = json!("m".repeat(64));

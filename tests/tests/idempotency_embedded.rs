@@ -100,7 +100,7 @@ async fn a_key_costs_two_write_units_and_a_replay_one_write_and_one_read() {
         let v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
         v["token"].as_str().expect("token").to_owned()
     };
-    let enrol = mdm_app::agent::SimDevice::enrollment_body(1, &token, "android", "sink:1");
+    let enrol = mdm_devtools::agent::SimDevice::enrollment_body(1, &token, "android", "sink:1");
     let req = Request::post("/v1/enroll")
         .header("content-type", "application/json")
         .body(Body::from(enrol.to_string()))

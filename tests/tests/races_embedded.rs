@@ -82,7 +82,7 @@ async fn a_pull_still_serves_a_command_whose_push_is_recorded_at_the_same_moment
         .await
         .unwrap()
         .token;
-    let body = mdm_app::agent::SimDevice::enrollment_body(1, &token, "android", "sink:1");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(1, &token, "android", "sink:1");
     let enrolled = enrollment::enroll(&svc, serde_json::from_value::<EnrollRequest>(body).unwrap())
         .await
         .unwrap();

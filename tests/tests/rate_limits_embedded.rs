@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use mdm_app::agent::client::checkin_body;
 use mdm_core::Services;
 use mdm_core::domain::Role;
+use mdm_devtools::agent::client::checkin_body;
 use mdm_tests::stack::{Stack, TEST_SECRET};
 use reqwest::Method;
 use serde_json::json;

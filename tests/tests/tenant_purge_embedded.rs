@@ -32,7 +32,7 @@ async fn enroll(app: &App, tenant: &str, n: u64) -> (DeviceCredential, String) {
         .await
         .expect("token")
         .token;
-    let body = mdm_app::agent::SimDevice::enrollment_body(n, &token, "android", "sink:x");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(n, &token, "android", "sink:x");
     let serial = body["serial"].as_str().expect("serial").to_owned();
     let req: EnrollRequest = serde_json::from_value(body).expect("request");
     let e = enrollment::enroll(&app.services, req)

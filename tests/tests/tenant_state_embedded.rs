@@ -95,7 +95,7 @@ async fn an_enrolment_in_a_process_that_has_not_seen_the_suspension_is_refused_a
     assert!(tenants::admit(&elsewhere, &t).await.is_ok());
     tenants::suspend(here, &operator(), &t).await.unwrap();
 
-    let body = mdm_app::agent::SimDevice::enrollment_body(1, &token, "android", "sink:x");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(1, &token, "android", "sink:x");
     let req: EnrollRequest = serde_json::from_value(body).unwrap();
     assert_eq!(
         enrollment::enroll(&elsewhere, req).await.map(|_| ()),

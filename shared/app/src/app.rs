@@ -15,9 +15,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+#[cfg(feature = "aws")]
+use crate::aws;
 use crate::config::{AppConfig, Backend};
 use crate::push::{Providers, TenantPushers};
-use crate::{aws, local, worker};
+use crate::{local, worker};
 
 /// What a backend supplies; the rest of the wiring (each tenant's push provider, settings) is
 /// the same for every backend.
@@ -25,8 +27,8 @@ pub(crate) struct Parts {
     pub table: Arc<dyn Table>,
     pub wake_queue: Arc<dyn Queue>,
     pub secrets: Arc<dyn SecretStore>,
-    /// SNS client and platform application prefix, where SNS exists.
-    pub sns: Option<(aws_sdk_sns::Client, String)>,
+    /// SNS platform applications, where SNS exists.
+    pub sns: Option<Arc<dyn crate::push::SnsApps>>,
     /// Wakes of tenants without push settings.
     pub fallback: Arc<dyn Pusher>,
     /// Where direct APNs pushes go.
@@ -100,6 +102,7 @@ impl App {
     pub async fn from_config(cfg: &AppConfig) -> Result<Self, Error> {
         match cfg.backend {
             Backend::Embedded => Self::build(cfg),
+            #[cfg(feature = "aws")]
             Backend::Aws => {
                 let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
                 aws::build(
@@ -111,6 +114,12 @@ impl App {
                 )
                 .await
             }
+            #[cfg(not(feature = "aws"))]
+            Backend::Aws => Err(Error::Invalid(
+                "this build has no AWS backend: build it with `--features aws` (the Lambda \
+                 functions and the tests do)"
+                    .into(),
+            )),
         }
     }
 

@@ -59,7 +59,10 @@ pub async fn build(
         table,
         wake_queue: wake_queue.clone(),
         secrets,
-        sns: Some((aws_sdk_sns::Client::new(sdk), cfg.sns_app_prefix.clone())),
+        sns: Some(Arc::new(crate::sns_apps::SnsApplications {
+            client: aws_sdk_sns::Client::new(sdk),
+            prefix: cfg.sns_app_prefix.clone(),
+        })),
         apns: crate::push::ApnsEndpoint::from_config(cfg)?,
         fallback,
         clock,

@@ -6,20 +6,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
-use mdm_aws::{
-    PlatformCredentials, SnsPlatform, SnsPusher, delete_platform_application,
-    ensure_platform_application,
-};
 use mdm_core::domain::{Platform, TenantId};
 use mdm_core::error::{Error, PushError};
 use mdm_core::ports::{
     Clock, PushProvider, PushProviders, PushReceipt, PushTarget, Pusher, SecretStore, Table,
 };
 use mdm_core::usecases::push_config::{self, PushConfigRecord};
-use mdm_push::{
-    ApnsAuth, ApnsCredentials, ApnsEnvironment, ApnsOptions, ApnsPusher, FcmCredentials,
-    FcmOptions, FcmPusher,
-};
+use mdm_push::{ApnsCredentials, ApnsOptions, ApnsPusher, FcmCredentials, FcmOptions, FcmPusher};
 use serde_json::{Map, Value};
 
 use crate::config::{AppConfig, given};
@@ -30,12 +23,29 @@ const SETTINGS_TTL_MS: i64 = 60_000;
 /// Tenants whose settings and providers are kept; beyond it the cache starts afresh.
 const CACHE_CAP: usize = 10_000;
 
-/// Builds and checks providers. SNS exists only where an SNS client was given (AWS).
+/// SNS as a push provider, where it exists: the AWS backend (`sns_apps.rs`, feature `aws`).
+/// A trait so that a build without the AWS SDK has no SNS code at all.
+#[async_trait]
+pub trait SnsApps: Send + Sync {
+    /// A pusher through the platform application `arn`.
+    fn pusher(&self, arn: &str) -> Arc<dyn Pusher>;
+    /// Creates (or updates) the tenant's platform application for the platform with these
+    /// credentials, checked first; its ARN.
+    async fn ensure(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+        credentials: &str,
+    ) -> Result<String, Error>;
+    /// Deletes a platform application this created.
+    async fn delete(&self, arn: &str) -> Result<(), Error>;
+}
+
+/// Builds and checks providers. SNS exists only where SNS was given (AWS).
 #[derive(Clone)]
 pub struct Providers {
     pub clock: Arc<dyn Clock>,
-    /// The SNS client and the prefix of platform application names (`<prefix><tenant>-<platform>`).
-    pub sns: Option<(aws_sdk_sns::Client, String)>,
+    pub sns: Option<Arc<dyn SnsApps>>,
     /// Where direct APNs pushes go: Apple's hosts unless configured otherwise.
     pub apns: ApnsEndpoint,
 }
@@ -86,57 +96,14 @@ impl ApnsEndpoint {
     }
 }
 
-fn bad_credentials(e: impl std::fmt::Display) -> Error {
+pub(crate) fn bad_credentials(e: impl std::fmt::Display) -> Error {
     Error::invalid_field("credentials", e.to_string())
-}
-
-fn sns_credentials(
-    platform: Platform,
-    credentials: &str,
-) -> Result<(SnsPlatform, PlatformCredentials), Error> {
-    Ok(match platform {
-        Platform::Android => {
-            FcmCredentials::from_json(credentials).map_err(bad_credentials)?;
-            (
-                SnsPlatform::Gcm,
-                PlatformCredentials::Fcm {
-                    service_account_json: credentials.to_owned(),
-                },
-            )
-        }
-        Platform::Ios | Platform::Macos => {
-            let apns = ApnsCredentials::from_json(credentials).map_err(bad_credentials)?;
-            let platform = match apns.environment {
-                ApnsEnvironment::Production => SnsPlatform::Apns,
-                ApnsEnvironment::Sandbox => SnsPlatform::ApnsSandbox,
-            };
-            let creds = match apns.auth {
-                ApnsAuth::Certificate { cert_pem, key_pem } => {
-                    PlatformCredentials::ApnsCertificate {
-                        certificate_pem: cert_pem,
-                        private_key_pem: key_pem,
-                    }
-                }
-                ApnsAuth::Token {
-                    key_p8_pem,
-                    key_id,
-                    team_id,
-                } => PlatformCredentials::ApnsToken {
-                    signing_key_p8: key_p8_pem,
-                    key_id,
-                    team_id,
-                    bundle_id: apns.topic,
-                },
-            };
-            (platform, creds)
-        }
-    })
 }
 
 const SNS_APP_ATTR: &str = "platform_application_arn";
 
 impl Providers {
-    fn sns(&self) -> Result<&(aws_sdk_sns::Client, String), Error> {
+    fn sns(&self) -> Result<&Arc<dyn SnsApps>, Error> {
         self.sns.as_ref().ok_or_else(|| {
             Error::invalid_field("provider", "sns is available on the AWS backend only")
         })
@@ -171,13 +138,13 @@ impl Providers {
                 Arc::new(ApnsPusher::new(creds, options).map_err(|e| rejected(&e))?)
             }
             PushProvider::Sns => {
-                let (client, _) = self.sns().map_err(|e| rejected(&e))?;
+                let sns = self.sns().map_err(|e| rejected(&e))?;
                 let arn = record
                     .attrs
                     .get(SNS_APP_ATTR)
                     .and_then(Value::as_str)
                     .ok_or_else(|| rejected(&"no SNS platform application recorded"))?;
-                Arc::new(SnsPusher::new(client.clone(), arn))
+                sns.pusher(arn)
             }
         })
     }
@@ -200,15 +167,7 @@ impl PushProviders for Providers {
                 ApnsCredentials::from_json(credentials).map_err(bad_credentials)?;
             }
             PushProvider::Sns => {
-                let (client, prefix) = self.sns()?;
-                let (sns_platform, creds) = sns_credentials(platform, credentials)?;
-                let name = format!("{prefix}{tenant}-{}", platform.as_str());
-                let arn = ensure_platform_application(client, &name, sns_platform, &creds)
-                    .await
-                    .map_err(|e| match e {
-                        PushError::Rejected(reason) => Error::invalid_field("credentials", reason),
-                        other => Error::Unavailable(other.to_string()),
-                    })?;
+                let arn = self.sns()?.ensure(tenant, platform, credentials).await?;
                 return Ok(Map::from_iter([(
                     SNS_APP_ATTR.to_owned(),
                     Value::from(arn),
@@ -227,10 +186,7 @@ impl PushProviders for Providers {
         let (PushProvider::Sns, Some(arn)) = (provider, arn) else {
             return Ok(());
         };
-        let (client, _) = self.sns()?;
-        delete_platform_application(client, arn)
-            .await
-            .map_err(|e| Error::Unavailable(e.to_string()))
+        self.sns()?.delete(arn).await
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mdm_app::agent::{Api, SimDevice};
+use mdm_devtools::agent::{Api, SimDevice};
 use reqwest::Method;
 use serde_json::{Value, json};
 

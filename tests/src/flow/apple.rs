@@ -13,7 +13,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::stack::Stack;
-use mdm_app::agent::apple::{Answer, AppleDevice, command_of};
+use mdm_devtools::agent::apple::{Answer, AppleDevice, command_of};
 
 /// Makes `tenant` ready for Apple devices: its APNs MDM certificate (the fake APNs of the
 /// stack receives the pushes); returns the certificate's topic.

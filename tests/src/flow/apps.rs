@@ -28,7 +28,7 @@ fn id(v: &Value) -> String {
 async fn enroll(s: &Stack, n: u64, platform: &str) -> (String, String) {
     let token = s.enrollment_token("acme", 1).await;
     let body =
-        mdm_app::agent::SimDevice::enrollment_body(n, &token, platform, &format!("sink:{n}"));
+        mdm_devtools::agent::SimDevice::enrollment_body(n, &token, platform, &format!("sink:{n}"));
     let v = s.api.enroll(&body).await.expect("enroll");
     (
         v["device_id"].as_str().expect("device id").to_owned(),

@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use mdm_app::agent::{self, Event, SimDevice};
 use mdm_core::domain::{CommandSpec, Platform, Role};
+use mdm_devtools::agent::{self, Event, SimDevice};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::{Mutex, mpsc};

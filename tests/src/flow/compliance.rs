@@ -21,7 +21,7 @@ async fn enroll_under_rules(s: &Stack, tenant: &str, n: u64, rules: Value) -> (S
     let policy = create_policy(s, tenant, "rules", json!({ "compliance": rules })).await;
     let token = s.enrollment_token(tenant, 1).await;
     let mut body =
-        mdm_app::agent::SimDevice::enrollment_body(n, &token, "android", &format!("sink:{n}"));
+        mdm_devtools::agent::SimDevice::enrollment_body(n, &token, "android", &format!("sink:{n}"));
     body["imsi"] = json!(IMSI);
     let v = s.api.enroll(&body).await.expect("enroll");
     let device = v["device_id"].as_str().expect("device id").to_owned();

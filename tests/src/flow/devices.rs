@@ -31,7 +31,7 @@ async fn call(
 /// Enrols device number `n` with the given token and changes to its enrolment body.
 async fn enroll(s: &Stack, token: &str, n: u64, changes: Value) -> (String, String) {
     let mut body =
-        mdm_app::agent::SimDevice::enrollment_body(n, token, "android", &format!("sink:{n}"));
+        mdm_devtools::agent::SimDevice::enrollment_body(n, token, "android", &format!("sink:{n}"));
     if let (Some(b), Value::Object(c)) = (body.as_object_mut(), changes) {
         b.extend(c);
     }

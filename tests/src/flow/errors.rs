@@ -11,7 +11,8 @@ pub async fn bad_requests_get_problem_json_with_stable_codes(s: &Stack) {
     let admin = s.token("acme", Role::Admin);
     let (device, cred) = s.enroll_sink_device("acme", 50).await;
     let token = s.enrollment_token("acme", 5).await;
-    let mut enroll = mdm_app::agent::SimDevice::enrollment_body(51, &token, "android", "sink:x");
+    let mut enroll =
+        mdm_devtools::agent::SimDevice::enrollment_body(51, &token, "android", "sink:x");
     let queue = format!("/v1/devices/{device}/commands");
     let garbage = "d1.acme.X.short".to_owned();
 

@@ -68,7 +68,7 @@ pub async fn a_retried_queue_returns_the_same_command_and_queues_it_once(s: &Sta
 /// and one enrolment in its audit log.
 pub async fn a_retried_enrolment_returns_the_same_device_and_credential_and_enrols_once(s: &Stack) {
     let token = s.enrollment_token("acme", 5).await;
-    let body = mdm_app::agent::SimDevice::enrollment_body(7, &token, "android", "sink:7");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(7, &token, "android", "sink:7");
 
     let (st1, h1, first) = post(s, "/v1/enroll", None, Some("enrol-7"), &body).await;
     let (st2, h2, second) = post(s, "/v1/enroll", None, Some("enrol-7"), &body).await;
@@ -91,7 +91,7 @@ pub async fn a_retried_enrolment_returns_the_same_device_and_credential_and_enro
     // The replayed credential is the live one.
     let credential = second["device_credential"].as_str().expect("credential");
     s.api
-        .checkin(credential, &mdm_app::agent::client::checkin_body(80))
+        .checkin(credential, &mdm_devtools::agent::client::checkin_body(80))
         .await
         .expect("the replayed credential checks in");
 }

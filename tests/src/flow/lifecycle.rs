@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use mdm_app::agent::{self, AgentOptions, Event};
 use mdm_core::domain::Role;
+use mdm_devtools::agent::{self, AgentOptions, Event};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -262,10 +262,10 @@ pub async fn a_cancelled_command_is_not_served(s: &Stack) {
 pub async fn an_enrollment_token_is_refused_beyond_its_uses(s: &Stack) {
     let token = s.enrollment_token("acme", 2).await;
     for n in 0..2 {
-        let body = mdm_app::agent::SimDevice::enrollment_body(30 + n, &token, "ios", "sink:x");
+        let body = mdm_devtools::agent::SimDevice::enrollment_body(30 + n, &token, "ios", "sink:x");
         s.api.enroll(&body).await.expect("within max uses");
     }
-    let body = mdm_app::agent::SimDevice::enrollment_body(32, &token, "ios", "sink:x");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(32, &token, "ios", "sink:x");
     let err = s.api.enroll(&body).await.expect_err("used up");
     assert_eq!(
         (err.status, err.code.as_str()),

@@ -431,9 +431,9 @@ pub async fn a_policy_in_use_cannot_be_deleted_and_a_bad_document_names_its_fiel
 
 pub async fn apply_policy_makes_the_agent_check_in_and_apply_at_once(s: &Stack) {
     let token = s.enrollment_token("acme", 1).await;
-    let body = mdm_app::agent::SimDevice::enrollment_body(95, &token, "android", "sink:95");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(95, &token, "android", "sink:95");
     let enrolled = s.api.enroll(&body).await.expect("enroll");
-    let device = tokio::sync::Mutex::new(mdm_app::agent::SimDevice {
+    let device = tokio::sync::Mutex::new(mdm_devtools::agent::SimDevice {
         index: 95,
         device_id: enrolled["device_id"].as_str().unwrap().to_owned(),
         credential: enrolled["device_credential"].as_str().unwrap().to_owned(),
@@ -456,7 +456,7 @@ pub async fn apply_policy_makes_the_agent_check_in_and_apply_at_once(s: &Stack) 
     .await;
     s.queue("acme", &id, json!({"type": "apply_policy"})).await;
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    mdm_app::agent::session(&s.api, &device, &tx)
+    mdm_devtools::agent::session(&s.api, &device, &tx)
         .await
         .expect("session");
     let d = device.lock().await;

@@ -239,7 +239,7 @@ pub async fn a_tenant_on_sns_is_woken_through_its_own_platform_application(s: &S
     assert!(app.contains("app/GCM/"), "{app}");
     let push_token = format!("fcm-{}", crate::moto::unique_name("token"));
     let token = s.enrollment_token("acme", 1).await;
-    let body = mdm_app::agent::SimDevice::enrollment_body(7, &token, "android", &push_token);
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(7, &token, "android", &push_token);
     let enrolled = s.api.enroll(&body).await.expect("enroll");
     let device = enrolled["device_id"].as_str().unwrap().to_owned();
 

@@ -70,7 +70,7 @@ pub async fn an_ios_device_with_push_magic_is_woken_through_apns_with_the_certif
     let token = s.enrollment_token("acme", 1).await;
     let device_token = "a1b2c3d4".repeat(8);
     let magic = "7F1E2D3C-B4A5-4968-8776-655443322110";
-    let mut body = mdm_app::agent::SimDevice::enrollment_body(1, &token, "ios", &device_token);
+    let mut body = mdm_devtools::agent::SimDevice::enrollment_body(1, &token, "ios", &device_token);
     body["push_magic"] = json!(magic);
     let enrolled = s.api.enroll(&body).await.expect("enroll");
     let device = enrolled["device_id"].as_str().expect("device id");

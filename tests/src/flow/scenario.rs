@@ -38,10 +38,10 @@ async fn call(s: &Stack, method: Method, path: &str, body: Option<Value>) -> Val
 }
 
 /// Enrolls device `i`, waiting out the enrolment rate limit as a real client would.
-async fn enroll(api: mdm_app::agent::Api, token: String, i: u64) -> (String, String) {
+async fn enroll(api: mdm_devtools::agent::Api, token: String, i: u64) -> (String, String) {
     let token = token.as_str();
     let platform = if is_ios(i) { "ios" } else { "android" };
-    let body = mdm_app::agent::SimDevice::enrollment_body(
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(
         5_000 + i,
         token,
         platform,

@@ -197,7 +197,7 @@ async fn owned_sink_device(s: &Stack, tenant: &str, n: u64) -> (String, String) 
         )
         .await;
     assert_eq!(status, 200, "{token}");
-    let body = mdm_app::agent::SimDevice::enrollment_body(
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(
         n,
         token["token"].as_str().expect("secret"),
         "android",
@@ -542,7 +542,7 @@ async fn body_for(
     match (route.method.as_str(), route.path) {
         ("POST", "/v1/enroll") => {
             let token = s.enrollment_token("acme", 1).await;
-            Some(mdm_app::agent::SimDevice::enrollment_body(
+            Some(mdm_devtools::agent::SimDevice::enrollment_body(
                 100 + n,
                 &token,
                 "android",

@@ -14,7 +14,7 @@ use crate::stack::Stack;
 /// Enrolls a device with `token`; returns (device id, credential).
 async fn enroll_with(s: &Stack, token: &str, n: u64) -> (String, String) {
     let body =
-        mdm_app::agent::SimDevice::enrollment_body(n, token, "android", &format!("sink:{n}"));
+        mdm_devtools::agent::SimDevice::enrollment_body(n, token, "android", &format!("sink:{n}"));
     let v = s.api.enroll(&body).await.expect("enroll");
     (
         v["device_id"].as_str().expect("id").to_owned(),

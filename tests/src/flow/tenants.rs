@@ -49,7 +49,7 @@ pub(crate) async fn register(s: &Stack, id: &str, max_devices: Option<i64>) -> V
 async fn try_enroll(s: &Stack, tenant: &str, n: u64) -> (u16, Value) {
     let token = s.enrollment_token(tenant, 1).await;
     let body =
-        mdm_app::agent::SimDevice::enrollment_body(n, &token, "android", &format!("sink:{n}"));
+        mdm_devtools::agent::SimDevice::enrollment_body(n, &token, "android", &format!("sink:{n}"));
     s.raw(Method::POST, "/v1/enroll", None, Some(body)).await
 }
 
@@ -209,7 +209,7 @@ pub async fn a_suspended_tenant_s_devices_and_users_are_refused_with_tenant_susp
         assert_eq!(status, 403, "{method} {path}: {answer}");
         assert_eq!(answer["code"], "tenant_suspended", "{method} {path}");
     }
-    let body = mdm_app::agent::SimDevice::enrollment_body(92, &token, "android", "sink:92");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(92, &token, "android", "sink:92");
     let (status, answer) = s.raw(Method::POST, "/v1/enroll", None, Some(body)).await;
     assert_eq!(
         (status, answer["code"].as_str()),
@@ -226,7 +226,7 @@ pub async fn a_suspended_tenant_s_devices_and_users_are_refused_with_tenant_susp
     );
     let pending = s.api.pending(&cred).await.expect("served again");
     assert_eq!(pending.len(), 1, "the queued command waited: {pending:?}");
-    let body = mdm_app::agent::SimDevice::enrollment_body(93, &token, "android", "sink:93");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(93, &token, "android", "sink:93");
     let (status, answer) = s.raw(Method::POST, "/v1/enroll", None, Some(body)).await;
     assert_eq!(status, 200, "{answer}");
     let (_, log) = s
@@ -248,7 +248,7 @@ pub async fn a_tenant_at_its_device_limit_refuses_another_enrolment(s: &Stack) {
     s.enroll_sink_device("stark", 95).await;
 
     let token = s.enrollment_token("stark", 1).await;
-    let body = mdm_app::agent::SimDevice::enrollment_body(96, &token, "android", "sink:96");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(96, &token, "android", "sink:96");
     let (status, answer) = s
         .raw(Method::POST, "/v1/enroll", None, Some(body.clone()))
         .await;
@@ -436,7 +436,7 @@ pub async fn a_deleted_tenant_is_refused_at_once_and_ends_deleted_for_good(s: &S
         (status, answer["code"].as_str()),
         (403, Some("tenant_suspended"))
     );
-    let body = mdm_app::agent::SimDevice::enrollment_body(112, &token, "android", "sink:112");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(112, &token, "android", "sink:112");
     let (status, answer) = s.raw(Method::POST, "/v1/enroll", None, Some(body)).await;
     assert_eq!(
         (status, answer["code"].as_str()),

@@ -31,7 +31,7 @@ pub async fn an_admin_lists_tokens_with_their_state_and_uses_and_never_their_sec
     .await;
     let spare = create(s, &admin, json!({"max_uses": 1})).await;
     let secret = scanners["token"].as_str().expect("secret");
-    let body = mdm_app::agent::SimDevice::enrollment_body(1, secret, "android", "sink:t");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(1, secret, "android", "sink:t");
     s.api.enroll(&body).await.expect("enrolls");
 
     let (status, list) = s
@@ -79,7 +79,7 @@ pub async fn a_revoked_token_enrolls_no_device_and_revoking_again_changes_nothin
         "{revoked}"
     );
 
-    let body = mdm_app::agent::SimDevice::enrollment_body(2, secret, "ios", "sink:t");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(2, secret, "ios", "sink:t");
     let err = s.api.enroll(&body).await.expect_err("revoked");
     assert_eq!(
         (err.status, err.code.as_str()),
@@ -141,7 +141,7 @@ pub async fn a_new_token_comes_with_a_qr_payload_the_device_app_can_enroll_with(
     assert_eq!(qr["enrollment_token"], created["token"]);
     // What the app does with it: enroll at that server with that token.
     let token = qr["enrollment_token"].as_str().unwrap();
-    let body = mdm_app::agent::SimDevice::enrollment_body(3, token, "android", "sink:t");
+    let body = mdm_devtools::agent::SimDevice::enrollment_body(3, token, "android", "sink:t");
     s.api
         .enroll(&body)
         .await

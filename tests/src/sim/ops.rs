@@ -35,7 +35,7 @@ pub async fn enroll(p: &Process, m: &mut Model, rng: &mut StdRng) {
     };
     let n = m.devices.len() as u64;
     let body =
-        mdm_app::agent::SimDevice::enrollment_body(n, &token, "android", &format!("sink:{n}"));
+        mdm_devtools::agent::SimDevice::enrollment_body(n, &token, "android", &format!("sink:{n}"));
     let req = serde_json::from_value(body).expect("enrollment body");
     if let Some((_, left)) = m.tokens.get_mut(tenant) {
         *left -= 1;
@@ -173,7 +173,7 @@ pub async fn check_in(p: &Process, m: &mut Model, rng: &mut StdRng) {
 
 pub async fn check_in_device(p: &Process, m: &mut Model, d: usize) {
     let battery = 5 + (d % 95) as u8;
-    let body = mdm_app::agent::client::checkin_body(battery);
+    let body = mdm_devtools::agent::client::checkin_body(battery);
     let req: CheckinRequest = serde_json::from_value(body).expect("check-in body");
     let dev = &m.devices[d];
     let outcome = checkin::checkin(&p.svc, &dev.cred, req).await;

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use mdm_app::App;
-use mdm_app::agent::apple::{AppleDevice, InProcess};
 use mdm_core::domain::{Platform, TenantId};
 use mdm_core::ports::PushProvider;
 use mdm_core::store::keys;
 use mdm_core::store::records::to_item;
 use mdm_core::usecases::push_config::PushConfigRecord;
+use mdm_devtools::agent::apple::{AppleDevice, InProcess};
 use serde_json::json;
 use tokio::task::JoinSet;
 

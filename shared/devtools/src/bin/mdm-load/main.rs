@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use clap::{CommandFactory, Parser};
 use hdrhistogram::Histogram;
-use mdm_app::agent::client::checkin_body;
-use mdm_app::agent::{Api, CallError, SimDevice};
 use mdm_app::{App, AppConfig};
 use mdm_core::auth::{DevClaims, mint_hs256};
 use mdm_core::domain::{Role, TenantId};
+use mdm_devtools::agent::client::checkin_body;
+use mdm_devtools::agent::{Api, CallError, SimDevice};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;

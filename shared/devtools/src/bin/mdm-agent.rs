@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::Parser;
-use mdm_app::agent::{self, AgentOptions, Event};
+use mdm_devtools::agent::{self, AgentOptions, Event};
 
 #[derive(Parser)]
 #[command(version, about = "Simulate devices against an MDM server")]
