@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mdm_core::domain::CommandSpec;
-use mdm_core::usecases::commands::QueueCommandRequest;
+use mdm_core::usecases::fleet::commands::QueueCommandRequest;
 use mdm_fuzz::note_message;
 
 fuzz_target!(|data: &[u8]| {

@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mdm_core::domain::policy::PolicyDocument;
-use mdm_core::usecases::policies::PolicyRequest;
+use mdm_core::usecases::policy::policies::PolicyRequest;
 use mdm_fuzz::note_message;
 
 /// `wifi[3].password` and `wifi[17].password` are one rule: positions are not vocabulary.

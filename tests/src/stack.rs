@@ -197,8 +197,8 @@ impl Stack {
     }
 
     /// Runs the compliance sweep now, as its timer or schedule would.
-    pub async fn sweep(&self) -> mdm_core::usecases::compliance_sweep::Swept {
-        mdm_core::usecases::compliance_sweep::sweep(&self.services)
+    pub async fn sweep(&self) -> mdm_core::usecases::posture::compliance_sweep::Swept {
+        mdm_core::usecases::posture::compliance_sweep::sweep(&self.services)
             .await
             .expect("sweep")
     }

@@ -7,8 +7,11 @@ use std::sync::Arc;
 use mdm_app::{App, AppConfig};
 use mdm_core::domain::{CheckinRequest, DeviceCredential, EnrollRequest};
 use mdm_core::ports::{ManualClock, Principal, UlidIds};
-use mdm_core::usecases::{alerts, inventory};
-use mdm_core::usecases::{checkin, commands, compliance, compliance_sweep, enrollment, policies};
+use mdm_core::usecases::{
+    device::checkin, device::enrollment, fleet::commands, policy::policies, posture::compliance,
+    posture::compliance_sweep,
+};
+use mdm_core::usecases::{device::inventory, posture::alerts};
 use serde_json::{Value, json};
 
 const HOUR: i64 = 3600;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use mdm_app::App;
 use mdm_core::domain::{CheckinRequest, DeviceCredential, DeviceId, EnrollRequest};
 use mdm_core::ports::{ManualClock, Principal};
-use mdm_core::usecases::{checkin, commands, enrollment, fetch};
+use mdm_core::usecases::{device::checkin, device::enrollment, device::fetch, fleet::commands};
 use serde_json::json;
 
 const START_MS: i64 = 1_800_000_000_000;
@@ -140,7 +140,7 @@ async fn a_forged_credential_for_a_real_device_is_refused_and_changes_nothing() 
     .await
     .unwrap_err();
     assert_eq!(err.code(), "device_credential_invalid");
-    let device = mdm_core::usecases::devices::get(svc, &admin(), &cred.device)
+    let device = mdm_core::usecases::fleet::devices::get(svc, &admin(), &cred.device)
         .await
         .unwrap();
     assert_eq!(device.battery_level, None);
@@ -152,21 +152,24 @@ async fn audit_entries_past_their_retention_are_no_longer_read() {
     let svc = &app.services;
     let days = svc.settings.audit_retention_days;
     enroll_with_new_token(&app).await;
-    let all = mdm_core::usecases::audit::list(svc, &admin(), &Default::default(), None, 50)
-        .await
-        .unwrap();
+    let all =
+        mdm_core::usecases::tenancy::audit::list(svc, &admin(), &Default::default(), None, 50)
+            .await
+            .unwrap();
     assert_eq!(all.items.len(), 2, "the token's creation and the enrolment");
 
     clock.advance_ms(days * 86_400_000 - 1_000);
-    let kept = mdm_core::usecases::audit::list(svc, &admin(), &Default::default(), None, 50)
-        .await
-        .unwrap();
+    let kept =
+        mdm_core::usecases::tenancy::audit::list(svc, &admin(), &Default::default(), None, 50)
+            .await
+            .unwrap();
     assert_eq!(kept.items.len(), 2, "still within retention");
 
     clock.advance_ms(2_000);
-    let gone = mdm_core::usecases::audit::list(svc, &admin(), &Default::default(), None, 50)
-        .await
-        .unwrap();
+    let gone =
+        mdm_core::usecases::tenancy::audit::list(svc, &admin(), &Default::default(), None, 50)
+            .await
+            .unwrap();
     assert!(gone.items.is_empty(), "past retention: {:?}", gone.items);
     assert!(gone.next_cursor.is_none());
 }

@@ -9,7 +9,7 @@ use mdm_core::domain::directory::{DeviceFilterParams, Identifier};
 use mdm_core::domain::{CheckinRequest, DeviceCredential, EnrollRequest};
 use mdm_core::ports::{ManualClock, Principal};
 use mdm_core::units::UnitsSnapshot;
-use mdm_core::usecases::{checkin, directory, enrollment};
+use mdm_core::usecases::{device::checkin, device::enrollment, fleet::directory};
 use serde_json::json;
 
 const START_MS: i64 = 1_800_000_000_000;
@@ -245,11 +245,11 @@ async fn an_idle_checkin_under_compliance_rules_stays_one_write_and_no_read() {
         "data_usage_cap": {"monthly_bytes": 10_000_000_000_u64}
     }}}))
     .expect("policy");
-    let policy = mdm_core::usecases::policies::create(svc, &admin(), rules)
+    let policy = mdm_core::usecases::policy::policies::create(svc, &admin(), rules)
         .await
         .expect("create policy");
     let assign = serde_json::from_value(json!({"policy_id": policy.id})).expect("assign");
-    mdm_core::usecases::policies::assign_device(svc, &admin(), &cred.device, Some(assign))
+    mdm_core::usecases::policy::policies::assign_device(svc, &admin(), &cred.device, Some(assign))
         .await
         .expect("assign");
     // The device applies its policy (the reply carries it until then).

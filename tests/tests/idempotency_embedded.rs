@@ -3,7 +3,7 @@
 //! the cost of a key is read from the table's unit meter.
 
 use mdm_core::domain::{Role, TenantId};
-use mdm_core::usecases::idempotency::{self, Begun, IdempotencyKey};
+use mdm_core::usecases::tenancy::idempotency::{self, Begun, IdempotencyKey};
 use mdm_tests::stack::{Stack, TEST_SECRET};
 use serde_json::json;
 

@@ -10,7 +10,7 @@ use mdm_core::domain::{DeviceCredential, EnrollRequest, Role, TenantId};
 use mdm_core::error::StoreError;
 use mdm_core::ports::{Cond, Item, Key, Page, Principal, Query, Table, Update, WriteOp};
 use mdm_core::units::UnitsSnapshot;
-use mdm_core::usecases::{commands, enrollment, fetch};
+use mdm_core::usecases::{device::enrollment, device::fetch, fleet::commands};
 use mdm_tests::stack::TEST_SECRET;
 use serde_json::json;
 

@@ -12,11 +12,12 @@ use mdm_core::domain::{
 };
 use mdm_core::ports::{Operator, Query};
 use mdm_core::store::keys;
-use mdm_core::usecases::enrollment::{self, CreateTokenRequest};
-use mdm_core::usecases::tenants::{self, CreateTenant};
+use mdm_core::usecases::device::enrollment::{self, CreateTokenRequest};
+use mdm_core::usecases::tenancy::tenants::{self, CreateTenant};
 use mdm_core::usecases::{
-    apps, commands, events, fetch, geofences, groups, inventory, jobs, policies, push_config,
-    settings, webhooks,
+    device::fetch, device::inventory, fleet::commands, fleet::groups, fleet::jobs,
+    integrations::events, integrations::webhooks, policy::apps, policy::geofences,
+    policy::policies, tenancy::push_config, tenancy::settings,
 };
 use serde_json::json;
 

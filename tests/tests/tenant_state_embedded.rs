@@ -7,8 +7,8 @@ use mdm_core::Error;
 use mdm_core::Services;
 use mdm_core::domain::{EnrollRequest, TenantId, TenantStatus};
 use mdm_core::ports::Operator;
-use mdm_core::usecases::enrollment;
-use mdm_core::usecases::tenants::{self, CreateTenant, STATE_TTL_MS};
+use mdm_core::usecases::device::enrollment;
+use mdm_core::usecases::tenancy::tenants::{self, CreateTenant, STATE_TTL_MS};
 
 const START_MS: i64 = 1_800_000_000_000;
 

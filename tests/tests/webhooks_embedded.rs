@@ -7,8 +7,8 @@ use std::time::Duration;
 use mdm_core::domain::{TenantId, WebhookId};
 use mdm_core::ports::Delivery;
 use mdm_core::usecases::consumer::{self, Outcome};
-use mdm_core::usecases::events::{self, Event, EventKind};
-use mdm_core::usecases::webhooks::{self, DeliveryState};
+use mdm_core::usecases::integrations::events::{self, Event, EventKind};
+use mdm_core::usecases::integrations::webhooks::{self, DeliveryState};
 use mdm_tests::flow::webhooks::Receiver;
 use serde_json::json;
 

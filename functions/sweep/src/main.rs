@@ -11,7 +11,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let svc = svc.clone();
         async move {
             // A failed sweep fails the invocation (visible in metrics); the next one retries.
-            let swept = mdm_core::usecases::compliance_sweep::sweep(&svc).await?;
+            let swept = mdm_core::usecases::posture::compliance_sweep::sweep(&svc).await?;
             tracing::info!(
                 slots = swept.slots,
                 devices = swept.devices,

@@ -11,7 +11,7 @@ use mdm_core::error::{Error, PushError};
 use mdm_core::ports::{
     Clock, PushProvider, PushProviders, PushReceipt, PushTarget, Pusher, SecretStore, Table,
 };
-use mdm_core::usecases::push_config::{self, PushConfigRecord};
+use mdm_core::usecases::tenancy::push_config::{self, PushConfigRecord};
 use mdm_push::{ApnsCredentials, ApnsOptions, ApnsPusher, FcmCredentials, FcmOptions, FcmPusher};
 use serde_json::{Map, Value};
 

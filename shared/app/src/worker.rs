@@ -103,7 +103,7 @@ pub async fn run(svc: Arc<Services>, queue: Arc<dyn Queue>, mut stop: watch::Rec
 
 /// One compliance sweep; a failure is logged and the next tick tries again.
 pub async fn sweep_once(svc: &Services) {
-    match mdm_core::usecases::compliance_sweep::sweep(svc).await {
+    match mdm_core::usecases::posture::compliance_sweep::sweep(svc).await {
         Ok(swept) if swept.devices > 0 || swept.certificate_warnings > 0 => {
             tracing::info!(
                 slots = swept.slots,

@@ -10,7 +10,7 @@ use mdm_core::error::PushError;
 use mdm_core::ports::{ManualClock, PushProvider, PushTarget, Pusher, SecretStore, Table};
 use mdm_core::store::keys;
 use mdm_core::store::records::to_item;
-use mdm_core::usecases::push_config::{PushConfigRecord, fingerprint, secret_name};
+use mdm_core::usecases::tenancy::push_config::{PushConfigRecord, fingerprint, secret_name};
 use mdm_embedded::{LocalPusher, LocalSecrets, RedbTable};
 
 struct Rig {

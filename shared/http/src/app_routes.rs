@@ -7,9 +7,11 @@ use axum::Json;
 use axum::extract::{Path, State};
 use mdm_core::Services;
 use mdm_core::domain::{CatalogueId, Platform};
-use mdm_core::usecases::apps::{self, AppJobRequest, AppView, CreateAppRequest, UpdateAppRequest};
-use mdm_core::usecases::jobs::JobView;
-use mdm_core::usecases::views::Listing;
+use mdm_core::usecases::fleet::jobs::JobView;
+use mdm_core::usecases::fleet::views::Listing;
+use mdm_core::usecases::policy::apps::{
+    self, AppJobRequest, AppView, CreateAppRequest, UpdateAppRequest,
+};
 use serde::Deserialize;
 
 use crate::extract::{JsonBody, QueryParams, Tenant, path_id};

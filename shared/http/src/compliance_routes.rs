@@ -7,10 +7,10 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, State};
 use mdm_core::Services;
-use mdm_core::usecases::alerts::{self, AlertView, ComplianceView};
-use mdm_core::usecases::lost::{self, LostReply, LostRequest};
-use mdm_core::usecases::self_service;
-use mdm_core::usecases::views::Listing;
+use mdm_core::usecases::fleet::lost::{self, LostReply, LostRequest};
+use mdm_core::usecases::fleet::self_service;
+use mdm_core::usecases::fleet::views::Listing;
+use mdm_core::usecases::posture::alerts::{self, AlertView, ComplianceView};
 use serde::Deserialize;
 
 use crate::extract::{JsonBody, QueryParams, Tenant};

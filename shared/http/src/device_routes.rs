@@ -8,7 +8,9 @@ use axum::extract::{Path, State};
 use mdm_core::Services;
 use mdm_core::domain::inventory::InventoryReport;
 use mdm_core::domain::{CheckinRequest, CommandId, EnrollRequest, ResultReport};
-use mdm_core::usecases::{checkin, enrollment, fetch, inventory, results};
+use mdm_core::usecases::{
+    device::checkin, device::enrollment, device::fetch, device::inventory, device::results,
+};
 use serde::Serialize;
 
 use crate::extract::{Device, JsonBody, path_id};
@@ -34,7 +36,7 @@ pub(crate) async fn checkin(
 
 #[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct PendingReply {
-    commands: Vec<mdm_core::usecases::views::DeliveredCommand>,
+    commands: Vec<mdm_core::usecases::fleet::views::DeliveredCommand>,
 }
 
 pub(crate) async fn pending(
@@ -51,7 +53,7 @@ pub(crate) async fn report(
     Device(cred): Device,
     Path(command_id): Path<String>,
     JsonBody(req): JsonBody<ResultReport>,
-) -> ApiResult<Json<mdm_core::usecases::views::CommandView>> {
+) -> ApiResult<Json<mdm_core::usecases::fleet::views::CommandView>> {
     let id = path_id(&command_id, CommandId::parse, "command")?;
     Ok(Json(results::report(&svc, &cred, &id, req).await?))
 }

@@ -7,8 +7,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use mdm_core::Services;
 use mdm_core::domain::GeofenceId;
-use mdm_core::usecases::geofences::{self, GeofenceRequest, GeofenceView};
-use mdm_core::usecases::views::Listing;
+use mdm_core::usecases::fleet::views::Listing;
+use mdm_core::usecases::policy::geofences::{self, GeofenceRequest, GeofenceView};
 
 use crate::extract::{JsonBody, QueryParams, Tenant, path_id};
 use crate::group_routes::PageParams;

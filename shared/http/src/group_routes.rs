@@ -8,9 +8,9 @@ use axum::extract::{Path, State};
 use mdm_core::Services;
 use mdm_core::domain::group::DeviceIds;
 use mdm_core::domain::{GroupId, JobId};
-use mdm_core::usecases::groups::{self, Change, GroupRequest, GroupView, MembershipChange};
-use mdm_core::usecases::jobs::{self, CreateJobRequest, JobView};
-use mdm_core::usecases::views::{DeviceSummary, Listing};
+use mdm_core::usecases::fleet::groups::{self, Change, GroupRequest, GroupView, MembershipChange};
+use mdm_core::usecases::fleet::jobs::{self, CreateJobRequest, JobView};
+use mdm_core::usecases::fleet::views::{DeviceSummary, Listing};
 use serde::Deserialize;
 
 use crate::extract::{JsonBody, QueryParams, Tenant, path_id};

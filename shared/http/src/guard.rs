@@ -12,8 +12,8 @@ use axum::http::{HeaderName, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use mdm_core::domain::{DeviceCredential, EnrollmentSecret, TenantId};
-use mdm_core::usecases::idempotency::IdempotencyKey;
-use mdm_core::usecases::tenants;
+use mdm_core::usecases::tenancy::idempotency::IdempotencyKey;
+use mdm_core::usecases::tenancy::tenants;
 use mdm_core::{Error, Services};
 
 use crate::extract::bearer;

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use mdm_core::Services;
 use mdm_core::domain::TenantId;
-use mdm_core::usecases::idempotency::{
+use mdm_core::usecases::tenancy::idempotency::{
     self, Begun, Claim, IdempotencyKey, StoredResponse, fingerprint,
 };
 

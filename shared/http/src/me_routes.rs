@@ -8,10 +8,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use mdm_core::Services;
 use mdm_core::domain::{CommandId, DeviceId};
-use mdm_core::usecases::commands::QueueCommandRequest;
-use mdm_core::usecases::enrollment::{self, SelfTokenRequest, TokenCreated};
-use mdm_core::usecases::self_service;
-use mdm_core::usecases::views::{CommandView, DeviceSummary, Listing};
+use mdm_core::usecases::device::enrollment::{self, SelfTokenRequest, TokenCreated};
+use mdm_core::usecases::fleet::commands::QueueCommandRequest;
+use mdm_core::usecases::fleet::self_service;
+use mdm_core::usecases::fleet::views::{CommandView, DeviceSummary, Listing};
 
 use crate::extract::{JsonBody, ServerUrl, Tenant, path_id};
 use crate::openapi::Created;

@@ -7,8 +7,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use mdm_core::Services;
 use mdm_core::domain::{TenantId, TenantLimits};
-use mdm_core::usecases::tenants::{self, CreateTenant, TenantView};
-use mdm_core::usecases::views::Listing;
+use mdm_core::usecases::fleet::views::Listing;
+use mdm_core::usecases::tenancy::tenants::{self, CreateTenant, TenantView};
 use serde::Deserialize;
 
 use crate::extract::{JsonBody, Platform, QueryParams, path_id};

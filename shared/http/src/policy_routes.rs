@@ -9,12 +9,12 @@ use mdm_core::Services;
 use mdm_core::domain::group::DeviceIds;
 use mdm_core::domain::policy::parse_version;
 use mdm_core::domain::{DeviceId, GroupId, PolicyId};
-use mdm_core::usecases::groups::{self, GroupView};
-use mdm_core::usecases::policies::{
+use mdm_core::usecases::fleet::groups::{self, GroupView};
+use mdm_core::usecases::fleet::views::Listing;
+use mdm_core::usecases::policy::policies::{
     self, AssignGroupRequest, AssignRequest, AssignmentView, DefaultPolicyView, DevicesAssigned,
     EffectivePolicyView, PolicyRequest, PolicyVersionView, PolicyView,
 };
-use mdm_core::usecases::views::Listing;
 
 use crate::extract::{JsonBody, QueryParams, Tenant, path_id};
 use crate::group_routes::PageParams;

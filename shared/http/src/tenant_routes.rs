@@ -8,10 +8,11 @@ use axum::extract::{Path, State};
 use mdm_core::Services;
 use mdm_core::domain::directory::{DeviceFilterParams, LookupParams};
 use mdm_core::domain::{CommandId, DeviceId, EnrollmentTokenId, Platform};
-use mdm_core::usecases::views::{CommandView, DeviceSummary, DeviceView, Listing};
+use mdm_core::usecases::fleet::views::{CommandView, DeviceSummary, DeviceView, Listing};
 use mdm_core::usecases::{
-    READERS, audit, commands, devices, directory, enrollment, enrollment_tokens, push_config,
-    require_role, settings,
+    READERS, device::enrollment, fleet::commands, fleet::devices, fleet::directory,
+    fleet::enrollment_tokens, require_role, tenancy::audit, tenancy::push_config,
+    tenancy::settings,
 };
 use serde::Deserialize;
 

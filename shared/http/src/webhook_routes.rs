@@ -7,8 +7,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use mdm_core::Services;
 use mdm_core::domain::WebhookId;
-use mdm_core::usecases::views::Listing;
-use mdm_core::usecases::webhooks::{
+use mdm_core::usecases::fleet::views::Listing;
+use mdm_core::usecases::integrations::webhooks::{
     self, CreateWebhook, CreatedWebhook, DeliveryView, RotatedSecret, UpdateWebhook, WebhookView,
 };
 

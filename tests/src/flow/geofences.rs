@@ -276,7 +276,7 @@ pub async fn only_admins_change_geofences_and_operators_and_auditors_read_them(s
 pub async fn the_501st_geofence_is_refused_and_deleting_one_makes_room(s: &Stack) {
     let admin = s.token("acme", Role::Admin);
     let mut first = None;
-    for n in 0..mdm_core::usecases::geofences::MAX_GEOFENCES {
+    for n in 0..mdm_core::usecases::policy::geofences::MAX_GEOFENCES {
         let (status, made) = s
             .raw(
                 Method::POST,

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use mdm_core::domain::directory::DeviceFilterParams;
 use mdm_core::domain::{CommandId, CommandStatus};
-use mdm_core::usecases::views::CommandView;
-use mdm_core::usecases::{audit, commands, devices, directory};
+use mdm_core::usecases::fleet::views::CommandView;
+use mdm_core::usecases::{fleet::commands, fleet::devices, fleet::directory, tenancy::audit};
 
 use super::model::{Model, TENANTS, admin};
 use super::process::Process;

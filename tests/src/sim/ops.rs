@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use mdm_core::Error;
 use mdm_core::domain::{CheckinRequest, CommandId, CommandSpec, DeviceCredential, DeviceId};
-use mdm_core::usecases::commands::{self, QueueCommandRequest};
 use mdm_core::usecases::consumer::{self, Outcome};
-use mdm_core::usecases::{checkin, devices, enrollment, fetch, results};
+use mdm_core::usecases::fleet::commands::{self, QueueCommandRequest};
+use mdm_core::usecases::{
+    device::checkin, device::enrollment, device::fetch, device::results, fleet::devices,
+};
 use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};

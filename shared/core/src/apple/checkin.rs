@@ -19,8 +19,8 @@ use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::attr;
 use crate::store::records::from_item;
-use crate::usecases::enrollment::{self, Admission, NewDevice};
-use crate::usecases::{audit, devices};
+use crate::usecases::device::enrollment::{self, Admission, NewDevice};
+use crate::usecases::{fleet::devices, tenancy::audit};
 
 /// Handles one check-in message; the answer is a plist body, or none (an empty 200).
 pub async fn handle(
@@ -225,7 +225,7 @@ async fn token_update(
         ..Default::default()
     };
     if record.enrolled_at.is_some() {
-        crate::usecases::checkin::checkin(svc, &cred, rotate).await?;
+        crate::usecases::device::checkin::checkin(svc, &cred, rotate).await?;
         return Ok(());
     }
     let Some(issued) =
@@ -295,7 +295,7 @@ async fn token_update(
         }
         // A TokenUpdate that raced this one created the device: this one is a rotation.
         Err(Error::EnrollmentTokenInvalid) => {
-            crate::usecases::checkin::checkin(svc, &cred, rotate).await?;
+            crate::usecases::device::checkin::checkin(svc, &cred, rotate).await?;
             Ok(())
         }
         Err(e) => Err(e),
@@ -324,8 +324,8 @@ async fn first_inventory(
     cred: &DeviceCredential,
     platform: Platform,
 ) -> Result<(), Error> {
-    use crate::usecases::audit::SYSTEM_ACTOR;
-    use crate::usecases::commands::{new_record, queue_many_writes, send_wakes};
+    use crate::usecases::fleet::commands::{new_record, queue_many_writes, send_wakes};
+    use crate::usecases::tenancy::audit::SYSTEM_ACTOR;
     let (t, d) = (&cred.tenant, &cred.device);
     let ttl = svc.settings.default_command_ttl_secs;
     let record = new_record(svc, SYSTEM_ACTOR, CommandSpec::RefreshInventory {}, ttl);

@@ -170,7 +170,9 @@ async fn policy_profile(svc: &Services, cred: &DeviceCredential) -> Result<Optio
         .map(|i| from_item(&i))
         .transpose()?
         .ok_or(Error::DeviceCredentialInvalid)?;
-    Ok(crate::usecases::policies::current_delivery(svc, t, d, &hot)
-        .await?
-        .map(|delivery| super::policy_profile::render(t, &delivery)))
+    Ok(
+        crate::usecases::policy::policies::current_delivery(svc, t, d, &hot)
+            .await?
+            .map(|delivery| super::policy_profile::render(t, &delivery)),
+    )
 }

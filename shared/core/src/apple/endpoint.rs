@@ -20,7 +20,9 @@ use crate::ports::{Cond, Update};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::attr;
-use crate::usecases::{audit, checkin, fetch, lifecycle, results};
+use crate::usecases::{
+    device::checkin, device::fetch, device::results, fleet::lifecycle, tenancy::audit,
+};
 
 /// The command UUID of the policy profile's installation, `policy.<version>`, and of its
 /// removal: not commands of the lifecycle, but the device's policy kept in step, as an agent's

@@ -14,7 +14,7 @@ use crate::ports::{Cond, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{EnrollmentTokenRecord, from_item, to_item};
-use crate::usecases::{audit, tenants};
+use crate::usecases::{tenancy::audit, tenancy::tenants};
 
 /// How long a profile's challenge may wait for its SCEP request: the device asks within
 /// seconds of the profile's installation, which a user may put off for a while.
@@ -154,7 +154,7 @@ pub async fn push_topic(svc: &Services, t: &TenantId) -> Result<String, Error> {
     else {
         return Err(Error::ApplePushNotConfigured);
     };
-    let config: crate::usecases::push_config::PushConfigRecord = from_item(&item)?;
+    let config: crate::usecases::tenancy::push_config::PushConfigRecord = from_item(&item)?;
     // The topic read from the certificate's subject when it was set.
     if let Some(cert) = &config.certificate
         && cert.topic.starts_with("com.apple.mgmt.")

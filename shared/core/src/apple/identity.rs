@@ -95,6 +95,6 @@ pub async fn authenticate(
 ) -> Result<AppleIdentity, Error> {
     let id = verify(svc, tenant, proof, body).await?;
     admit(&id)?;
-    crate::usecases::tenants::admit(svc, tenant).await?;
+    crate::usecases::tenancy::tenants::admit(svc, tenant).await?;
     Ok(id)
 }

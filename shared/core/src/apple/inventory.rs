@@ -166,10 +166,10 @@ pub async fn record(
         ..Default::default()
     };
     let merged = merge(before.and_then(|b| b.reported).unwrap_or_default(), part);
-    crate::usecases::inventory::report(svc, cred, merged).await?;
+    crate::usecases::device::inventory::report(svc, cred, merged).await?;
     if hot.os_version.is_some() || hot.battery_level.is_some() || hot.storage_total_bytes.is_some()
     {
-        crate::usecases::checkin::checkin(svc, cred, hot).await?;
+        crate::usecases::device::checkin::checkin(svc, cred, hot).await?;
     }
     Ok(())
 }

@@ -20,7 +20,7 @@ use crate::domain::policy::{
     AppListMode, CertificateKind, EmailKind, Passcode, PasscodeComplexity, PolicyDocument,
     Restrictions, VpnKind, WifiSecurity,
 };
-use crate::usecases::policies::PolicyDelivery;
+use crate::usecases::policy::policies::PolicyDelivery;
 
 /// The policy profile's identifier: the same for every version, so a new one replaces it.
 pub fn identifier(t: &TenantId) -> String {

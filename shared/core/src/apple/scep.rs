@@ -15,7 +15,7 @@ use crate::ports::{Cmp, Cond, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{attr, from_item, to_item};
-use crate::usecases::{audit, tenants};
+use crate::usecases::{tenancy::audit, tenancy::tenants};
 
 /// How long an identity certificate is valid. A device re-enrols (or renews) before then.
 pub const IDENTITY_VALID_SECS: i64 = 365 * 86_400;

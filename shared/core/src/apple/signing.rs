@@ -15,7 +15,7 @@ use crate::ports::{Principal, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{from_item, to_item};
-use crate::usecases::{ADMINS, READERS, audit, require_role};
+use crate::usecases::{ADMINS, READERS, require_role, tenancy::audit};
 
 /// Largest PEM accepted: a certificate, two issuers and a 4096-bit key.
 pub const MAX_PEM_BYTES: usize = 16 * 1024;

@@ -16,12 +16,12 @@ mod legacy;
 
 use serde::{Deserialize, Serialize};
 
-use super::compliance_sweep::Evaluation;
-use super::events::DeliveryMessage;
-use super::jobs::JobStep;
-use super::policies::RefreshStep;
-use super::purge::PurgeMessage;
-use super::wake::WakeUp;
+use super::device::wake::WakeUp;
+use super::fleet::jobs::JobStep;
+use super::integrations::events::DeliveryMessage;
+use super::policy::policies::RefreshStep;
+use super::posture::compliance_sweep::Evaluation;
+use super::tenancy::purge::PurgeMessage;
 use crate::services::Services;
 
 /// One message of the work queue.
@@ -111,16 +111,18 @@ pub async fn handle(svc: &Services, body: &str) -> Outcome {
 
 async fn dispatch(svc: &Services, msg: WorkMessage) -> Outcome {
     Outcome::of(match msg {
-        WorkMessage::Wake(w) => super::wake::wake(svc, &w.tenant, &w.device, &w.command).await,
-        WorkMessage::JobStep(s) => super::jobs::step(svc, &s.tenant, &s.job, &s.at).await,
+        WorkMessage::Wake(w) => {
+            super::device::wake::wake(svc, &w.tenant, &w.device, &w.command).await
+        }
+        WorkMessage::JobStep(s) => super::fleet::jobs::step(svc, &s.tenant, &s.job, &s.at).await,
         WorkMessage::PolicyRefresh(s) => {
-            super::policies::refresh_step(svc, &s.tenant, &s.target, &s.at).await
+            super::policy::policies::refresh_step(svc, &s.tenant, &s.target, &s.at).await
         }
         WorkMessage::EvaluateCompliance(e) => {
-            super::compliance_sweep::handle(svc, &e.tenant, &e.device).await
+            super::posture::compliance_sweep::handle(svc, &e.tenant, &e.device).await
         }
-        WorkMessage::WebhookDelivery(msg) => super::webhooks::handle(svc, &msg).await,
-        WorkMessage::Purge(msg) => super::purge::step(svc, &msg).await,
+        WorkMessage::WebhookDelivery(msg) => super::integrations::webhooks::handle(svc, &msg).await,
+        WorkMessage::Purge(msg) => super::tenancy::purge::step(svc, &msg).await,
     })
 }
 
@@ -129,8 +131,8 @@ mod tests {
     use super::*;
     use crate::domain::job::JobTarget;
     use crate::domain::{CommandId, DeviceId, EventId, GroupId, JobId, TenantId, WebhookId};
-    use crate::usecases::events::{EventBody, EventKind};
-    use crate::usecases::purge::Stage;
+    use crate::usecases::integrations::events::{EventBody, EventKind};
+    use crate::usecases::tenancy::purge::Stage;
 
     fn acme() -> TenantId {
         TenantId::parse("acme").unwrap()

@@ -1,39 +1,17 @@
-//! Use cases: plain async functions over `Services`, one file per capability. HTTP routes and
-//! queue consumers call these and nothing else.
+//! Use cases: plain async functions over `Services`, one file per capability, grouped by area:
+//! `device` (the device protocol), `fleet` (devices, groups, commands, jobs), `policy`
+//! (policies, apps, geofences), `posture` (compliance and alerts), `tenancy` (tenants, settings,
+//! audit, idempotency) and `integrations` (events, webhooks). HTTP routes and the work queue's
+//! consumer (`consumer`) call these and nothing else. Each file's `//!` doc states its feature's
+//! rules.
 
-pub mod alerts;
-pub mod apps;
-pub mod audit;
-pub mod checkin;
-pub mod commands;
-pub mod compliance;
-pub mod compliance_sweep;
 pub mod consumer;
-pub mod devices;
-pub mod directory;
-pub mod enrollment;
-pub mod enrollment_tokens;
-pub mod events;
-pub mod fetch;
-pub mod geofences;
-pub mod groups;
-pub mod idempotency;
-pub mod inventory;
-pub mod jobs;
-pub mod lifecycle;
-pub mod lost;
-pub mod policies;
-pub mod purge;
-pub mod push_cert_warnings;
-pub mod push_config;
-pub mod results;
-pub mod self_service;
-pub mod settings;
-pub mod tenants;
-pub mod timeline;
-pub mod views;
-pub mod wake;
-pub mod webhooks;
+pub mod device;
+pub mod fleet;
+pub mod integrations;
+pub mod policy;
+pub mod posture;
+pub mod tenancy;
 
 use crate::domain::Role;
 use crate::error::Error;

@@ -8,12 +8,12 @@ use serde::Deserialize;
 use super::WorkMessage;
 use crate::domain::job::JobTarget;
 use crate::domain::{DeviceId, GroupId, TenantId};
-use crate::usecases::compliance_sweep::Evaluation;
-use crate::usecases::events::DeliveryMessage;
-use crate::usecases::jobs::JobStep;
-use crate::usecases::policies::RefreshStep;
-use crate::usecases::purge::{PurgeMessage, Stage};
-use crate::usecases::wake::WakeUp;
+use crate::usecases::device::wake::WakeUp;
+use crate::usecases::fleet::jobs::JobStep;
+use crate::usecases::integrations::events::DeliveryMessage;
+use crate::usecases::policy::policies::RefreshStep;
+use crate::usecases::posture::compliance_sweep::Evaluation;
+use crate::usecases::tenancy::purge::{PurgeMessage, Stage};
 
 /// The old policy refresh named its target as `G#<group>`, `TENANT` or `DEVICES` (listed).
 #[derive(Deserialize)]

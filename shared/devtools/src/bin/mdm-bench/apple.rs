@@ -11,7 +11,7 @@ use mdm_core::domain::{Platform, TenantId};
 use mdm_core::ports::PushProvider;
 use mdm_core::store::keys;
 use mdm_core::store::records::to_item;
-use mdm_core::usecases::push_config::PushConfigRecord;
+use mdm_core::usecases::tenancy::push_config::PushConfigRecord;
 use mdm_devtools::agent::apple::{AppleDevice, InProcess};
 use serde_json::json;
 use tokio::task::JoinSet;

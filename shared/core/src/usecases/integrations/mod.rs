@@ -1,0 +1,5 @@
+//! What leaves the system for a tenant's own systems: domain events and their delivery to webhook
+//! endpoints.
+
+pub mod events;
+pub mod webhooks;
