@@ -6,6 +6,7 @@ pub mod direct;
 pub mod faults;
 pub mod figures;
 pub mod flow;
+pub mod heavy;
 pub mod lambda_events;
 pub mod moto;
 pub mod sim;

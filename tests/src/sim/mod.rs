@@ -66,7 +66,7 @@ impl std::fmt::Display for SimFailure {
         }
         write!(
             f,
-            "replay: MDM_SIM_SEED={} cargo test -p mdm-tests --test simulation_embedded -- --nocapture",
+            "replay: MDM_SIM_SEED={} cargo test -p mdm-tests --test embedded simulation:: -- --nocapture",
             self.seed
         )
     }

@@ -1,8 +1,6 @@
 //! Every command we send renders as `{CommandUUID, Command}` and its `Command` passes Apple's
 //! schema for its RequestType.
 
-mod common;
-
 use mdm_apple::command::{AppleCommand, INVENTORY_QUERIES, render};
 use mdm_apple::schema::Schema;
 use plist::Value;

@@ -1,12 +1,10 @@
 //! Credentials as the secret store returns them: parsed and checked up front, and never
 //! printed or reported with their keys.
 
-mod support;
-
+use crate::support::keys;
 use mdm_push::fake_apns::TestCa;
 use mdm_push::{ApnsCredentials, ConfigError, FcmCredentials};
 use serde_json::json;
-use support::keys;
 
 fn service_account(private_key: &str) -> String {
     json!({

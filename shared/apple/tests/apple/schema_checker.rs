@@ -1,9 +1,7 @@
 //! The schema checker cannot pass vacuously: it reports wrong types, unknown keys, missing
 //! required keys and values outside a rangelist, at every level, in requests and responses.
 
-mod common;
-
-use common::{dict, real, s};
+use crate::common::{dict, real, s};
 use mdm_apple::schema::{Schema, conformance_dir};
 use plist::Value;
 

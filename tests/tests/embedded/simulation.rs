@@ -40,6 +40,8 @@ fn run_all(seeds: &[u64], cfg: SimConfig) -> Vec<Result<RunStats, SimFailure>> {
 
 #[test]
 fn no_seed_loses_doubles_or_misdirects_a_command_under_faults_and_crashes() {
+    // It takes every core: no other heavy proof runs beside it (the binary's other tests may).
+    let _alone = mdm_tests::heavy::proof_blocking();
     let defaults = SimConfig::default();
     let cfg = SimConfig {
         devices: env_num("MDM_SIM_DEVICES").map_or(defaults.devices, |n| n as usize),

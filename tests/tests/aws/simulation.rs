@@ -1,12 +1,13 @@
 //! The simulation on the AWS adapters: DynamoDB and SQS in moto's server behind the same
 //! fault-injecting ports, with crashes that drop every client and start a new "instance". Fewer
 //! seeds and devices than on the embedded store (moto serialises every request), the same
-//! invariants.
+//! invariants. A heavy proof: no other one and no wall-clock test runs beside it.
 
 use mdm_tests::sim::{SimConfig, run_seed_on_aws};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeds_on_dynamodb_and_sqs_lose_double_or_misdirect_no_command() {
+    let _alone = mdm_tests::heavy::proof().await;
     let cfg = SimConfig {
         devices: 20,
         steps: 300,

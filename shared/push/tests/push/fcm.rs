@@ -1,17 +1,15 @@
 //! FcmPusher against a fake FCM: the OAuth dance, the message it sends, and how each of FCM's
 //! answers becomes a `PushError`.
 
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::fcm_fake::{Answer, CLIENT_EMAIL, FakeFcm, KEY_ID, PROJECT};
+use crate::support::keys;
 use mdm_core::domain::Platform;
 use mdm_core::error::PushError;
 use mdm_core::ports::{Clock, ManualClock, PushTarget, Pusher, SystemClock};
 use mdm_push::{FcmCredentials, FcmOptions, FcmPusher};
 use serde_json::json;
-use support::fcm_fake::{Answer, CLIENT_EMAIL, FakeFcm, KEY_ID, PROJECT};
-use support::keys;
 
 struct Given {
     fake: Arc<FakeFcm>,

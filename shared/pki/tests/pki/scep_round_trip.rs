@@ -1,9 +1,9 @@
 //! A device enrols over SCEP with every cipher and digest it may choose, and reads back a
 //! certificate that carries the server's names and chains to the CA.
 
-mod common;
+use crate::common;
 
-use common::{DAY, NOW, ca, device, policy};
+use crate::common::{DAY, NOW, ca, device, policy};
 use mdm_pki::client::{self, CertRepOutcome, RequestOptions};
 use mdm_pki::{ContentCipher, DigestAlg, MessageType, parse_request, success_response};
 

@@ -1,9 +1,9 @@
 //! `Mdm-Signature` checks: a body signed by a device identity our CA issued verifies and
 //! names the device; anything else is refused with its own error.
 
-mod common;
+use crate::common;
 
-use common::{DAY, NOW, ca, device, issue, other_ca};
+use crate::common::{DAY, NOW, ca, device, issue, other_ca};
 use mdm_pki::client::sign_body;
 use mdm_pki::{DigestAlg, PkiError, verify_detached, verify_mdm_signature};
 use sha2::{Digest, Sha256};

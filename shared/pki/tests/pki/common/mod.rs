@@ -1,6 +1,5 @@
 //! Keys and CAs shared by the tests of one binary: RSA key generation is the slow part, so
 //! each is made once.
-#![allow(dead_code)]
 
 use std::sync::OnceLock;
 

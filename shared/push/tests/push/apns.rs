@@ -2,10 +2,9 @@
 //! certificate, background pushes with a provider token, and how each answer becomes a
 //! `PushError`.
 
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::keys;
 use axum::http::Version;
 use mdm_core::domain::Platform;
 use mdm_core::error::PushError;
@@ -14,7 +13,6 @@ use mdm_push::fake_apns::TestCa;
 use mdm_push::fake_apns::{Answer, FakeApns, JwtCheck};
 use mdm_push::{ApnsAuth, ApnsCredentials, ApnsEnvironment, ApnsOptions, ApnsPusher};
 use serde_json::json;
-use support::keys;
 
 const MDM_TOPIC: &str = "com.apple.mgmt.External.2f1c3b0e-9a53-4c1e-8f3c-6d1d0f1a2b3c";
 const APP_TOPIC: &str = "com.example.mdm.agent";

@@ -1,11 +1,9 @@
 //! Check-in messages: the real ones in the conformance folder parse with the values their `.txt`
 //! files list, every message type parses, and bad bodies are refused with a specific error.
 
-mod common;
-
+use crate::common::{dict, expected_values, real, s, xml};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::{dict, expected_values, real, s, xml};
 use mdm_apple::checkin::{self, CheckinMessage, bootstrap_token_response, get_token_response};
 use mdm_apple::{FormatError, MAX_CHECKIN_BYTES};
 use plist::Value;

@@ -1,9 +1,7 @@
 //! The tenant CA: its certificate's shape, its PEM round trip, and chaining device
 //! certificates to it.
 
-mod common;
-
-use common::{DAY, NOW, ca, device, issue, other_ca};
+use crate::common::{DAY, NOW, ca, device, issue, other_ca};
 use der::Decode;
 use mdm_pki::x509_cert::Certificate;
 use mdm_pki::x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};

@@ -1,9 +1,7 @@
 //! Requests the server must refuse, each with the error a clear 4xx answer is made from, and
 //! byte strings that must be refused without a panic.
 
-mod common;
-
-use common::{
+use crate::common::{
     DAY, NOW, ca, device, device_512, device_1024, modern, other_ca, other_device, policy,
 };
 use mdm_pki::client::{self, CertRepOutcome, RequestOptions};

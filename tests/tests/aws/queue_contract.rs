@@ -1,5 +1,6 @@
 //! Runs the `Queue` contract against `SqsQueue` talking over HTTP to moto's server, on the
-//! wall clock (SQS keeps visibility timeouts itself).
+//! wall clock (SQS keeps visibility timeouts itself), so never beside a heavy proof
+//! (`mdm_tests::heavy`).
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ macro_rules! contract_cases {
     ($($case:ident),* $(,)?) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $case() {
+            let _timed = mdm_tests::heavy::wall_clock().await;
             let queue: Arc<dyn Queue> = Arc::new(moto::queue(MAX_RECEIVES).await);
             contract::$case(queue, Timeline::Wall).await;
         }
@@ -34,6 +36,7 @@ contract_cases!(
 
 #[tokio::test]
 async fn an_unacked_message_is_redelivered_to_a_new_client() {
+    let _timed = mdm_tests::heavy::wall_clock().await;
     let first = moto::queue(MAX_RECEIVES).await;
     let url = first.url().to_owned();
     drop(first);

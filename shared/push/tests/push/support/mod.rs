@@ -1,7 +1,6 @@
 //! Test doubles shared by the provider tests: throwaway keys and certificates, and a fake FCM
 //! server on loopback that checks what the real one would check (the fake APNs is the crate's
 //! own `fake_apns` module, which the workspace's flow suite uses too).
-#![allow(dead_code)]
 
 pub mod fcm_fake;
 pub mod keys;

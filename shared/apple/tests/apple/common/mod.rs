@@ -1,7 +1,5 @@
 //! Reading the conformance files (real device messages and their expected values) in place.
 
-#![allow(dead_code)] // each test binary uses its own share of these helpers
-
 use std::path::PathBuf;
 
 use mdm_apple::schema::conformance_dir;

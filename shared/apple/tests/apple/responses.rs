@@ -1,9 +1,7 @@
 //! Command responses: the real ones parse, typed readers read results whose test data first
 //! passes Apple's response schema, and bad envelopes are refused with a specific error.
 
-mod common;
-
-use common::{dict, real, s, xml};
+use crate::common::{dict, real, s, xml};
 use mdm_apple::response::{self, Status};
 use mdm_apple::schema::Schema;
 use mdm_apple::{FormatError, MAX_RESPONSE_BYTES};
