@@ -1,6 +1,7 @@
 //! What the device directory costs, read from the unit meter on an injected clock: the idle
-//! check-in stays one write unit and no read, the hourly directory refresh adds what the README
-//! states, and a listing page and a lookup cost what the access-pattern table says.
+//! check-in stays one write unit and no read, the hourly directory refresh adds what
+//! docs/adr/0002-directory-shards.md states, and a listing page and a lookup cost what the
+//! access-pattern table of docs/architecture.md says.
 
 use std::sync::Arc;
 

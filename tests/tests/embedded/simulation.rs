@@ -1,7 +1,7 @@
 //! The deterministic simulation in CI: many seeds of random admin and device operations under
 //! injected faults and process crashes, each checked for lost, doubled or misdirected commands.
 //! `MDM_SIM_SEED=n` replays one seed; `MDM_SIM_SEEDS`, `MDM_SIM_DEVICES` and `MDM_SIM_STEPS`
-//! make longer runs (see the README).
+//! make longer runs (see docs/testing.md).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -134,7 +134,7 @@ impl CommandSpec {
     }
 
     /// Whether devices of `platform` can carry the command out: the one table of platform
-    /// support, read when a command is queued (see the README for the reasoning per row).
+    /// support, read when a command is queued (the reasoning per row follows).
     ///
     /// The Android side is our device-owner agent, which can do what the Android Management API
     /// does (LOCK, RESET_PASSWORD, REBOOT, START_LOST_MODE, STOP_LOST_MODE, kiosk through lock

@@ -163,7 +163,7 @@ pub struct DeviceFilter {
     pub ownership: Option<Ownership>,
     pub group: Option<String>,
     pub compliance: Option<Compliance>,
-    /// Epoch ms; last seen strictly before / at or after (1 h granularity, see the README).
+    /// Epoch ms; last seen strictly before / at or after (1 h granularity, see docs/adr/0002-directory-shards.md).
     pub last_seen_before: Option<i64>,
     pub last_seen_after: Option<i64>,
 }
