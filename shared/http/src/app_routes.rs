@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use mdm_core::Services;
 use mdm_core::domain::{CatalogueId, Platform};
 use mdm_core::usecases::fleet::jobs::JobView;
@@ -14,8 +14,9 @@ use mdm_core::usecases::policy::apps::{
 };
 use serde::Deserialize;
 
-use crate::extract::{JsonBody, QueryParams, Tenant, path_id};
+use crate::extract::{JsonBody, QueryParams, Tenant};
 use crate::openapi::{Created, NoContent};
+use crate::path::IdPath;
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
@@ -32,10 +33,6 @@ pub(crate) struct AppListParams {
     #[serde(default)]
     #[schemars(range(min = 1, max = 100))]
     limit: Option<usize>,
-}
-
-fn catalogue_id(raw: &str) -> Result<CatalogueId, mdm_core::Error> {
-    path_id(raw, CatalogueId::parse, "app")
 }
 
 pub(crate) async fn create_app(
@@ -60,49 +57,43 @@ pub(crate) async fn list_apps(
 pub(crate) async fn get_app(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(a): Path<String>,
+    IdPath(a): IdPath<CatalogueId>,
 ) -> ApiResult<Json<AppView>> {
-    Ok(Json(apps::get(&svc, &who, &catalogue_id(&a)?).await?))
+    Ok(Json(apps::get(&svc, &who, &a).await?))
 }
 
 pub(crate) async fn update_app(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(a): Path<String>,
+    IdPath(a): IdPath<CatalogueId>,
     JsonBody(req): JsonBody<UpdateAppRequest>,
 ) -> ApiResult<Json<AppView>> {
-    Ok(Json(
-        apps::update(&svc, &who, &catalogue_id(&a)?, req).await?,
-    ))
+    Ok(Json(apps::update(&svc, &who, &a, req).await?))
 }
 
 pub(crate) async fn delete_app(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(a): Path<String>,
+    IdPath(a): IdPath<CatalogueId>,
 ) -> ApiResult<NoContent> {
-    apps::delete(&svc, &who, &catalogue_id(&a)?).await?;
+    apps::delete(&svc, &who, &a).await?;
     Ok(NoContent)
 }
 
 pub(crate) async fn install_app(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(a): Path<String>,
+    IdPath(a): IdPath<CatalogueId>,
     JsonBody(req): JsonBody<AppJobRequest>,
 ) -> ApiResult<Created<JobView>> {
-    Ok(Created(
-        apps::install(&svc, &who, &catalogue_id(&a)?, req).await?,
-    ))
+    Ok(Created(apps::install(&svc, &who, &a, req).await?))
 }
 
 pub(crate) async fn remove_app(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(a): Path<String>,
+    IdPath(a): IdPath<CatalogueId>,
     JsonBody(req): JsonBody<AppJobRequest>,
 ) -> ApiResult<Created<JobView>> {
-    Ok(Created(
-        apps::remove(&svc, &who, &catalogue_id(&a)?, req).await?,
-    ))
+    Ok(Created(apps::remove(&svc, &who, &a, req).await?))
 }

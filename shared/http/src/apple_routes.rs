@@ -9,17 +9,18 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use mdm_core::Services;
 use mdm_core::apple::identity::{AppleIdentity, Proof};
 use mdm_core::apple::{checkin, endpoint, enrolment, scep};
-use mdm_core::domain::TenantId;
+use mdm_core::domain::{EnrollmentSecret, TenantId};
 
-use crate::extract::{ServerUrl, path_id};
+use crate::extract::ServerUrl;
 use crate::guard::Edge;
+use crate::path::IdPath;
 use crate::problem::{ApiResult, Problem};
 use crate::routes::Function;
 
@@ -81,10 +82,6 @@ fn device_quota(edge: &Edge) -> impl Fn(&AppleIdentity) -> Result<(), mdm_core::
     |id: &AppleIdentity| edge.limiter.device(&id.credential(""))
 }
 
-fn tenant(raw: &str) -> Result<TenantId, mdm_core::Error> {
-    path_id(raw, TenantId::parse, "tenant")
-}
-
 fn with_type(body: Vec<u8>, content_type: &'static str) -> Response {
     let mut res = (StatusCode::OK, body).into_response();
     res.headers_mut()
@@ -95,18 +92,16 @@ fn with_type(body: Vec<u8>, content_type: &'static str) -> Response {
 async fn profile(
     State(svc): Svc,
     Extension(edge): Extension<Arc<Edge>>,
-    Path(token): Path<String>,
+    IdPath(token): IdPath<EnrollmentSecret>,
     ServerUrl(server): ServerUrl,
 ) -> ApiResult<Response> {
-    if let Ok(t) = mdm_core::domain::EnrollmentSecret::parse(&token) {
-        edge.limiter.enroll(&t.tenant)?;
-    }
+    edge.limiter.enroll(&token.tenant)?;
     let server = server.ok_or_else(|| {
         Problem::from(mdm_core::Error::Invalid(
             "the Host header is needed to name this server in the profile".into(),
         ))
     })?;
-    let body = enrolment::profile(&svc, &token, &server).await?;
+    let body = enrolment::profile(&svc, &token.encode(), &server).await?;
     let mut res = with_type(body, "application/x-apple-aspen-config");
     res.headers_mut().insert(
         header::CONTENT_DISPOSITION,
@@ -119,10 +114,9 @@ async fn profile(
 async fn scep_get(
     State(svc): Svc,
     Extension(edge): Extension<Arc<Edge>>,
-    Path(raw): Path<String>,
+    IdPath(t): IdPath<TenantId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let t = tenant(&raw)?;
     edge.limiter.enroll(&t)?;
     match q.get("operation").map(String::as_str) {
         Some("GetCACaps") => Ok(with_type(
@@ -151,11 +145,10 @@ async fn scep_get(
 async fn scep_post(
     State(svc): Svc,
     Extension(edge): Extension<Arc<Edge>>,
-    Path(raw): Path<String>,
+    IdPath(t): IdPath<TenantId>,
     Query(q): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = tenant(&raw)?;
     edge.limiter.enroll(&t)?;
     if q.get("operation").map(String::as_str) != Some("PKIOperation") {
         return Err(unknown_operation());
@@ -212,17 +205,16 @@ async fn device_put(
     endpoint: DeviceEndpoint,
     svc: &Services,
     edge: &Edge,
-    raw: &str,
+    t: &TenantId,
     cert: Option<&ClientCertificate>,
     headers: &HeaderMap,
     body: &[u8],
 ) -> ApiResult<Response> {
-    let t = tenant(raw)?;
     let quota = device_quota(edge);
     let proof = proof(headers, cert);
     let answer = match endpoint {
-        DeviceEndpoint::Checkin => checkin::handle(svc, &t, proof, body, &quota).await?,
-        DeviceEndpoint::Commands => endpoint::handle(svc, &t, proof, body, &quota).await?,
+        DeviceEndpoint::Checkin => checkin::handle(svc, t, proof, body, &quota).await?,
+        DeviceEndpoint::Commands => endpoint::handle(svc, t, proof, body, &quota).await?,
     };
     Ok(plist_answer(answer))
 }
@@ -230,7 +222,7 @@ async fn device_put(
 async fn checkin_put(
     State(svc): Svc,
     Extension(edge): Extension<Arc<Edge>>,
-    Path(raw): Path<String>,
+    IdPath(t): IdPath<TenantId>,
     cert: Option<Extension<ClientCertificate>>,
     headers: HeaderMap,
     body: Bytes,
@@ -240,7 +232,7 @@ async fn checkin_put(
         DeviceEndpoint::Checkin,
         &svc,
         &edge,
-        &raw,
+        &t,
         cert.as_ref(),
         &headers,
         &body,
@@ -251,7 +243,7 @@ async fn checkin_put(
 async fn command_put(
     State(svc): Svc,
     Extension(edge): Extension<Arc<Edge>>,
-    Path(raw): Path<String>,
+    IdPath(t): IdPath<TenantId>,
     cert: Option<Extension<ClientCertificate>>,
     headers: HeaderMap,
     body: Bytes,
@@ -261,7 +253,7 @@ async fn command_put(
         DeviceEndpoint::Commands,
         &svc,
         &edge,
-        &raw,
+        &t,
         cert.as_ref(),
         &headers,
         &body,

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use mdm_core::Services;
+use mdm_core::domain::DeviceId;
 use mdm_core::usecases::fleet::lost::{self, LostReply, LostRequest};
 use mdm_core::usecases::fleet::self_service;
 use mdm_core::usecases::fleet::views::Listing;
@@ -14,8 +15,8 @@ use mdm_core::usecases::posture::alerts::{self, AlertView, ComplianceView};
 use serde::Deserialize;
 
 use crate::extract::{JsonBody, QueryParams, Tenant};
+use crate::path::IdPath;
 use crate::problem::ApiResult;
-use crate::tenant_routes::device_id;
 
 type Svc = State<Arc<Services>>;
 
@@ -66,10 +67,10 @@ pub(crate) struct PageParams {
 pub(crate) async fn device_alerts(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(device): Path<String>,
+    IdPath(device): IdPath<DeviceId>,
     QueryParams(p): QueryParams<PageParams>,
 ) -> ApiResult<Json<Listing<AlertView>>> {
-    let d = device_id(&device)?;
+    let d = device;
     // An unknown device is 404, not an empty list.
     alerts::of_device(&svc, &who, &d).await?;
     let limit = p.limit.unwrap_or(50);
@@ -81,31 +82,27 @@ pub(crate) async fn device_alerts(
 pub(crate) async fn device_compliance(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(device): Path<String>,
+    IdPath(device): IdPath<DeviceId>,
 ) -> ApiResult<Json<ComplianceView>> {
-    Ok(Json(
-        alerts::of_device(&svc, &who, &device_id(&device)?).await?,
-    ))
+    Ok(Json(alerts::of_device(&svc, &who, &device).await?))
 }
 
 pub(crate) async fn report_lost(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(device): Path<String>,
+    IdPath(device): IdPath<DeviceId>,
     JsonBody(req): JsonBody<LostRequest>,
 ) -> ApiResult<Json<LostReply>> {
-    Ok(Json(
-        lost::report(&svc, &who, &device_id(&device)?, req).await?,
-    ))
+    Ok(Json(lost::report(&svc, &who, &device, req).await?))
 }
 
 pub(crate) async fn report_my_device_lost(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(device): Path<String>,
+    IdPath(device): IdPath<DeviceId>,
     JsonBody(req): JsonBody<LostRequest>,
 ) -> ApiResult<Json<LostReply>> {
     Ok(Json(
-        self_service::report_lost(&svc, &who, &device_id(&device)?, req).await?,
+        self_service::report_lost(&svc, &who, &device, req).await?,
     ))
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use mdm_core::Services;
 use mdm_core::domain::inventory::InventoryReport;
 use mdm_core::domain::{CheckinRequest, CommandId, EnrollRequest, ResultReport};
@@ -13,8 +13,9 @@ use mdm_core::usecases::{
 };
 use serde::Serialize;
 
-use crate::extract::{Device, JsonBody, path_id};
+use crate::extract::{Device, JsonBody};
 use crate::openapi::Created;
+use crate::path::IdPath;
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
@@ -51,10 +52,9 @@ pub(crate) async fn pending(
 pub(crate) async fn report(
     State(svc): Svc,
     Device(cred): Device,
-    Path(command_id): Path<String>,
+    IdPath(id): IdPath<CommandId>,
     JsonBody(req): JsonBody<ResultReport>,
 ) -> ApiResult<Json<mdm_core::usecases::fleet::views::CommandView>> {
-    let id = path_id(&command_id, CommandId::parse, "command")?;
     Ok(Json(results::report(&svc, &cred, &id, req).await?))
 }
 

@@ -1,5 +1,5 @@
 //! Request extractors that parse at the edge: JSON bodies (unknown fields refused), query
-//! strings, path ids and the two kinds of bearer credentials. Every rejection is problem+json.
+//! strings and the two kinds of bearer credentials. Every rejection is problem+json.
 
 use std::sync::Arc;
 
@@ -70,7 +70,7 @@ fn source_text(e: &dyn std::error::Error) -> String {
     bounded(last)
 }
 
-fn bounded(mut text: String) -> String {
+pub(crate) fn bounded(mut text: String) -> String {
     if text.len() > MAX_DETAIL_BYTES {
         let mut cut = MAX_DETAIL_BYTES;
         while !text.is_char_boundary(cut) {
@@ -187,15 +187,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ServerUrl {
         };
         Ok(ServerUrl(host.map(|h| format!("{scheme}://{h}"))))
     }
-}
-
-/// Parses a path id; a malformed one cannot exist, so it is a 404 like any unknown id.
-pub fn path_id<T>(
-    raw: &str,
-    parse: fn(&str) -> Result<T, Error>,
-    what: &'static str,
-) -> Result<T, Error> {
-    parse(raw).map_err(|_| Error::NotFound(what))
 }
 
 #[cfg(test)]

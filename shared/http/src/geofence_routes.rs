@@ -4,22 +4,19 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use mdm_core::Services;
 use mdm_core::domain::GeofenceId;
 use mdm_core::usecases::fleet::views::Listing;
 use mdm_core::usecases::policy::geofences::{self, GeofenceRequest, GeofenceView};
 
-use crate::extract::{JsonBody, QueryParams, Tenant, path_id};
+use crate::extract::{JsonBody, QueryParams, Tenant};
 use crate::group_routes::PageParams;
 use crate::openapi::{Created, NoContent};
+use crate::path::IdPath;
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
-
-fn geofence_id(raw: &str) -> Result<GeofenceId, mdm_core::Error> {
-    path_id(raw, GeofenceId::parse, "geofence")
-}
 
 pub(crate) async fn create_geofence(
     State(svc): Svc,
@@ -43,27 +40,25 @@ pub(crate) async fn list_geofences(
 pub(crate) async fn get_geofence(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(g): Path<String>,
+    IdPath(g): IdPath<GeofenceId>,
 ) -> ApiResult<Json<GeofenceView>> {
-    Ok(Json(geofences::get(&svc, &who, &geofence_id(&g)?).await?))
+    Ok(Json(geofences::get(&svc, &who, &g).await?))
 }
 
 pub(crate) async fn replace_geofence(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(g): Path<String>,
+    IdPath(g): IdPath<GeofenceId>,
     JsonBody(req): JsonBody<GeofenceRequest>,
 ) -> ApiResult<Json<GeofenceView>> {
-    Ok(Json(
-        geofences::replace(&svc, &who, &geofence_id(&g)?, req).await?,
-    ))
+    Ok(Json(geofences::replace(&svc, &who, &g, req).await?))
 }
 
 pub(crate) async fn delete_geofence(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(g): Path<String>,
+    IdPath(g): IdPath<GeofenceId>,
 ) -> ApiResult<NoContent> {
-    geofences::delete(&svc, &who, &geofence_id(&g)?).await?;
+    geofences::delete(&svc, &who, &g).await?;
     Ok(NoContent)
 }

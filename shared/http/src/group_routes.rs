@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use mdm_core::Services;
 use mdm_core::domain::group::DeviceIds;
 use mdm_core::domain::{GroupId, JobId};
@@ -13,8 +13,9 @@ use mdm_core::usecases::fleet::jobs::{self, CreateJobRequest, JobView};
 use mdm_core::usecases::fleet::views::{DeviceSummary, Listing};
 use serde::Deserialize;
 
-use crate::extract::{JsonBody, QueryParams, Tenant, path_id};
+use crate::extract::{JsonBody, QueryParams, Tenant};
 use crate::openapi::{Created, NoContent};
+use crate::path::IdPath;
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
@@ -29,14 +30,6 @@ pub(crate) struct PageParams {
     #[serde(default)]
     #[schemars(range(min = 1, max = 200))]
     pub(crate) limit: Option<usize>,
-}
-
-fn group_id(raw: &str) -> Result<GroupId, mdm_core::Error> {
-    path_id(raw, GroupId::parse, "group")
-}
-
-fn job_id(raw: &str) -> Result<JobId, mdm_core::Error> {
-    path_id(raw, JobId::parse, "job")
 }
 
 pub(crate) async fn create_group(
@@ -61,60 +54,60 @@ pub(crate) async fn list_groups(
 pub(crate) async fn get_group(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(g): Path<String>,
+    IdPath(g): IdPath<GroupId>,
 ) -> ApiResult<Json<GroupView>> {
-    Ok(Json(groups::get(&svc, &who, &group_id(&g)?).await?))
+    Ok(Json(groups::get(&svc, &who, &g).await?))
 }
 
 pub(crate) async fn rename_group(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(g): Path<String>,
+    IdPath(g): IdPath<GroupId>,
     JsonBody(req): JsonBody<GroupRequest>,
 ) -> ApiResult<Json<GroupView>> {
-    Ok(Json(groups::rename(&svc, &who, &group_id(&g)?, req).await?))
+    Ok(Json(groups::rename(&svc, &who, &g, req).await?))
 }
 
 pub(crate) async fn delete_group(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(g): Path<String>,
+    IdPath(g): IdPath<GroupId>,
 ) -> ApiResult<NoContent> {
-    groups::delete(&svc, &who, &group_id(&g)?).await?;
+    groups::delete(&svc, &who, &g).await?;
     Ok(NoContent)
 }
 
 pub(crate) async fn list_members(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(g): Path<String>,
+    IdPath(g): IdPath<GroupId>,
     QueryParams(p): QueryParams<PageParams>,
 ) -> ApiResult<Json<Listing<DeviceSummary>>> {
     let limit = p.limit.unwrap_or(100);
     Ok(Json(
-        groups::members(&svc, &who, &group_id(&g)?, p.cursor.as_deref(), limit).await?,
+        groups::members(&svc, &who, &g, p.cursor.as_deref(), limit).await?,
     ))
 }
 
 pub(crate) async fn add_members(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(g): Path<String>,
+    IdPath(g): IdPath<GroupId>,
     JsonBody(req): JsonBody<DeviceIds>,
 ) -> ApiResult<Json<MembershipChange>> {
     Ok(Json(
-        groups::change_members(&svc, &who, &group_id(&g)?, Change::Add, req).await?,
+        groups::change_members(&svc, &who, &g, Change::Add, req).await?,
     ))
 }
 
 pub(crate) async fn remove_members(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(g): Path<String>,
+    IdPath(g): IdPath<GroupId>,
     JsonBody(req): JsonBody<DeviceIds>,
 ) -> ApiResult<Json<MembershipChange>> {
     Ok(Json(
-        groups::change_members(&svc, &who, &group_id(&g)?, Change::Remove, req).await?,
+        groups::change_members(&svc, &who, &g, Change::Remove, req).await?,
     ))
 }
 
@@ -140,7 +133,7 @@ pub(crate) async fn list_jobs(
 pub(crate) async fn get_job(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(j): Path<String>,
+    IdPath(j): IdPath<JobId>,
 ) -> ApiResult<Json<JobView>> {
-    Ok(Json(jobs::get(&svc, &who, &job_id(&j)?).await?))
+    Ok(Json(jobs::get(&svc, &who, &j).await?))
 }

@@ -6,6 +6,7 @@ pub mod apple_admin_routes;
 pub mod apple_routes;
 pub mod compliance_routes;
 pub mod device_routes;
+pub mod edge_errors;
 pub mod extract;
 pub mod geofence_routes;
 pub mod group_routes;
@@ -13,6 +14,7 @@ pub mod guard;
 pub mod idempotency;
 pub mod me_routes;
 pub mod openapi;
+pub mod path;
 pub mod platform_routes;
 pub mod policy_routes;
 pub mod problem;
@@ -25,7 +27,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::middleware::{from_fn, map_response};
 use mdm_core::Services;
 
 pub use guard::Edge;
@@ -36,20 +38,15 @@ pub use routes::{Function, ROUTES, Route, router_for};
 /// the route table.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// Adds what every served router needs: its state, the body limit and problem+json fallbacks.
+/// Adds what every served router needs: its state, the body limit, the URI limit and
+/// problem+json for every error answer, the fallbacks' included (see `edge_errors`).
 pub fn finish(router: Router<Arc<Services>>, svc: Arc<Services>) -> Router {
     router
-        .fallback(|| async {
-            Problem::new(StatusCode::NOT_FOUND, "route_not_found", "no such route")
-        })
-        .method_not_allowed_fallback(|| async {
-            Problem::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "this route does not accept that method",
-            )
-        })
+        .fallback(edge_errors::route_not_found)
+        .method_not_allowed_fallback(edge_errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(map_response(edge_errors::problem_json_only))
+        .layer(from_fn(edge_errors::refuse_long_uris))
         .with_state(svc)
 }
 

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use mdm_core::Services;
 use mdm_core::domain::{CommandId, DeviceId};
 use mdm_core::usecases::device::enrollment::{self, SelfTokenRequest, TokenCreated};
@@ -13,15 +13,12 @@ use mdm_core::usecases::fleet::commands::QueueCommandRequest;
 use mdm_core::usecases::fleet::self_service;
 use mdm_core::usecases::fleet::views::{CommandView, DeviceSummary, Listing};
 
-use crate::extract::{JsonBody, ServerUrl, Tenant, path_id};
+use crate::extract::{JsonBody, ServerUrl, Tenant};
 use crate::openapi::Created;
+use crate::path::IdPath;
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
-
-fn device_id(raw: &str) -> Result<DeviceId, mdm_core::Error> {
-    path_id(raw, DeviceId::parse, "device")
-}
 
 pub(crate) async fn create_my_token(
     State(svc): Svc,
@@ -46,21 +43,16 @@ pub(crate) async fn my_devices(
 pub(crate) async fn queue_my_command(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(d): Path<String>,
+    IdPath(d): IdPath<DeviceId>,
     JsonBody(req): JsonBody<QueueCommandRequest>,
 ) -> ApiResult<Json<CommandView>> {
-    Ok(Json(
-        self_service::queue(&svc, &who, &device_id(&d)?, req).await?,
-    ))
+    Ok(Json(self_service::queue(&svc, &who, &d, req).await?))
 }
 
 pub(crate) async fn my_command(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path((d, c)): Path<(String, String)>,
+    IdPath((d, c)): IdPath<(DeviceId, CommandId)>,
 ) -> ApiResult<Json<CommandView>> {
-    let c = path_id(&c, CommandId::parse, "command")?;
-    Ok(Json(
-        self_service::command(&svc, &who, &device_id(&d)?, &c).await?,
-    ))
+    Ok(Json(self_service::command(&svc, &who, &d, &c).await?))
 }

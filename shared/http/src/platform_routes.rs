@@ -4,15 +4,16 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use mdm_core::Services;
 use mdm_core::domain::{TenantId, TenantLimits};
 use mdm_core::usecases::fleet::views::Listing;
 use mdm_core::usecases::tenancy::tenants::{self, CreateTenant, TenantView};
 use serde::Deserialize;
 
-use crate::extract::{JsonBody, Platform, QueryParams, path_id};
+use crate::extract::{JsonBody, Platform, QueryParams};
 use crate::openapi::Created;
+use crate::path::IdPath;
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
@@ -26,10 +27,6 @@ pub(crate) struct TenantListParams {
     #[serde(default)]
     #[schemars(range(min = 1, max = 200))]
     limit: Option<usize>,
-}
-
-fn tenant_id(raw: &str) -> Result<TenantId, mdm_core::Error> {
-    path_id(raw, TenantId::parse, "tenant")
 }
 
 pub(crate) async fn create_tenant(
@@ -52,42 +49,40 @@ pub(crate) async fn list_tenants(
 pub(crate) async fn get_tenant(
     State(svc): Svc,
     Platform(who): Platform,
-    Path(t): Path<String>,
+    IdPath(t): IdPath<TenantId>,
 ) -> ApiResult<Json<TenantView>> {
-    Ok(Json(tenants::get(&svc, &who, &tenant_id(&t)?).await?))
+    Ok(Json(tenants::get(&svc, &who, &t).await?))
 }
 
 pub(crate) async fn suspend_tenant(
     State(svc): Svc,
     Platform(who): Platform,
-    Path(t): Path<String>,
+    IdPath(t): IdPath<TenantId>,
 ) -> ApiResult<Json<TenantView>> {
-    Ok(Json(tenants::suspend(&svc, &who, &tenant_id(&t)?).await?))
+    Ok(Json(tenants::suspend(&svc, &who, &t).await?))
 }
 
 pub(crate) async fn resume_tenant(
     State(svc): Svc,
     Platform(who): Platform,
-    Path(t): Path<String>,
+    IdPath(t): IdPath<TenantId>,
 ) -> ApiResult<Json<TenantView>> {
-    Ok(Json(tenants::resume(&svc, &who, &tenant_id(&t)?).await?))
+    Ok(Json(tenants::resume(&svc, &who, &t).await?))
 }
 
 pub(crate) async fn set_tenant_limits(
     State(svc): Svc,
     Platform(who): Platform,
-    Path(t): Path<String>,
+    IdPath(t): IdPath<TenantId>,
     JsonBody(limits): JsonBody<TenantLimits>,
 ) -> ApiResult<Json<TenantView>> {
-    Ok(Json(
-        tenants::set_limits(&svc, &who, &tenant_id(&t)?, limits).await?,
-    ))
+    Ok(Json(tenants::set_limits(&svc, &who, &t, limits).await?))
 }
 
 pub(crate) async fn delete_tenant(
     State(svc): Svc,
     Platform(who): Platform,
-    Path(t): Path<String>,
+    IdPath(t): IdPath<TenantId>,
 ) -> ApiResult<Json<TenantView>> {
-    Ok(Json(tenants::delete(&svc, &who, &tenant_id(&t)?).await?))
+    Ok(Json(tenants::delete(&svc, &who, &t).await?))
 }

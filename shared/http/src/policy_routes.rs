@@ -4,10 +4,9 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use mdm_core::Services;
 use mdm_core::domain::group::DeviceIds;
-use mdm_core::domain::policy::parse_version;
 use mdm_core::domain::{DeviceId, GroupId, PolicyId};
 use mdm_core::usecases::fleet::groups::{self, GroupView};
 use mdm_core::usecases::fleet::views::Listing;
@@ -16,24 +15,13 @@ use mdm_core::usecases::policy::policies::{
     EffectivePolicyView, PolicyRequest, PolicyVersionView, PolicyView,
 };
 
-use crate::extract::{JsonBody, QueryParams, Tenant, path_id};
+use crate::extract::{JsonBody, QueryParams, Tenant};
 use crate::group_routes::PageParams;
 use crate::openapi::{Created, NoContent};
+use crate::path::{IdPath, PolicyVersion};
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
-
-fn policy_id(raw: &str) -> Result<PolicyId, mdm_core::Error> {
-    path_id(raw, PolicyId::parse, "policy")
-}
-
-fn device_id(raw: &str) -> Result<DeviceId, mdm_core::Error> {
-    path_id(raw, DeviceId::parse, "device")
-}
-
-fn group_id(raw: &str) -> Result<GroupId, mdm_core::Error> {
-    path_id(raw, GroupId::parse, "group")
-}
 
 pub(crate) async fn create_policy(
     State(svc): Svc,
@@ -57,115 +45,103 @@ pub(crate) async fn list_policies(
 pub(crate) async fn get_policy(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(p): Path<String>,
+    IdPath(p): IdPath<PolicyId>,
 ) -> ApiResult<Json<PolicyView>> {
-    Ok(Json(policies::get(&svc, &who, &policy_id(&p)?).await?))
+    Ok(Json(policies::get(&svc, &who, &p).await?))
 }
 
 pub(crate) async fn update_policy(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(p): Path<String>,
+    IdPath(p): IdPath<PolicyId>,
     JsonBody(req): JsonBody<PolicyRequest>,
 ) -> ApiResult<Json<PolicyView>> {
-    Ok(Json(
-        policies::update(&svc, &who, &policy_id(&p)?, req).await?,
-    ))
+    Ok(Json(policies::update(&svc, &who, &p, req).await?))
 }
 
 pub(crate) async fn delete_policy(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(p): Path<String>,
+    IdPath(p): IdPath<PolicyId>,
 ) -> ApiResult<NoContent> {
-    policies::delete(&svc, &who, &policy_id(&p)?).await?;
+    policies::delete(&svc, &who, &p).await?;
     Ok(NoContent)
 }
 
 pub(crate) async fn list_policy_versions(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(p): Path<String>,
+    IdPath(p): IdPath<PolicyId>,
     QueryParams(page): QueryParams<PageParams>,
 ) -> ApiResult<Json<Listing<PolicyVersionView>>> {
     let limit = page.limit.unwrap_or(50);
     Ok(Json(
-        policies::versions(&svc, &who, &policy_id(&p)?, page.cursor.as_deref(), limit).await?,
+        policies::versions(&svc, &who, &p, page.cursor.as_deref(), limit).await?,
     ))
 }
 
 pub(crate) async fn get_policy_version(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path((p, version)): Path<(String, String)>,
+    IdPath((p, PolicyVersion(version))): IdPath<(PolicyId, PolicyVersion)>,
 ) -> ApiResult<Json<PolicyVersionView>> {
-    // A malformed policy id cannot exist (404); a malformed version is the caller's mistake.
-    let p = policy_id(&p)?;
-    let version = parse_version("version", &version)?;
     Ok(Json(policies::version(&svc, &who, &p, version).await?))
 }
 
 pub(crate) async fn list_policy_assignments(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(p): Path<String>,
+    IdPath(p): IdPath<PolicyId>,
     QueryParams(page): QueryParams<PageParams>,
 ) -> ApiResult<Json<Listing<AssignmentView>>> {
     let limit = page.limit.unwrap_or(50);
     Ok(Json(
-        policies::assignments(&svc, &who, &policy_id(&p)?, page.cursor.as_deref(), limit).await?,
+        policies::assignments(&svc, &who, &p, page.cursor.as_deref(), limit).await?,
     ))
 }
 
 pub(crate) async fn assign_policy_to_devices(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(p): Path<String>,
+    IdPath(p): IdPath<PolicyId>,
     JsonBody(req): JsonBody<DeviceIds>,
 ) -> ApiResult<Json<DevicesAssigned>> {
-    Ok(Json(
-        policies::assign_devices(&svc, &who, &policy_id(&p)?, req).await?,
-    ))
+    Ok(Json(policies::assign_devices(&svc, &who, &p, req).await?))
 }
 
 pub(crate) async fn device_policy(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(d): Path<String>,
+    IdPath(d): IdPath<DeviceId>,
 ) -> ApiResult<Json<EffectivePolicyView>> {
-    Ok(Json(
-        policies::effective(&svc, &who, &device_id(&d)?).await?,
-    ))
+    Ok(Json(policies::effective(&svc, &who, &d).await?))
 }
 
 pub(crate) async fn assign_device_policy(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(d): Path<String>,
+    IdPath(d): IdPath<DeviceId>,
     JsonBody(req): JsonBody<AssignRequest>,
 ) -> ApiResult<Json<EffectivePolicyView>> {
     Ok(Json(
-        policies::assign_device(&svc, &who, &device_id(&d)?, Some(req)).await?,
+        policies::assign_device(&svc, &who, &d, Some(req)).await?,
     ))
 }
 
 pub(crate) async fn unassign_device_policy(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(d): Path<String>,
+    IdPath(d): IdPath<DeviceId>,
 ) -> ApiResult<Json<EffectivePolicyView>> {
-    Ok(Json(
-        policies::assign_device(&svc, &who, &device_id(&d)?, None).await?,
-    ))
+    Ok(Json(policies::assign_device(&svc, &who, &d, None).await?))
 }
 
 pub(crate) async fn assign_group_policy(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(g): Path<String>,
+    IdPath(g): IdPath<GroupId>,
     JsonBody(req): JsonBody<AssignGroupRequest>,
 ) -> ApiResult<Json<GroupView>> {
-    let g = group_id(&g)?;
     policies::assign_group(&svc, &who, &g, Some(req)).await?;
     Ok(Json(groups::get(&svc, &who, &g).await?))
 }
@@ -173,9 +149,8 @@ pub(crate) async fn assign_group_policy(
 pub(crate) async fn unassign_group_policy(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(g): Path<String>,
+    IdPath(g): IdPath<GroupId>,
 ) -> ApiResult<Json<GroupView>> {
-    let g = group_id(&g)?;
     policies::assign_group(&svc, &who, &g, None).await?;
     Ok(Json(groups::get(&svc, &who, &g).await?))
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use mdm_core::Services;
 use mdm_core::domain::directory::{DeviceFilterParams, LookupParams};
 use mdm_core::domain::{CommandId, DeviceId, EnrollmentTokenId, Platform};
@@ -16,8 +16,9 @@ use mdm_core::usecases::{
 };
 use serde::Deserialize;
 
-use crate::extract::{JsonBody, QueryParams, ServerUrl, Tenant, path_id};
+use crate::extract::{JsonBody, QueryParams, ServerUrl, Tenant};
 use crate::openapi::Created;
+use crate::path::IdPath;
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
@@ -103,10 +104,6 @@ pub(crate) struct DeviceListParams {
     last_seen_after: Option<String>,
 }
 
-pub(crate) fn device_id(raw: &str) -> Result<DeviceId, mdm_core::Error> {
-    path_id(raw, DeviceId::parse, "device")
-}
-
 pub(crate) async fn create_token(
     State(svc): Svc,
     Tenant(who): Tenant,
@@ -134,10 +131,6 @@ pub(crate) struct TokenListParams {
     active: Option<bool>,
 }
 
-fn token_id(raw: &str) -> Result<EnrollmentTokenId, mdm_core::Error> {
-    path_id(raw, EnrollmentTokenId::parse, "enrollment token")
-}
-
 pub(crate) async fn list_tokens(
     State(svc): Svc,
     Tenant(who): Tenant,
@@ -153,29 +146,25 @@ pub(crate) async fn list_tokens(
 pub(crate) async fn get_token(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<EnrollmentTokenId>,
 ) -> ApiResult<Json<enrollment_tokens::TokenView>> {
-    Ok(Json(
-        enrollment_tokens::get(&svc, &who, &token_id(&id)?).await?,
-    ))
+    Ok(Json(enrollment_tokens::get(&svc, &who, &id).await?))
 }
 
 pub(crate) async fn revoke_token(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<EnrollmentTokenId>,
 ) -> ApiResult<Json<enrollment_tokens::TokenView>> {
-    Ok(Json(
-        enrollment_tokens::revoke(&svc, &who, &token_id(&id)?).await?,
-    ))
+    Ok(Json(enrollment_tokens::revoke(&svc, &who, &id).await?))
 }
 
 pub(crate) async fn get_device(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(device): Path<String>,
+    IdPath(device): IdPath<DeviceId>,
 ) -> ApiResult<Json<DeviceView>> {
-    Ok(Json(devices::get(&svc, &who, &device_id(&device)?).await?))
+    Ok(Json(devices::get(&svc, &who, &device).await?))
 }
 
 pub(crate) async fn list_devices(
@@ -215,40 +204,35 @@ pub(crate) async fn lookup_devices(
 pub(crate) async fn unenroll_device(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(device): Path<String>,
+    IdPath(device): IdPath<DeviceId>,
 ) -> ApiResult<Json<DeviceView>> {
-    Ok(Json(
-        devices::unenroll(&svc, &who, &device_id(&device)?).await?,
-    ))
+    Ok(Json(devices::unenroll(&svc, &who, &device).await?))
 }
 
 pub(crate) async fn retire_device(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(device): Path<String>,
+    IdPath(device): IdPath<DeviceId>,
 ) -> ApiResult<Json<DeviceView>> {
-    Ok(Json(
-        devices::retire(&svc, &who, &device_id(&device)?).await?,
-    ))
+    Ok(Json(devices::retire(&svc, &who, &device).await?))
 }
 
 pub(crate) async fn queue_command(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(device): Path<String>,
+    IdPath(device): IdPath<DeviceId>,
     JsonBody(req): JsonBody<commands::QueueCommandRequest>,
 ) -> ApiResult<Created<CommandView>> {
-    let view = commands::queue(&svc, &who, &device_id(&device)?, req).await?;
+    let view = commands::queue(&svc, &who, &device, req).await?;
     Ok(Created(view))
 }
 
 pub(crate) async fn list_commands(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(device): Path<String>,
+    IdPath(device): IdPath<DeviceId>,
     QueryParams(p): QueryParams<ListParams>,
 ) -> ApiResult<Json<Listing<CommandView>>> {
-    let device = device_id(&device)?;
     let open = p.open.unwrap_or(false);
     let page = commands::list(&svc, &who, &device, open, p.cursor, p.limit.unwrap_or(50)).await?;
     Ok(Json(page))
@@ -257,33 +241,25 @@ pub(crate) async fn list_commands(
 pub(crate) async fn get_command(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path((device, command)): Path<(String, String)>,
+    IdPath((device, command)): IdPath<(DeviceId, CommandId)>,
 ) -> ApiResult<Json<CommandView>> {
-    let command = path_id(&command, CommandId::parse, "command")?;
-    Ok(Json(
-        commands::get(&svc, &who, &device_id(&device)?, &command).await?,
-    ))
+    Ok(Json(commands::get(&svc, &who, &device, &command).await?))
 }
 
 pub(crate) async fn cancel_command(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path((device, command)): Path<(String, String)>,
+    IdPath((device, command)): IdPath<(DeviceId, CommandId)>,
 ) -> ApiResult<Json<CommandView>> {
-    let command = path_id(&command, CommandId::parse, "command")?;
-    Ok(Json(
-        commands::cancel(&svc, &who, &device_id(&device)?, &command).await?,
-    ))
+    Ok(Json(commands::cancel(&svc, &who, &device, &command).await?))
 }
 
 pub(crate) async fn clear_commands(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(device): Path<String>,
+    IdPath(device): IdPath<DeviceId>,
 ) -> ApiResult<Json<commands::Cleared>> {
-    Ok(Json(
-        commands::clear(&svc, &who, &device_id(&device)?).await?,
-    ))
+    Ok(Json(commands::clear(&svc, &who, &device).await?))
 }
 
 pub(crate) async fn list_audit(
@@ -325,10 +301,9 @@ pub(crate) async fn list_push_config(
 pub(crate) async fn set_push_config(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(platform): Path<String>,
+    IdPath(platform): IdPath<Platform>,
     JsonBody(req): JsonBody<push_config::SetPushConfig>,
 ) -> ApiResult<Json<push_config::PushConfigView>> {
-    let platform = Platform::parse(&platform).ok_or(mdm_core::Error::NotFound("platform"))?;
     Ok(Json(push_config::set(&svc, &who, platform, req).await?))
 }
 

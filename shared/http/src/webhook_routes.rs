@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use mdm_core::Services;
 use mdm_core::domain::WebhookId;
 use mdm_core::usecases::fleet::views::Listing;
@@ -12,16 +12,13 @@ use mdm_core::usecases::integrations::webhooks::{
     self, CreateWebhook, CreatedWebhook, DeliveryView, RotatedSecret, UpdateWebhook, WebhookView,
 };
 
-use crate::extract::{JsonBody, QueryParams, Tenant, path_id};
+use crate::extract::{JsonBody, QueryParams, Tenant};
 use crate::group_routes::PageParams;
 use crate::openapi::{Created, NoContent};
+use crate::path::IdPath;
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
-
-fn webhook_id(raw: &str) -> Result<WebhookId, mdm_core::Error> {
-    path_id(raw, WebhookId::parse, "webhook")
-}
 
 pub(crate) async fn create_webhook(
     State(svc): Svc,
@@ -45,49 +42,45 @@ pub(crate) async fn list_webhooks(
 pub(crate) async fn get_webhook(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(w): Path<String>,
+    IdPath(w): IdPath<WebhookId>,
 ) -> ApiResult<Json<WebhookView>> {
-    Ok(Json(webhooks::get(&svc, &who, &webhook_id(&w)?).await?))
+    Ok(Json(webhooks::get(&svc, &who, &w).await?))
 }
 
 pub(crate) async fn update_webhook(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(w): Path<String>,
+    IdPath(w): IdPath<WebhookId>,
     JsonBody(req): JsonBody<UpdateWebhook>,
 ) -> ApiResult<Json<WebhookView>> {
-    Ok(Json(
-        webhooks::update(&svc, &who, &webhook_id(&w)?, req).await?,
-    ))
+    Ok(Json(webhooks::update(&svc, &who, &w, req).await?))
 }
 
 pub(crate) async fn delete_webhook(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(w): Path<String>,
+    IdPath(w): IdPath<WebhookId>,
 ) -> ApiResult<NoContent> {
-    webhooks::delete(&svc, &who, &webhook_id(&w)?).await?;
+    webhooks::delete(&svc, &who, &w).await?;
     Ok(NoContent)
 }
 
 pub(crate) async fn rotate_webhook_secret(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(w): Path<String>,
+    IdPath(w): IdPath<WebhookId>,
 ) -> ApiResult<Json<RotatedSecret>> {
-    Ok(Json(
-        webhooks::rotate_secret(&svc, &who, &webhook_id(&w)?).await?,
-    ))
+    Ok(Json(webhooks::rotate_secret(&svc, &who, &w).await?))
 }
 
 pub(crate) async fn list_webhook_deliveries(
     State(svc): Svc,
     Tenant(who): Tenant,
-    Path(w): Path<String>,
+    IdPath(w): IdPath<WebhookId>,
     QueryParams(p): QueryParams<PageParams>,
 ) -> ApiResult<Json<Listing<DeliveryView>>> {
     let limit = p.limit.unwrap_or(50);
     Ok(Json(
-        webhooks::deliveries(&svc, &who, &webhook_id(&w)?, p.cursor.as_deref(), limit).await?,
+        webhooks::deliveries(&svc, &who, &w, p.cursor.as_deref(), limit).await?,
     ))
 }

@@ -5,13 +5,14 @@
 use std::future::Future;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
 use serde::Serialize;
 
 use crate::extract::{Device, JsonBody, Platform, QueryParams, ServerUrl, Tenant};
+use crate::path::{IdPath, PathParams};
 use crate::problem::Problem;
 
 /// A `201 Created` answer; a type of its own so the status is known without calling.
@@ -38,6 +39,8 @@ pub struct Described {
     pub(crate) requests: SchemaGenerator,
     pub(crate) answers: SchemaGenerator,
     pub body: Option<Schema>,
+    /// The path parameters' schemas, in path order.
+    pub path: Vec<Schema>,
     /// The query string's parameters: (name, required, schema).
     pub query: Vec<(String, bool, Schema)>,
     pub status: u16,
@@ -57,6 +60,7 @@ impl Described {
             requests: settings.clone().for_deserialize().into_generator(),
             answers: settings.for_serialize().into_generator(),
             body: None,
+            path: Vec::new(),
             query: Vec::new(),
             status: 200,
             answer: None,
@@ -73,8 +77,8 @@ pub trait Describe<M> {
     fn describe(d: &mut Described);
 }
 
-/// An extractor's share of the description; most (state, credentials, path) add nothing,
-/// since paths and security come from the route table.
+/// An extractor's share of the description; most (state, credentials) add nothing, since
+/// security comes from the route table.
 pub trait DescribeArg {
     fn describe(_: &mut Described) {}
 }
@@ -84,7 +88,12 @@ impl DescribeArg for Tenant {}
 impl DescribeArg for Platform {}
 impl DescribeArg for Device {}
 impl DescribeArg for ServerUrl {}
-impl<T> DescribeArg for Path<T> {}
+
+impl<T: PathParams> DescribeArg for IdPath<T> {
+    fn describe(d: &mut Described) {
+        d.path = T::schemas(&mut d.requests);
+    }
+}
 
 impl<T: JsonSchema> DescribeArg for JsonBody<T> {
     fn describe(d: &mut Described) {

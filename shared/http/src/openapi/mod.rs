@@ -7,9 +7,6 @@ pub mod describe;
 use std::sync::OnceLock;
 
 use axum::Json;
-use mdm_core::domain::{
-    CommandId, DeviceId, EnrollmentTokenId, GroupId, JobId, Platform, PolicyId, WebhookId, policy,
-};
 use schemars::Schema;
 use serde_json::{Map, Value, json};
 
@@ -32,27 +29,21 @@ fn build() -> Value {
     let mut described = Vec::new();
     for route in ROUTES {
         d.body = None;
+        d.path.clear();
         d.query.clear();
         d.answer = None;
         (route.endpoint.describe)(&mut d);
         described.push((
             route,
             d.body.clone(),
+            d.path.clone(),
             d.query.clone(),
             d.status,
             d.answer.clone(),
         ));
     }
-    // Every error answer refers to the problem; path parameters to their id types.
+    // Every error answer refers to the problem.
     d.answers.subschema_for::<crate::problem::Problem>();
-    d.answers.subschema_for::<DeviceId>();
-    d.answers.subschema_for::<CommandId>();
-    d.answers.subschema_for::<EnrollmentTokenId>();
-    d.answers.subschema_for::<GroupId>();
-    d.answers.subschema_for::<JobId>();
-    d.answers.subschema_for::<PolicyId>();
-    d.answers.subschema_for::<WebhookId>();
-    d.answers.subschema_for::<Platform>();
     let mut schemas = d.requests.take_definitions(true);
     // A type may read differently in the two directions (a field with a default is optional
     // in a request, always present in an answer): the answer's version then gets its own name.
@@ -74,13 +65,20 @@ fn build() -> Value {
         schemas.insert(name, answer);
     }
     let mut paths = Map::new();
-    for (route, body, query, status, answer) in described {
+    for (route, body, path, query, status, answer) in described {
         let answer = answer.map(|a| {
             let mut v = a.to_value();
             rename_refs(&mut v, &renamed);
             v
         });
-        let op = operation(route, body.map(|b| b.to_value()), &query, status, answer);
+        let op = operation(
+            route,
+            body.map(|b| b.to_value()),
+            &path,
+            &query,
+            status,
+            answer,
+        );
         let item = paths
             .entry(route.path.to_owned())
             .or_insert_with(|| json!({}));
@@ -148,35 +146,20 @@ pub fn path_params(path: &str) -> impl Iterator<Item = &str> {
         .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
 }
 
-/// The schema of a path parameter, by the name the route table gives it.
-fn path_param_schema(name: &str) -> Value {
-    let component = match name {
-        "device_id" => "DeviceId",
-        "command_id" => "CommandId",
-        "token_id" => "EnrollmentTokenId",
-        "group_id" => "GroupId",
-        "job_id" => "JobId",
-        "policy_id" => "PolicyId",
-        "webhook_id" => "WebhookId",
-        "platform" => "Platform",
-        "version" => {
-            return json!({"type": "integer", "minimum": 1, "maximum": policy::MAX_VERSION});
-        }
-        _ => return json!({"type": "string"}),
-    };
-    json!({"$ref": format!("#/components/schemas/{component}")})
-}
-
 fn operation(
     route: &Route,
     body: Option<Value>,
+    path: &[Schema],
     query: &[(String, bool, Schema)],
     status: u16,
     answer: Option<Value>,
 ) -> Value {
+    // The handler's `IdPath` gives the schemas in path order (a test checks it gives one for
+    // each parameter the path names).
     let mut parameters: Vec<Value> = path_params(route.path)
-        .map(|name| {
-            json!({"name": name, "in": "path", "required": true, "schema": path_param_schema(name)})
+        .zip(path)
+        .map(|(name, schema)| {
+            json!({"name": name, "in": "path", "required": true, "schema": schema})
         })
         .collect();
     for (name, required, schema) in query {
@@ -313,6 +296,17 @@ mod tests {
                 route.body_limit > 0,
                 "{method} {path}: a handler that parses a body needs a cap, and a cap a body"
             );
+        }
+    }
+
+    #[test]
+    fn every_path_parameter_is_one_the_handler_parses() {
+        for (method, path, op) in operations() {
+            let named = path_params(&path).count();
+            let described = op["parameters"]
+                .as_array()
+                .map_or(0, |ps| ps.iter().filter(|p| p["in"] == "path").count());
+            assert_eq!(named, described, "{method} {path}");
         }
     }
 
