@@ -14,25 +14,19 @@ use mdm_core::usecases::policy::apps::{
 };
 use serde::Deserialize;
 
-use crate::extract::{JsonBody, QueryParams, Tenant};
+use crate::extract::{JsonBody, Paged, Tenant};
 use crate::openapi::{Created, NoContent};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
 
-/// A page of the catalogue, optionally of one platform's apps.
+/// The catalogue, or one platform's apps.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AppListParams {
     #[serde(default)]
     platform: Option<Platform>,
-    /// The `next_cursor` of the previous page.
-    #[serde(default)]
-    cursor: Option<String>,
-    #[serde(default)]
-    #[schemars(range(min = 1, max = 100))]
-    limit: Option<usize>,
 }
 
 pub(crate) async fn create_app(
@@ -46,12 +40,9 @@ pub(crate) async fn create_app(
 pub(crate) async fn list_apps(
     State(svc): Svc,
     Tenant(who): Tenant,
-    QueryParams(p): QueryParams<AppListParams>,
+    Paged(page, p): Paged<AppListParams>,
 ) -> ApiResult<Json<Listing<AppView>>> {
-    let limit = p.limit.unwrap_or(50);
-    Ok(Json(
-        apps::list(&svc, &who, p.platform, p.cursor.as_deref(), limit).await?,
-    ))
+    Ok(Json(apps::list(&svc, &who, p.platform, page).await?))
 }
 
 pub(crate) async fn get_app(

@@ -14,7 +14,7 @@ use mdm_core::usecases::fleet::views::Listing;
 use mdm_core::usecases::posture::alerts::{self, AlertView, ComplianceView};
 use serde::Deserialize;
 
-use crate::extract::{JsonBody, QueryParams, Tenant};
+use crate::extract::{JsonBody, Paged, Tenant};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
 
@@ -23,12 +23,6 @@ type Svc = State<Arc<Services>>;
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AlertParams {
-    /// The `next_cursor` of the previous page (keep the same filters).
-    #[serde(default)]
-    cursor: Option<String>,
-    #[serde(default)]
-    #[schemars(range(min = 1, max = 200))]
-    limit: Option<usize>,
     /// Only this device's alerts.
     #[serde(default)]
     device: Option<String>,
@@ -37,7 +31,7 @@ pub(crate) struct AlertParams {
 pub(crate) async fn list_alerts(
     State(svc): Svc,
     Tenant(who): Tenant,
-    QueryParams(p): QueryParams<AlertParams>,
+    Paged(page, p): Paged<AlertParams>,
 ) -> ApiResult<Json<Listing<AlertView>>> {
     let device = p
         .device
@@ -47,36 +41,18 @@ pub(crate) async fn list_alerts(
                 .map_err(|_| mdm_core::Error::invalid_field("device", "not a device id"))
         })
         .transpose()?;
-    let limit = p.limit.unwrap_or(50);
-    Ok(Json(
-        alerts::list(&svc, &who, device.as_ref(), p.cursor, limit).await?,
-    ))
-}
-
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PageParams {
-    /// The `next_cursor` of the previous page.
-    #[serde(default)]
-    cursor: Option<String>,
-    #[serde(default)]
-    #[schemars(range(min = 1, max = 200))]
-    limit: Option<usize>,
+    Ok(Json(alerts::list(&svc, &who, device.as_ref(), page).await?))
 }
 
 pub(crate) async fn device_alerts(
     State(svc): Svc,
     Tenant(who): Tenant,
     IdPath(device): IdPath<DeviceId>,
-    QueryParams(p): QueryParams<PageParams>,
+    Paged(page, _): Paged,
 ) -> ApiResult<Json<Listing<AlertView>>> {
-    let d = device;
     // An unknown device is 404, not an empty list.
-    alerts::of_device(&svc, &who, &d).await?;
-    let limit = p.limit.unwrap_or(50);
-    Ok(Json(
-        alerts::list(&svc, &who, Some(&d), p.cursor, limit).await?,
-    ))
+    alerts::of_device(&svc, &who, &device).await?;
+    Ok(Json(alerts::list(&svc, &who, Some(&device), page).await?))
 }
 
 pub(crate) async fn device_compliance(

@@ -1,16 +1,19 @@
 //! Request extractors that parse at the edge: JSON bodies (unknown fields refused), query
-//! strings and the two kinds of bearer credentials. Every rejection is problem+json.
+//! strings (a listing's page among them) and the two kinds of bearer credentials; path
+//! parameters are `path`'s. Every rejection is problem+json.
 
 use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri};
 use mdm_core::Error;
 use mdm_core::Services;
 use mdm_core::domain::DeviceCredential;
 use mdm_core::ports::{Operator, Principal};
+use mdm_core::usecases::Page;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::problem::Problem;
@@ -88,14 +91,59 @@ pub struct QueryParams<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(v)) => Ok(QueryParams(v)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(Problem::from(
-                Error::Invalid(format!("invalid query string: {}", source_text(&e))),
-            )),
-            Err(other) => Err(Problem::from(Error::Invalid(other.body_text()))),
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        Ok(QueryParams(parse_query(&parts.uri)?))
+    }
+}
+
+fn parse_query<T: DeserializeOwned>(uri: &Uri) -> Result<T, Error> {
+    match axum::extract::Query::<T>::try_from_uri(uri) {
+        Ok(axum::extract::Query(v)) => Ok(v),
+        Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(Error::Invalid(format!(
+            "invalid query string: {}",
+            source_text(&e)
+        ))),
+        Err(other) => Err(Error::Invalid(other.body_text())),
+    }
+}
+
+/// A listing's query string: the page (`cursor`, `limit`: one default and one ceiling for
+/// every listing, see `mdm_core::usecases::page`) and the listing's own filters `F`, whose
+/// type refuses parameters it does not know.
+pub struct Paged<F = NoFilter>(pub Page, pub F);
+
+/// The filters of a listing that has none.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoFilter {}
+
+impl<S: Send + Sync, F: DeserializeOwned> FromRequestParts<S> for Paged<F> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let query = parts.uri.query().unwrap_or_default();
+        let (mut cursor, mut limit) = (None, None);
+        let mut filters = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match &*name {
+                "cursor" => &mut cursor,
+                "limit" => &mut limit,
+                _ => {
+                    filters.append_pair(&name, &value);
+                    continue;
+                }
+            };
+            if slot.replace(value.into_owned()).is_some() {
+                return Err(Error::invalid_field(&name, "given more than once").into());
+            }
         }
+        let page = Page::parse(cursor, limit.as_deref())?;
+        // The filters alone, as a query string again, for `F`'s own parser.
+        let uri = Uri::builder()
+            .path_and_query(format!("/?{}", filters.finish()))
+            .build()
+            .map_err(|e| Error::Invalid(format!("invalid query string: {e}")))?;
+        Ok(Paged(page, parse_query(&uri)?))
     }
 }
 

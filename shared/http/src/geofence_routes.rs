@@ -10,8 +10,7 @@ use mdm_core::domain::GeofenceId;
 use mdm_core::usecases::fleet::views::Listing;
 use mdm_core::usecases::policy::geofences::{self, GeofenceRequest, GeofenceView};
 
-use crate::extract::{JsonBody, QueryParams, Tenant};
-use crate::group_routes::PageParams;
+use crate::extract::{JsonBody, Paged, Tenant};
 use crate::openapi::{Created, NoContent};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
@@ -29,12 +28,9 @@ pub(crate) async fn create_geofence(
 pub(crate) async fn list_geofences(
     State(svc): Svc,
     Tenant(who): Tenant,
-    QueryParams(p): QueryParams<PageParams>,
+    Paged(page, _): Paged,
 ) -> ApiResult<Json<Listing<GeofenceView>>> {
-    let limit = p.limit.unwrap_or(100);
-    Ok(Json(
-        geofences::list(&svc, &who, p.cursor.as_deref(), limit).await?,
-    ))
+    Ok(Json(geofences::list(&svc, &who, page).await?))
 }
 
 pub(crate) async fn get_geofence(

@@ -11,26 +11,13 @@ use mdm_core::domain::{GroupId, JobId};
 use mdm_core::usecases::fleet::groups::{self, Change, GroupRequest, GroupView, MembershipChange};
 use mdm_core::usecases::fleet::jobs::{self, CreateJobRequest, JobView};
 use mdm_core::usecases::fleet::views::{DeviceSummary, Listing};
-use serde::Deserialize;
 
-use crate::extract::{JsonBody, QueryParams, Tenant};
+use crate::extract::{JsonBody, Paged, Tenant};
 use crate::openapi::{Created, NoContent};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
-
-/// A page of a listing.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PageParams {
-    /// The `next_cursor` of the previous page.
-    #[serde(default)]
-    pub(crate) cursor: Option<String>,
-    #[serde(default)]
-    #[schemars(range(min = 1, max = 200))]
-    pub(crate) limit: Option<usize>,
-}
 
 pub(crate) async fn create_group(
     State(svc): Svc,
@@ -43,12 +30,9 @@ pub(crate) async fn create_group(
 pub(crate) async fn list_groups(
     State(svc): Svc,
     Tenant(who): Tenant,
-    QueryParams(p): QueryParams<PageParams>,
+    Paged(page, _): Paged,
 ) -> ApiResult<Json<Listing<GroupView>>> {
-    let limit = p.limit.unwrap_or(100);
-    Ok(Json(
-        groups::list(&svc, &who, p.cursor.as_deref(), limit).await?,
-    ))
+    Ok(Json(groups::list(&svc, &who, page).await?))
 }
 
 pub(crate) async fn get_group(
@@ -81,12 +65,9 @@ pub(crate) async fn list_members(
     State(svc): Svc,
     Tenant(who): Tenant,
     IdPath(g): IdPath<GroupId>,
-    QueryParams(p): QueryParams<PageParams>,
+    Paged(page, _): Paged,
 ) -> ApiResult<Json<Listing<DeviceSummary>>> {
-    let limit = p.limit.unwrap_or(100);
-    Ok(Json(
-        groups::members(&svc, &who, &g, p.cursor.as_deref(), limit).await?,
-    ))
+    Ok(Json(groups::members(&svc, &who, &g, page).await?))
 }
 
 pub(crate) async fn add_members(
@@ -122,12 +103,9 @@ pub(crate) async fn create_job(
 pub(crate) async fn list_jobs(
     State(svc): Svc,
     Tenant(who): Tenant,
-    QueryParams(p): QueryParams<PageParams>,
+    Paged(page, _): Paged,
 ) -> ApiResult<Json<Listing<JobView>>> {
-    let limit = p.limit.unwrap_or(20);
-    Ok(Json(
-        jobs::list(&svc, &who, p.cursor.as_deref(), limit).await?,
-    ))
+    Ok(Json(jobs::list(&svc, &who, page).await?))
 }
 
 pub(crate) async fn get_job(

@@ -9,25 +9,13 @@ use mdm_core::Services;
 use mdm_core::domain::{TenantId, TenantLimits};
 use mdm_core::usecases::fleet::views::Listing;
 use mdm_core::usecases::tenancy::tenants::{self, CreateTenant, TenantView};
-use serde::Deserialize;
 
-use crate::extract::{JsonBody, Platform, QueryParams};
+use crate::extract::{JsonBody, Paged, Platform};
 use crate::openapi::Created;
 use crate::path::IdPath;
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
-
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct TenantListParams {
-    /// The `next_cursor` of the previous page.
-    #[serde(default)]
-    cursor: Option<String>,
-    #[serde(default)]
-    #[schemars(range(min = 1, max = 200))]
-    limit: Option<usize>,
-}
 
 pub(crate) async fn create_tenant(
     State(svc): Svc,
@@ -40,10 +28,9 @@ pub(crate) async fn create_tenant(
 pub(crate) async fn list_tenants(
     State(svc): Svc,
     Platform(who): Platform,
-    QueryParams(p): QueryParams<TenantListParams>,
+    Paged(page, _): Paged,
 ) -> ApiResult<Json<Listing<TenantView>>> {
-    let limit = p.limit.unwrap_or(50);
-    Ok(Json(tenants::list(&svc, &who, p.cursor, limit).await?))
+    Ok(Json(tenants::list(&svc, &who, page).await?))
 }
 
 pub(crate) async fn get_tenant(

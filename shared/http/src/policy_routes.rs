@@ -15,8 +15,7 @@ use mdm_core::usecases::policy::policies::{
     EffectivePolicyView, PolicyRequest, PolicyVersionView, PolicyView,
 };
 
-use crate::extract::{JsonBody, QueryParams, Tenant};
-use crate::group_routes::PageParams;
+use crate::extract::{JsonBody, Paged, Tenant};
 use crate::openapi::{Created, NoContent};
 use crate::path::{IdPath, PolicyVersion};
 use crate::problem::ApiResult;
@@ -34,12 +33,9 @@ pub(crate) async fn create_policy(
 pub(crate) async fn list_policies(
     State(svc): Svc,
     Tenant(who): Tenant,
-    QueryParams(p): QueryParams<PageParams>,
+    Paged(page, _): Paged,
 ) -> ApiResult<Json<Listing<PolicyView>>> {
-    let limit = p.limit.unwrap_or(50);
-    Ok(Json(
-        policies::list(&svc, &who, p.cursor.as_deref(), limit).await?,
-    ))
+    Ok(Json(policies::list(&svc, &who, page).await?))
 }
 
 pub(crate) async fn get_policy(
@@ -72,12 +68,9 @@ pub(crate) async fn list_policy_versions(
     State(svc): Svc,
     Tenant(who): Tenant,
     IdPath(p): IdPath<PolicyId>,
-    QueryParams(page): QueryParams<PageParams>,
+    Paged(page, _): Paged,
 ) -> ApiResult<Json<Listing<PolicyVersionView>>> {
-    let limit = page.limit.unwrap_or(50);
-    Ok(Json(
-        policies::versions(&svc, &who, &p, page.cursor.as_deref(), limit).await?,
-    ))
+    Ok(Json(policies::versions(&svc, &who, &p, page).await?))
 }
 
 pub(crate) async fn get_policy_version(
@@ -92,12 +85,9 @@ pub(crate) async fn list_policy_assignments(
     State(svc): Svc,
     Tenant(who): Tenant,
     IdPath(p): IdPath<PolicyId>,
-    QueryParams(page): QueryParams<PageParams>,
+    Paged(page, _): Paged,
 ) -> ApiResult<Json<Listing<AssignmentView>>> {
-    let limit = page.limit.unwrap_or(50);
-    Ok(Json(
-        policies::assignments(&svc, &who, &p, page.cursor.as_deref(), limit).await?,
-    ))
+    Ok(Json(policies::assignments(&svc, &who, &p, page).await?))
 }
 
 pub(crate) async fn assign_policy_to_devices(

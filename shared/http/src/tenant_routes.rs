@@ -16,23 +16,17 @@ use mdm_core::usecases::{
 };
 use serde::Deserialize;
 
-use crate::extract::{JsonBody, QueryParams, ServerUrl, Tenant};
+use crate::extract::{JsonBody, Paged, QueryParams, ServerUrl, Tenant};
 use crate::openapi::Created;
 use crate::path::IdPath;
 use crate::problem::ApiResult;
 
 type Svc = State<Arc<Services>>;
 
-/// The audit log's filters (all optional, combined) and its page.
+/// The audit log's filters (all optional, combined).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditParams {
-    /// The `next_cursor` of the previous page (keep the same filters).
-    #[serde(default)]
-    cursor: Option<String>,
-    #[serde(default)]
-    #[schemars(range(min = 1, max = 200))]
-    limit: Option<usize>,
     /// Entries by this actor: a user's subject, or `device/<id>`.
     #[serde(default)]
     actor: Option<String>,
@@ -50,31 +44,19 @@ pub(crate) struct AuditParams {
     until: Option<String>,
 }
 
+/// A device's commands: open or closed ones.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ListParams {
-    /// The `next_cursor` of the previous page.
-    #[serde(default)]
-    cursor: Option<String>,
-    #[serde(default)]
-    #[schemars(range(min = 1, max = 200))]
-    limit: Option<usize>,
+pub(crate) struct CommandListParams {
     /// Only open commands (oldest first) instead of closed ones (newest first).
     #[serde(default)]
     open: Option<bool>,
 }
 
-/// The fleet listing's query string: paging plus the directory filters (all optional,
-/// combined).
+/// The fleet listing's directory filters (all optional, combined).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeviceListParams {
-    /// The `next_cursor` of the previous page (keep the same filters).
-    #[serde(default)]
-    cursor: Option<String>,
-    #[serde(default)]
-    #[schemars(range(min = 1, max = 200))]
-    limit: Option<usize>,
     /// android, ios or macos.
     #[serde(default)]
     platform: Option<String>,
@@ -120,12 +102,6 @@ pub(crate) async fn create_token(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TokenListParams {
-    /// The `next_cursor` of the previous page.
-    #[serde(default)]
-    cursor: Option<String>,
-    #[serde(default)]
-    #[schemars(range(min = 1, max = 200))]
-    limit: Option<usize>,
     /// Only tokens devices may still enroll with (not revoked, expired or used up).
     #[serde(default)]
     active: Option<bool>,
@@ -134,12 +110,11 @@ pub(crate) struct TokenListParams {
 pub(crate) async fn list_tokens(
     State(svc): Svc,
     Tenant(who): Tenant,
-    QueryParams(p): QueryParams<TokenListParams>,
+    Paged(page, p): Paged<TokenListParams>,
 ) -> ApiResult<Json<Listing<enrollment_tokens::TokenView>>> {
     let active = p.active.unwrap_or(false);
-    let limit = p.limit.unwrap_or(50);
     Ok(Json(
-        enrollment_tokens::list(&svc, &who, active, p.cursor, limit).await?,
+        enrollment_tokens::list(&svc, &who, active, page).await?,
     ))
 }
 
@@ -170,7 +145,7 @@ pub(crate) async fn get_device(
 pub(crate) async fn list_devices(
     State(svc): Svc,
     Tenant(who): Tenant,
-    QueryParams(p): QueryParams<DeviceListParams>,
+    Paged(page, p): Paged<DeviceListParams>,
 ) -> ApiResult<Json<Listing<DeviceSummary>>> {
     // The role is checked before the parameters, so a refused caller learns nothing from them.
     require_role(&who, READERS, "list devices")?;
@@ -186,10 +161,7 @@ pub(crate) async fn list_devices(
         last_seen_after: p.last_seen_after,
     }
     .parse()?;
-    let limit = p.limit.unwrap_or(50);
-    Ok(Json(
-        directory::list(&svc, &who, &filter, p.cursor.as_deref(), limit).await?,
-    ))
+    Ok(Json(directory::list(&svc, &who, &filter, page).await?))
 }
 
 pub(crate) async fn lookup_devices(
@@ -231,11 +203,10 @@ pub(crate) async fn list_commands(
     State(svc): Svc,
     Tenant(who): Tenant,
     IdPath(device): IdPath<DeviceId>,
-    QueryParams(p): QueryParams<ListParams>,
+    Paged(page, p): Paged<CommandListParams>,
 ) -> ApiResult<Json<Listing<CommandView>>> {
     let open = p.open.unwrap_or(false);
-    let page = commands::list(&svc, &who, &device, open, p.cursor, p.limit.unwrap_or(50)).await?;
-    Ok(Json(page))
+    Ok(Json(commands::list(&svc, &who, &device, open, page).await?))
 }
 
 pub(crate) async fn get_command(
@@ -265,7 +236,7 @@ pub(crate) async fn clear_commands(
 pub(crate) async fn list_audit(
     State(svc): Svc,
     Tenant(who): Tenant,
-    QueryParams(p): QueryParams<AuditParams>,
+    Paged(page, p): Paged<AuditParams>,
 ) -> ApiResult<Json<Listing<audit::AuditView>>> {
     let time = |field, v: &Option<String>| {
         v.as_deref()
@@ -286,9 +257,7 @@ pub(crate) async fn list_audit(
         since: time("since", &p.since)?,
         until: time("until", &p.until)?,
     };
-    Ok(Json(
-        audit::list(&svc, &who, &filter, p.cursor, p.limit.unwrap_or(50)).await?,
-    ))
+    Ok(Json(audit::list(&svc, &who, &filter, page).await?))
 }
 
 pub(crate) async fn list_push_config(

@@ -12,8 +12,7 @@ use mdm_core::usecases::integrations::webhooks::{
     self, CreateWebhook, CreatedWebhook, DeliveryView, RotatedSecret, UpdateWebhook, WebhookView,
 };
 
-use crate::extract::{JsonBody, QueryParams, Tenant};
-use crate::group_routes::PageParams;
+use crate::extract::{JsonBody, Paged, Tenant};
 use crate::openapi::{Created, NoContent};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
@@ -31,12 +30,9 @@ pub(crate) async fn create_webhook(
 pub(crate) async fn list_webhooks(
     State(svc): Svc,
     Tenant(who): Tenant,
-    QueryParams(p): QueryParams<PageParams>,
+    Paged(page, _): Paged,
 ) -> ApiResult<Json<Listing<WebhookView>>> {
-    let limit = p.limit.unwrap_or(100);
-    Ok(Json(
-        webhooks::list(&svc, &who, p.cursor.as_deref(), limit).await?,
-    ))
+    Ok(Json(webhooks::list(&svc, &who, page).await?))
 }
 
 pub(crate) async fn get_webhook(
@@ -77,10 +73,7 @@ pub(crate) async fn list_webhook_deliveries(
     State(svc): Svc,
     Tenant(who): Tenant,
     IdPath(w): IdPath<WebhookId>,
-    QueryParams(p): QueryParams<PageParams>,
+    Paged(page, _): Paged,
 ) -> ApiResult<Json<Listing<DeliveryView>>> {
-    let limit = p.limit.unwrap_or(50);
-    Ok(Json(
-        webhooks::deliveries(&svc, &who, &w, p.cursor.as_deref(), limit).await?,
-    ))
+    Ok(Json(webhooks::deliveries(&svc, &who, &w, page).await?))
 }

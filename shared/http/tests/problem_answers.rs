@@ -2,81 +2,10 @@
 //! unknown routes, other methods, undecodable path segments, bad query strings, long URIs and
 //! large bodies included. The router is the one the local server and the Lambda functions run.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use mdm_app::{App, AppConfig};
-use mdm_core::auth::{DevClaims, mint_hs256};
-use mdm_core::domain::{Role, TenantId};
-use serde_json::Value;
-use tower::ServiceExt;
+mod common;
 
-const SECRET: &str = "test-secret-test-secret-test-secret-0123";
-
-fn router() -> Router {
-    App::build(&AppConfig::for_tests(SECRET))
-        .expect("build app")
-        .router()
-}
-
-fn admin() -> String {
-    mint_hs256(
-        SECRET.as_bytes(),
-        &DevClaims {
-            iss: "mdm-dev".into(),
-            aud: "mdm".into(),
-            sub: "admin@acme".into(),
-            tenant: TenantId::parse("acme").unwrap(),
-            role: Role::Admin,
-            ttl_secs: 600,
-        },
-    )
-    .expect("mint token")
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-}
-
-async fn call(method: Method, uri: &str, token: Option<&str>, body: Option<Vec<u8>>) -> Answer {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
-    }
-    if body.is_some() {
-        req = req.header(header::CONTENT_TYPE, "application/json");
-    }
-    let req = req
-        .body(body.map_or_else(Body::empty, Body::from))
-        .expect("request");
-    let res = router().oneshot(req).await.expect("infallible");
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-/// The answer is the problem `code` with `status`, as application/problem+json.
-fn assert_problem(a: &Answer, status: u16, code: &str) {
-    assert_eq!(a.status.as_u16(), status, "{}", a.body);
-    assert_eq!(
-        a.headers.get(header::CONTENT_TYPE).unwrap(),
-        "application/problem+json",
-        "{}",
-        a.body
-    );
-    assert_eq!(a.body["code"], code, "{}", a.body);
-    assert_eq!(a.body["status"], status, "{}", a.body);
-}
+use axum::http::{Method, StatusCode, header};
+use common::{admin, assert_problem, call};
 
 #[tokio::test]
 async fn an_unknown_route_is_a_404_route_not_found_problem() {
@@ -219,7 +148,7 @@ async fn the_local_server_answers_a_long_uri_with_the_problem_not_with_hypers_em
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, router()).await;
+        let _ = axum::serve(listener, common::Server::new().router()).await;
     });
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let path = format!("/v1/devices?cursor={}", "a".repeat(32 * 1024));

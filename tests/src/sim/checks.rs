@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use mdm_core::domain::directory::DeviceFilterParams;
 use mdm_core::domain::{CommandId, CommandStatus};
+use mdm_core::usecases::Page;
 use mdm_core::usecases::fleet::views::CommandView;
 use mdm_core::usecases::{fleet::commands, fleet::devices, fleet::directory, tenancy::audit};
 
@@ -40,7 +41,7 @@ async fn listed(p: &Process, m: &mut Model, d: usize) -> BTreeSet<String> {
     for open in [true, false] {
         let mut cursor = None;
         loop {
-            match commands::list(&p.svc, &who, &device, open, cursor, 200).await {
+            match commands::list(&p.svc, &who, &device, open, Page::new(cursor, 200)).await {
                 Ok(page) => {
                     ids.extend(page.items.into_iter().map(|c| c.id));
                     match page.next_cursor {
@@ -116,7 +117,7 @@ async fn audit_counts(
     let mut counts = BTreeMap::new();
     let mut cursor = None;
     loop {
-        match audit::list(&p.svc, &who, &Default::default(), cursor, 200).await {
+        match audit::list(&p.svc, &who, &Default::default(), Page::new(cursor, 200)).await {
             Ok(page) => {
                 for e in page.items {
                     *counts.entry((e.action, e.target)).or_insert(0) += 1;
@@ -175,7 +176,7 @@ async fn check_directory(p: &Process, m: &mut Model, tenant: &str) {
     let mut listed = BTreeMap::new();
     let mut cursor: Option<String> = None;
     loop {
-        match directory::list(&p.svc, &who, &all, cursor.as_deref(), 200).await {
+        match directory::list(&p.svc, &who, &all, Page::new(cursor.clone(), 200)).await {
             Ok(page) => {
                 for d in page.items {
                     if listed.insert(d.id.clone(), d.state).is_some() {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use mdm_app::{App, AppConfig};
 use mdm_core::domain::{CheckinRequest, DeviceCredential, EnrollRequest};
 use mdm_core::ports::{ManualClock, Principal, UlidIds};
+use mdm_core::usecases::Page;
 use mdm_core::usecases::{
     device::checkin, device::enrollment, fleet::commands, policy::policies, posture::compliance,
     posture::compliance_sweep,
@@ -47,7 +48,7 @@ async fn device_under(app: &App, rules: Value) -> DeviceCredential {
 
 /// The kinds of the device's open commands, oldest first.
 async fn open_kinds(app: &App, cred: &DeviceCredential) -> Vec<String> {
-    let page = commands::list(&app.services, &admin(), &cred.device, true, None, 50)
+    let page = commands::list(&app.services, &admin(), &cred.device, true, Page::first())
         .await
         .expect("list");
     page.items.iter().map(|c| c.kind.to_owned()).collect()
@@ -201,7 +202,7 @@ async fn an_inventory_report_is_judged_against_the_app_lists_and_security_rules(
     assert!(view.failing.is_empty(), "{:?}", view.failing);
 
     // New rules naming an app the device reported earlier are judged without a new report.
-    let policy = policies::list(svc, &admin(), None, 10)
+    let policy = policies::list(svc, &admin(), Page::new(None, 10))
         .await
         .expect("policies")
         .items

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use mdm_app::App;
 use mdm_core::domain::{CheckinRequest, DeviceCredential, DeviceId, EnrollRequest};
 use mdm_core::ports::{ManualClock, Principal};
+use mdm_core::usecases::Page;
 use mdm_core::usecases::{device::checkin, device::enrollment, device::fetch, fleet::commands};
 use serde_json::json;
 
@@ -153,21 +154,21 @@ async fn audit_entries_past_their_retention_are_no_longer_read() {
     let days = svc.settings.audit_retention_days;
     enroll_with_new_token(&app).await;
     let all =
-        mdm_core::usecases::tenancy::audit::list(svc, &admin(), &Default::default(), None, 50)
+        mdm_core::usecases::tenancy::audit::list(svc, &admin(), &Default::default(), Page::first())
             .await
             .unwrap();
     assert_eq!(all.items.len(), 2, "the token's creation and the enrolment");
 
     clock.advance_ms(days * 86_400_000 - 1_000);
     let kept =
-        mdm_core::usecases::tenancy::audit::list(svc, &admin(), &Default::default(), None, 50)
+        mdm_core::usecases::tenancy::audit::list(svc, &admin(), &Default::default(), Page::first())
             .await
             .unwrap();
     assert_eq!(kept.items.len(), 2, "still within retention");
 
     clock.advance_ms(2_000);
     let gone =
-        mdm_core::usecases::tenancy::audit::list(svc, &admin(), &Default::default(), None, 50)
+        mdm_core::usecases::tenancy::audit::list(svc, &admin(), &Default::default(), Page::first())
             .await
             .unwrap();
     assert!(gone.items.is_empty(), "past retention: {:?}", gone.items);

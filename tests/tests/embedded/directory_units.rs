@@ -10,6 +10,7 @@ use mdm_core::domain::directory::{DeviceFilterParams, Identifier};
 use mdm_core::domain::{CheckinRequest, DeviceCredential, EnrollRequest};
 use mdm_core::ports::{ManualClock, Principal};
 use mdm_core::units::UnitsSnapshot;
+use mdm_core::usecases::Page;
 use mdm_core::usecases::{device::checkin, device::enrollment, fleet::directory};
 use serde_json::json;
 
@@ -158,8 +159,7 @@ async fn idle_checkins_of(platform: &str) {
         &f.app.services,
         &admin(),
         &params.parse().expect("filter"),
-        None,
-        50,
+        Page::first(),
     )
     .await
     .expect("list");
@@ -184,8 +184,7 @@ async fn a_listing_reads_each_shard_once_and_a_lookup_is_one_query_and_one_read(
         &f.app.services,
         &admin(),
         &DeviceFilterParams::default().parse().expect("filter"),
-        None,
-        200,
+        Page::new(None, 200),
     )
     .await
     .expect("list");

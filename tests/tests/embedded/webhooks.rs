@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use mdm_core::domain::{TenantId, WebhookId};
 use mdm_core::ports::Delivery;
+use mdm_core::usecases::Page;
 use mdm_core::usecases::consumer::{self, Outcome};
 use mdm_core::usecases::integrations::events::{self, Event, EventKind};
 use mdm_core::usecases::integrations::webhooks::{self, DeliveryState};
@@ -40,7 +41,7 @@ async fn take(app: &mdm_app::App) -> Vec<Delivery> {
 
 async fn deliveries(app: &mdm_app::App, hook: &WebhookId) -> Vec<webhooks::DeliveryView> {
     let admin = mdm_tests::direct::admin_of("acme");
-    webhooks::deliveries(&app.services, &admin, hook, None, 10)
+    webhooks::deliveries(&app.services, &admin, hook, Page::new(None, 10))
         .await
         .unwrap()
         .items

@@ -9,9 +9,12 @@ pub mod consumer;
 pub mod device;
 pub mod fleet;
 pub mod integrations;
+pub mod page;
 pub mod policy;
 pub mod posture;
 pub mod tenancy;
+
+pub use page::Page;
 
 use crate::domain::Role;
 use crate::error::Error;

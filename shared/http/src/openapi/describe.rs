@@ -8,10 +8,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
+use mdm_core::usecases::page::{DEFAULT_LIMIT, MAX_LIMIT};
+use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings, json_schema};
 use serde::Serialize;
 
-use crate::extract::{Device, JsonBody, Platform, QueryParams, ServerUrl, Tenant};
+use crate::extract::{Device, JsonBody, Paged, Platform, QueryParams, ServerUrl, Tenant};
 use crate::path::{IdPath, PathParams};
 use crate::problem::Problem;
 
@@ -103,26 +104,58 @@ impl<T: JsonSchema> DescribeArg for JsonBody<T> {
 
 impl<T: JsonSchema> DescribeArg for QueryParams<T> {
     fn describe(d: &mut Described) {
-        // Each field of the query type becomes one parameter, so it is drawn inline.
-        let root = SchemaSettings::draft2020_12()
-            .with(|s| {
-                s.inline_subschemas = true;
-                s.meta_schema = None;
-            })
-            .for_deserialize()
-            .into_generator()
-            .into_root_schema_for::<T>();
-        let required: Vec<&str> = root
-            .get("required")
-            .and_then(|r| r.as_array())
-            .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
-            .unwrap_or_default();
-        if let Some(props) = root.get("properties").and_then(|p| p.as_object()) {
-            for (name, schema) in props {
-                let schema = Schema::try_from(query_value(schema.clone())).unwrap_or_default();
-                d.query
-                    .push((name.clone(), required.contains(&name.as_str()), schema));
-            }
+        describe_query::<T>(d);
+    }
+}
+
+impl<F: JsonSchema> DescribeArg for Paged<F> {
+    fn describe(d: &mut Described) {
+        d.query.push((
+            "cursor".into(),
+            false,
+            json_schema!({
+                "type": "string",
+                "minLength": 1,
+                "description": "Opaque: the `next_cursor` of the previous page, passed back \
+                    unchanged (with the same filters); a value this listing did not return is \
+                    refused with 400 `invalid_field`.",
+            }),
+        ));
+        d.query.push((
+            "limit".into(),
+            false,
+            json_schema!({
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_LIMIT,
+                "default": DEFAULT_LIMIT,
+                "description": "Most items in the page.",
+            }),
+        ));
+        describe_query::<F>(d);
+    }
+}
+
+/// Each field of the query type becomes one parameter, so it is drawn inline.
+fn describe_query<T: JsonSchema>(d: &mut Described) {
+    let root = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.inline_subschemas = true;
+            s.meta_schema = None;
+        })
+        .for_deserialize()
+        .into_generator()
+        .into_root_schema_for::<T>();
+    let required: Vec<&str> = root
+        .get("required")
+        .and_then(|r| r.as_array())
+        .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    if let Some(props) = root.get("properties").and_then(|p| p.as_object()) {
+        for (name, schema) in props {
+            let schema = Schema::try_from(query_value(schema.clone())).unwrap_or_default();
+            d.query
+                .push((name.clone(), required.contains(&name.as_str()), schema));
         }
     }
 }

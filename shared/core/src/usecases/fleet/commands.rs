@@ -58,6 +58,7 @@ use crate::ports::{Cond, Principal, Query, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{CommandRecord, DeviceRecord, attr, from_item, to_item};
+use crate::usecases::Page;
 use crate::usecases::consumer::WorkMessage;
 use crate::usecases::device::wake::WakeUp;
 use crate::usecases::fleet::lifecycle::{self, Located};
@@ -287,8 +288,7 @@ pub async fn list(
     who: &Principal,
     device: &DeviceId,
     open_only: bool,
-    cursor: Option<String>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<CommandView>, Error> {
     require_role(who, READERS, "read commands")?;
     let tenant = &who.tenant;
@@ -307,15 +307,15 @@ pub async fn list(
     };
     // A cursor this listing returned is a sort key under its prefix; anything else is the
     // caller's mistake, not the store's (which would refuse it as an internal error).
-    if cursor.as_ref().is_some_and(|c| !c.starts_with(prefix)) {
+    if page.cursor().is_some_and(|c| !c.starts_with(prefix)) {
         return Err(Error::invalid_field(
             "cursor",
             "not a cursor this listing returned; pass next_cursor back unchanged",
         ));
     }
     let mut q = Query::prefix(keys::device_pk(tenant, device), prefix);
-    q.cursor = cursor;
-    q.limit = limit.clamp(1, 200);
+    q.cursor = page.cursor().map(str::to_owned);
+    q.limit = page.limit();
     q.descending = !open_only;
     let page = svc.table.query(q).await?;
     let items = page

@@ -48,6 +48,7 @@ use crate::ports::{Cmp, Cond, Principal, Query, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{DeviceRecord, DirectoryRecord, IndexRecord, attr, from_item, to_item};
+use crate::usecases::Page;
 use crate::usecases::device::checkin::credential_holds;
 use crate::usecases::fleet::views::{DeviceSummary, Listing};
 use crate::usecases::{READERS, require_role};
@@ -164,12 +165,11 @@ pub async fn list(
     svc: &Services,
     who: &Principal,
     filter: &DeviceFilter,
-    cursor: Option<&str>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<DeviceSummary>, Error> {
     require_role(who, READERS, "list devices")?;
-    let limit = limit.clamp(1, 200);
-    let mut at = match cursor {
+    let limit = page.limit();
+    let mut at = match page.cursor() {
         Some(c) => DirectoryCursor::decode(c)?,
         None => DirectoryCursor {
             shard: 0,

@@ -20,6 +20,7 @@ use crate::ports::{Cond, Principal, Query, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{EnrollmentTokenRecord, attr, from_item};
+use crate::usecases::Page;
 use crate::usecases::{ADMINS, fleet::views::Listing, require_role, tenancy::audit};
 
 /// Where a token stands, as of the read.
@@ -104,14 +105,13 @@ pub async fn list(
     svc: &Services,
     who: &Principal,
     active_only: bool,
-    cursor: Option<String>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<TokenView>, Error> {
     require_role(who, ADMINS, "read enrollment tokens")?;
     let mut q = Query::prefix(keys::enrollment_tokens_pk(&who.tenant), "");
     q.descending = true;
-    q.cursor = cursor;
-    q.limit = limit.clamp(1, 200);
+    q.cursor = page.cursor().map(str::to_owned);
+    q.limit = page.limit();
     let page = svc.table.query(q).await?;
     let now = svc.now();
     let mut items = Vec::with_capacity(page.items.len());

@@ -23,6 +23,7 @@ use crate::ports::{Cmp, Cond, Principal, Query, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{DirectoryRecord, GroupRecord, MemberRecord, attr, from_item, to_item};
+use crate::usecases::Page;
 use crate::usecases::fleet::views::{DeviceSummary, Listing};
 use crate::usecases::{COMMANDERS, READERS, require_role, tenancy::audit};
 
@@ -145,13 +146,12 @@ pub async fn get(svc: &Services, who: &Principal, g: &GroupId) -> Result<GroupVi
 pub async fn list(
     svc: &Services,
     who: &Principal,
-    cursor: Option<&str>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<GroupView>, Error> {
     require_role(who, READERS, "read groups")?;
     let mut q = Query::prefix(keys::groups_pk(&who.tenant), "");
-    q.cursor = crate::usecases::id_cursor(cursor, GroupId::parse)?;
-    q.limit = limit.clamp(1, 200);
+    q.cursor = crate::usecases::id_cursor(page.cursor(), GroupId::parse)?;
+    q.limit = page.limit();
     let page = svc.table.query(q).await?;
     let items = page
         .items
@@ -253,14 +253,13 @@ pub async fn members(
     svc: &Services,
     who: &Principal,
     g: &GroupId,
-    cursor: Option<&str>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<DeviceSummary>, Error> {
     require_role(who, READERS, "read groups")?;
     load(svc, &who.tenant, g, false).await?;
     let mut q = Query::prefix(keys::members_pk(&who.tenant, g), "");
-    q.cursor = crate::usecases::id_cursor(cursor, DeviceId::parse)?;
-    q.limit = limit.clamp(1, 200);
+    q.cursor = crate::usecases::id_cursor(page.cursor(), DeviceId::parse)?;
+    q.limit = page.limit();
     let page = svc.table.query(q).await?;
     let mut items = Vec::with_capacity(page.items.len());
     for item in &page.items {

@@ -38,6 +38,7 @@ use crate::store::keys;
 use crate::store::records::{
     CommandRecord, DirectoryRecord, JobEntryRecord, JobRecord, attr, from_item, to_item,
 };
+use crate::usecases::Page;
 use crate::usecases::consumer::WorkMessage;
 use crate::usecases::fleet::commands::{command_ttl, queue_writes, send_wakes};
 use crate::usecases::fleet::views::Listing;
@@ -219,17 +220,12 @@ pub async fn get(svc: &Services, who: &Principal, j: &JobId) -> Result<JobView, 
 }
 
 /// The tenant's jobs, newest first, each with its progress (one read per job listed).
-pub async fn list(
-    svc: &Services,
-    who: &Principal,
-    cursor: Option<&str>,
-    limit: usize,
-) -> Result<Listing<JobView>, Error> {
+pub async fn list(svc: &Services, who: &Principal, page: Page) -> Result<Listing<JobView>, Error> {
     require_role(who, READERS, "read jobs")?;
     let mut q = Query::prefix(keys::jobs_pk(&who.tenant), "");
     q.descending = true;
-    q.cursor = crate::usecases::id_cursor(cursor, JobId::parse)?;
-    q.limit = limit.clamp(1, 200);
+    q.cursor = crate::usecases::id_cursor(page.cursor(), JobId::parse)?;
+    q.limit = page.limit();
     let page = svc.table.query(q).await?;
     let mut items = Vec::with_capacity(page.items.len());
     for item in &page.items {

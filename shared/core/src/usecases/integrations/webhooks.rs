@@ -72,6 +72,7 @@ use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::attr;
 use crate::store::records::{from_item, to_item};
+use crate::usecases::Page;
 use crate::usecases::consumer::WorkMessage;
 use crate::usecases::fleet::views::Listing;
 use crate::usecases::integrations::events::{DeliveryMessage, EventKind};
@@ -411,13 +412,12 @@ pub async fn create(
 pub async fn list(
     svc: &Services,
     who: &Principal,
-    cursor: Option<&str>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<WebhookView>, Error> {
     require_role(who, READERS, "read webhooks")?;
     let mut q = Query::prefix(keys::webhooks_pk(&who.tenant), "");
-    q.cursor = crate::usecases::id_cursor(cursor, WebhookId::parse)?;
-    q.limit = limit.clamp(1, 200);
+    q.cursor = crate::usecases::id_cursor(page.cursor(), WebhookId::parse)?;
+    q.limit = page.limit();
     let page = svc.table.query(q).await?;
     let now = svc.now();
     let items = page
@@ -610,14 +610,13 @@ pub async fn deliveries(
     svc: &Services,
     who: &Principal,
     id: &WebhookId,
-    cursor: Option<&str>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<DeliveryView>, Error> {
     require_role(who, READERS, "read webhooks")?;
     load(svc, &who.tenant, id).await?;
     let mut q = Query::prefix(keys::webhook_deliveries_pk(&who.tenant, id), "");
-    q.cursor = crate::usecases::id_cursor(cursor, EventId::parse)?;
-    q.limit = limit.clamp(1, 200);
+    q.cursor = crate::usecases::id_cursor(page.cursor(), EventId::parse)?;
+    q.limit = page.limit();
     q.descending = true;
     let page = svc.table.query(q).await?;
     let now_secs = secs_from_ms(svc.now());

@@ -40,6 +40,7 @@ use crate::ports::{Cond, Principal, Query, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{AppKeyRecord, AppRecord, from_item, to_item};
+use crate::usecases::Page;
 use crate::usecases::fleet::commands::{new_record, queue_many_writes, send_wakes};
 use crate::usecases::fleet::jobs::{self, AppScope, CreateJobRequest, JobView};
 use crate::usecases::fleet::views::Listing;
@@ -289,12 +290,12 @@ pub async fn list(
     svc: &Services,
     who: &Principal,
     platform: Option<Platform>,
-    cursor: Option<&str>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<AppView>, Error> {
     require_role(who, READERS, "read the app catalogue")?;
-    let limit = limit.clamp(1, 100);
-    let mut after = cursor
+    let limit = page.limit();
+    let mut after = page
+        .cursor()
         .map(|c| {
             CatalogueId::parse(c)
                 .map(|id| format!("{}{id}", keys::APP_PREFIX))

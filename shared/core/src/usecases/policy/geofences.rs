@@ -36,6 +36,7 @@ use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::attr;
 use crate::store::records::{from_item, to_item};
+use crate::usecases::Page;
 use crate::usecases::fleet::views::Listing;
 use crate::usecases::{ADMINS, READERS, require_role, tenancy::audit};
 
@@ -167,13 +168,12 @@ pub async fn get(svc: &Services, who: &Principal, g: &GeofenceId) -> Result<Geof
 pub async fn list(
     svc: &Services,
     who: &Principal,
-    cursor: Option<&str>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<GeofenceView>, Error> {
     require_role(who, READERS, "read geofences")?;
     let mut q = Query::prefix(keys::geofences_pk(&who.tenant), "");
-    q.cursor = crate::usecases::id_cursor(cursor, GeofenceId::parse)?;
-    q.limit = limit.clamp(1, 200);
+    q.cursor = crate::usecases::id_cursor(page.cursor(), GeofenceId::parse)?;
+    q.limit = page.limit();
     let page = svc.table.query(q).await?;
     let items = page
         .items

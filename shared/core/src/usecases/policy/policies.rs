@@ -84,6 +84,7 @@ use crate::store::records::{
     DeviceRecord, DirectoryRecord, EffectivePolicyRecord, GroupRecord, PolicyRecord, PolicySource,
     PolicyUseRecord, PolicyVersionRecord, attr, from_item, to_item,
 };
+use crate::usecases::Page;
 use crate::usecases::consumer::WorkMessage;
 use crate::usecases::fleet::views::Listing;
 use crate::usecases::{ADMINS, READERS, fleet::jobs, require_role, tenancy::audit};
@@ -287,13 +288,12 @@ pub async fn get(svc: &Services, who: &Principal, id: &PolicyId) -> Result<Polic
 pub async fn list(
     svc: &Services,
     who: &Principal,
-    cursor: Option<&str>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<PolicyView>, Error> {
     require_role(who, READERS, "read policies")?;
     let mut q = Query::prefix(keys::policies_pk(&who.tenant), "");
-    q.cursor = crate::usecases::id_cursor(cursor, PolicyId::parse)?;
-    q.limit = limit.clamp(1, 100);
+    q.cursor = crate::usecases::id_cursor(page.cursor(), PolicyId::parse)?;
+    q.limit = page.limit();
     let page = svc.table.query(q).await?;
     let items = page
         .items
@@ -353,8 +353,7 @@ async fn list_partition<T>(
     who: &Principal,
     id: &PolicyId,
     listing: &PartitionListing<T>,
-    cursor: Option<&str>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<T>, Error> {
     require_role(who, READERS, "read policies")?;
     let t = &who.tenant;
@@ -362,9 +361,9 @@ async fn list_partition<T>(
         return Err(Error::NotFound("policy"));
     }
     let mut q = Query::prefix(keys::policy_pk(t, id), listing.prefix);
-    q.cursor = crate::usecases::id_cursor(cursor, listing.resume_after)?;
+    q.cursor = crate::usecases::id_cursor(page.cursor(), listing.resume_after)?;
     q.descending = listing.descending;
-    q.limit = limit.clamp(1, 200);
+    q.limit = page.limit();
     let page = svc.table.query(q).await?;
     let items = page
         .items
@@ -386,8 +385,7 @@ pub async fn versions(
     svc: &Services,
     who: &Principal,
     id: &PolicyId,
-    cursor: Option<&str>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<PolicyVersionView>, Error> {
     let listing = PartitionListing {
         prefix: keys::POLICY_VERSION_PREFIX,
@@ -401,7 +399,7 @@ pub async fn versions(
             ))
         },
     };
-    list_partition(svc, who, id, &listing, cursor, limit).await
+    list_partition(svc, who, id, &listing, page).await
 }
 
 /// One version of a policy.
@@ -533,8 +531,7 @@ pub async fn assignments(
     svc: &Services,
     who: &Principal,
     id: &PolicyId,
-    cursor: Option<&str>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<AssignmentView>, Error> {
     let listing = PartitionListing {
         prefix: keys::POLICY_USE_PREFIX,
@@ -543,7 +540,7 @@ pub async fn assignments(
         cursor_of: |sk| Scope::from_sk(sk).map(|s| s.cursor()),
         view: |i| Ok(Scope::from_sk(&i.key.sk)?.view(from_item(i)?)),
     };
-    list_partition(svc, who, id, &listing, cursor, limit).await
+    list_partition(svc, who, id, &listing, page).await
 }
 
 /// Writes a new version, then refreshes every device the policy reaches (through the queue

@@ -20,6 +20,7 @@ use crate::ports::Principal;
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{AlertRecord, ComplianceRecord, DeviceRecord, from_item};
+use crate::usecases::Page;
 use crate::usecases::fleet::timeline::{Take, newest_first, start_of};
 use crate::usecases::fleet::views::Listing;
 use crate::usecases::{READERS, require_role};
@@ -40,11 +41,10 @@ pub async fn list(
     svc: &Services,
     who: &Principal,
     device: Option<&DeviceId>,
-    cursor: Option<String>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<AlertView>, Error> {
     require_role(who, READERS, "read alerts")?;
-    let limit = limit.clamp(1, 200);
+    let limit = page.limit();
     let t = &who.tenant;
     let pks = match device {
         Some(d) => vec![keys::alerts_pk(t, shard_of(d))],
@@ -52,7 +52,7 @@ pub async fn list(
             .map(|s| keys::alerts_pk(t, s))
             .collect(),
     };
-    let start = start_of(cursor.as_deref(), None)?;
+    let start = start_of(page.cursor(), None)?;
     let now_secs = secs_from_ms(svc.now());
     newest_first(svc, pks, start, limit, |item| {
         let r: AlertRecord = from_item(item)?;

@@ -29,6 +29,7 @@ use crate::ports::{Principal, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{AuditRecord, CommandRecord, from_item, to_item};
+use crate::usecases::Page;
 use crate::usecases::fleet::timeline::{Take, newest_first, start_of};
 use crate::usecases::{AUDIT_READERS, fleet::views::Listing, require_role};
 
@@ -259,12 +260,11 @@ pub async fn list(
     svc: &Services,
     who: &Principal,
     filter: &AuditFilter,
-    cursor: Option<String>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<AuditView>, Error> {
     require_role(who, AUDIT_READERS, "read the audit log")?;
-    let limit = limit.clamp(1, 200);
-    let start = start_of(cursor.as_deref(), filter.until)?;
+    let limit = page.limit();
+    let start = start_of(page.cursor(), filter.until)?;
     let now_secs = secs_from_ms(svc.now());
     newest_first(svc, partitions(&who.tenant, filter), start, limit, |item| {
         let r: AuditRecord = from_item(item)?;

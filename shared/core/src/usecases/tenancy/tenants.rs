@@ -58,6 +58,7 @@ use crate::ports::{Cond, Operator, PLATFORM_OPERATOR, Query, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::{PlatformTenantRecord, TenantRecord, attr, from_item, to_item};
+use crate::usecases::Page;
 use crate::usecases::fleet::views::Listing;
 use crate::usecases::tenancy::audit;
 
@@ -244,12 +245,11 @@ pub async fn create(
 pub async fn list(
     svc: &Services,
     _who: &Operator,
-    cursor: Option<String>,
-    limit: usize,
+    page: Page,
 ) -> Result<Listing<TenantView>, Error> {
     let mut q = Query::prefix(keys::PLATFORM_TENANTS_PK, "");
-    q.cursor = cursor;
-    q.limit = limit.clamp(1, 200);
+    q.cursor = page.cursor().map(str::to_owned);
+    q.limit = page.limit();
     let page = svc.table.query(q).await?;
     let mut items = Vec::with_capacity(page.items.len());
     for item in &page.items {
