@@ -25,6 +25,7 @@ type Svc = State<Arc<Services>>;
 pub(crate) struct AlertParams {
     /// Only this device's alerts.
     #[serde(default)]
+    #[schemars(with = "Option<mdm_core::domain::DeviceId>")]
     device: Option<String>,
 }
 

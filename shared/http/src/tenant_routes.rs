@@ -35,12 +35,15 @@ pub(crate) struct AuditParams {
     action: Option<String>,
     /// Entries about this device or its commands.
     #[serde(default)]
+    #[schemars(with = "Option<mdm_core::domain::DeviceId>")]
     device: Option<String>,
     /// Entries at or after this RFC 3339 time.
     #[serde(default)]
+    #[schemars(extend("format" = "date-time"))]
     since: Option<String>,
     /// Entries at or before this RFC 3339 time.
     #[serde(default)]
+    #[schemars(extend("format" = "date-time"))]
     until: Option<String>,
 }
 
@@ -59,30 +62,39 @@ pub(crate) struct CommandListParams {
 pub(crate) struct DeviceListParams {
     /// android, ios or macos.
     #[serde(default)]
+    #[schemars(with = "Option<mdm_core::domain::Platform>")]
     platform: Option<String>,
     /// Exactly this OS version.
     #[serde(default)]
+    #[schemars(length(max = 50), regex(pattern = mdm_core::domain::device::SHORT_TEXT))]
     os_version: Option<String>,
     /// OS versions numerically below this dotted version, such as 16.4.
     #[serde(default)]
+    #[schemars(length(max = 50), regex(pattern = r"^[0-9]+(\.[0-9]+)*$"))]
     os_version_below: Option<String>,
     /// enrolled, wiped, unenrolled, retired or all; by default every state but retired.
     #[serde(default)]
+    #[schemars(extend("enum" = ["enrolled", "wiped", "unenrolled", "retired", "all"]))]
     state: Option<String>,
     /// corporate or personal.
     #[serde(default)]
+    #[schemars(with = "Option<mdm_core::domain::directory::Ownership>")]
     ownership: Option<String>,
     /// Members of this group.
     #[serde(default)]
+    #[schemars(length(max = 100), regex(pattern = mdm_core::domain::device::SHORT_TEXT))]
     group: Option<String>,
     /// unknown, compliant or noncompliant.
     #[serde(default)]
+    #[schemars(extend("enum" = ["unknown", "compliant", "noncompliant"]))]
     compliance: Option<String>,
     /// Last seen before this RFC 3339 time (the directory's last seen lags by under an hour).
     #[serde(default)]
+    #[schemars(extend("format" = "date-time"))]
     last_seen_before: Option<String>,
     /// Last seen after this RFC 3339 time.
     #[serde(default)]
+    #[schemars(extend("format" = "date-time"))]
     last_seen_after: Option<String>,
 }
 

@@ -30,6 +30,7 @@ pub enum CommandSpec {
     },
     /// Show a message to the user.
     Message {
+        #[schemars(length(min = 1, max = 1000), regex(pattern = crate::domain::command::LINE_TEXT))]
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         title: Option<String>,
@@ -51,13 +52,16 @@ pub enum CommandSpec {
     /// Remove only corporate data and unenroll. Revokes the credential once acknowledged.
     EnterpriseWipe {},
     InstallApp {
+        #[schemars(length(max = 255), regex(pattern = crate::domain::command::APP_ID))]
         app_id: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(length(min = 1, max = 50), regex(pattern = crate::domain::command::LINE_TEXT))]
         version: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         url: Option<String>,
     },
     RemoveApp {
+        #[schemars(length(max = 255), regex(pattern = crate::domain::command::APP_ID))]
         app_id: String,
     },
     /// Ask the device to report its full inventory.
@@ -85,6 +89,7 @@ pub enum CommandSpec {
     StopLostMode {},
     /// Pin the device to a few apps; the user cannot leave them until `exit_kiosk`.
     EnterKiosk {
+        #[schemars(inner(length(max = 255), regex(pattern = crate::domain::command::APP_ID)))]
         apps: Vec<String>,
         /// Keeps emergency calls possible from the kiosk; off only for devices without a SIM
         /// or shared screens where an operator decides so.
@@ -315,6 +320,10 @@ fn mac_pin(pin: Option<&str>) -> Result<(), Error> {
     }
 }
 
+/// What `text_len` admits besides the length, as a JSON Schema pattern: no control
+/// characters but the newline.
+pub const LINE_TEXT: &str = r"^[^\x00-\x09\x0B-\x1F\x7F-\x9F]*$";
+
 fn text_len(field: &str, s: &str, min: usize, max: usize) -> Result<(), Error> {
     let n = s.chars().count();
     if n < min || n > max {
@@ -333,6 +342,9 @@ fn text_len(field: &str, s: &str, min: usize, max: usize) -> Result<(), Error> {
 }
 
 /// An E.164 phone number: "+", then 7 to 15 digits not starting with 0.
+/// What `e164` admits, as a JSON Schema pattern.
+pub const E164: &str = r"^\+[1-9][0-9]{6,14}$";
+
 pub fn e164(field: &str, s: &str) -> Result<(), Error> {
     let digits = s.strip_prefix('+').unwrap_or("");
     let ok = (7..=15).contains(&digits.len())
@@ -351,6 +363,9 @@ pub fn e164(field: &str, s: &str) -> Result<(), Error> {
 /// An Android package name or an Apple bundle id: 2 or more dot-separated segments of
 /// [A-Za-z0-9_-], at most 255 bytes. Shared by commands and inventory reports, so an app a
 /// device reports can always be targeted.
+/// What `app_identifier` admits, as a JSON Schema pattern (with `maxLength` 255).
+pub const APP_ID: &str = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$";
+
 pub(crate) fn app_identifier(field: &str, s: &str) -> Result<(), Error> {
     let ok = (1..=255).contains(&s.len())
         && s.split('.').count() >= 2
@@ -449,6 +464,7 @@ impl ReportStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportedError {
+    #[schemars(length(min = 1, max = 64), regex(pattern = crate::domain::command::LINE_TEXT))]
     pub code: String,
     #[serde(default)]
     pub message: String,

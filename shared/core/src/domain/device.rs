@@ -15,14 +15,20 @@ pub const MAX_PUSH_TOKEN: usize = 400;
 pub struct EnrollRequest {
     pub enrollment_token: String,
     pub platform: Platform,
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub model: String,
+    #[schemars(length(max = 50), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub os_version: String,
+    #[schemars(regex(pattern = r"^[A-Za-z0-9-]{1,64}$"))]
     pub serial: String,
     pub imei: Imei,
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[0-9]{6,15}$"))]
     pub imsi: Option<String>,
     #[serde(default)]
+    #[schemars(regex(pattern = crate::domain::command::E164))]
     pub phone_number: Option<String>,
+    #[schemars(length(max = MAX_PUSH_TOKEN), regex(pattern = r"^[\x21-\x7E]+$"))]
     pub push_token: String,
     /// Apple MDM only: the PushMagic string the device gave in its TokenUpdate, echoed in every
     /// MDM wake-up so the device knows the push is ours.
@@ -88,6 +94,11 @@ pub fn serial(field: &str, s: &str) -> Result<(), Error> {
     }
 }
 
+/// What `short_text` admits, as a JSON Schema pattern (with `maxLength` for the length): no
+/// control characters, not blank.
+pub const SHORT_TEXT: &str =
+    r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$";
+
 pub(crate) fn short_text(field: &str, s: &str, max: usize) -> Result<(), Error> {
     if s.trim().is_empty() || s.chars().count() > max || s.chars().any(char::is_control) {
         return Err(Error::invalid_field(
@@ -140,6 +151,7 @@ pub struct CheckinRequest {
     pub location: Option<Location>,
     /// A rotated push token.
     #[serde(default)]
+    #[schemars(length(max = MAX_PUSH_TOKEN), regex(pattern = r"^[\x21-\x7E]+$"))]
     pub push_token: Option<String>,
     /// A rotated PushMagic (Apple MDM), sent with the token it belongs to.
     #[serde(default)]

@@ -366,10 +366,13 @@ pub struct LookupParams {
     #[serde(default)]
     pub imei: Option<String>,
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[0-9]{6,15}$"))]
     pub imsi: Option<String>,
     #[serde(default)]
+    #[schemars(regex(pattern = crate::domain::command::E164))]
     pub phone_number: Option<String>,
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9-]{1,64}$"))]
     pub serial: Option<String>,
 }
 

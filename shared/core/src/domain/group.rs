@@ -26,6 +26,7 @@ pub fn validate_name(name: &str) -> Result<(), Error> {
 #[serde(deny_unknown_fields)]
 pub struct DeviceIds {
     #[schemars(length(min = 1, max = 100))]
+    #[schemars(extend("uniqueItems" = true))]
     pub devices: Vec<DeviceId>,
 }
 

@@ -67,6 +67,7 @@ pub struct Sim {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = crate::domain::command::E164))]
     pub phone_number: Option<String>,
 }
 

@@ -282,6 +282,7 @@ pub struct PolicyDocument {
     pub restrictions: Option<Restrictions>,
     /// Up to 20 networks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 20))]
     pub wifi: Option<Vec<Wifi>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpn: Option<Vpn>,

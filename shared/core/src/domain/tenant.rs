@@ -61,6 +61,7 @@ pub const MAX_DEVICES_CEILING: i64 = 10_000_000;
 pub struct TenantLimits {
     /// Devices enrolled and not yet retired; absent or null means no limit.
     #[serde(default)]
+    #[schemars(range(min = 0, max = MAX_DEVICES_CEILING))]
     pub max_devices: Option<i64>,
 }
 

@@ -172,8 +172,15 @@ fn operation(
             "in": "header",
             "required": false,
             "description": "1 to 255 printable ASCII characters; a retry with the same key \
-                and body within 24 h replays the first answer instead of acting again",
-            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                and body within 24 h replays the first answer instead of acting again, and \
+                the key used for a different request is refused with 422 \
+                `idempotency_key_reused`",
+            "schema": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 255,
+                "pattern": "^[\\x20-\\x7E]+$",
+            },
         }));
     }
     let problem = json!({"$ref": "#/components/responses/Problem"});

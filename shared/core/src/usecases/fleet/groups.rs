@@ -34,6 +34,7 @@ const ATTEMPTS: usize = 4;
 #[serde(deny_unknown_fields)]
 pub struct GroupRequest {
     /// 1 to 100 printable characters.
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub name: String,
 }
 

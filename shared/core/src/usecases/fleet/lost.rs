@@ -19,9 +19,11 @@ use crate::usecases::{COMMANDERS, require_role, tenancy::audit};
 #[serde(deny_unknown_fields)]
 pub struct LostRequest {
     /// Shown on the lock screen, such as "This phone is lost, please call".
+    #[schemars(length(min = 1, max = 200), regex(pattern = crate::domain::command::LINE_TEXT))]
     pub message: String,
     /// E.164, shown with a button to call it.
     #[serde(default)]
+    #[schemars(regex(pattern = crate::domain::command::E164))]
     pub phone_number: Option<String>,
 }
 

@@ -142,6 +142,7 @@ pub struct CreateWebhook {
     /// The event types to deliver (at least one): device.enrolled, device.unenrolled,
     /// device.noncompliant, device.compliant, command.state_changed, escalation.step_fired,
     /// geofence.exited, sim.changed, data_usage.threshold.
+    #[schemars(with = "Vec<EventKind>", length(min = 1))]
     pub events: Vec<String>,
     #[serde(default)]
     pub description: Option<String>,
@@ -154,6 +155,7 @@ pub struct UpdateWebhook {
     #[serde(default)]
     pub url: Option<String>,
     #[serde(default)]
+    #[schemars(with = "Option<Vec<EventKind>>", length(min = 1))]
     pub events: Option<Vec<String>>,
     #[serde(default)]
     pub enabled: Option<bool>,

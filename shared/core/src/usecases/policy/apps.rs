@@ -55,16 +55,20 @@ pub const MAX_REQUIRED_APPS: usize = 98;
 #[serde(deny_unknown_fields)]
 pub struct CreateAppRequest {
     /// The Android package name or the iOS bundle id, such as com.example.app.
+    #[schemars(length(max = 255), regex(pattern = crate::domain::command::APP_ID))]
     pub app_id: String,
     pub platform: Platform,
     /// 1 to 100 printable characters.
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub name: String,
     /// The version to install; the store's current one when absent.
     #[serde(default)]
+    #[schemars(length(min = 1, max = 50), regex(pattern = crate::domain::command::LINE_TEXT))]
     pub version: Option<String>,
     /// The app's id in its store (Play Store package or App Store numeric id), up to 100
     /// characters.
     #[serde(default)]
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub store_id: Option<String>,
     /// Where a device downloads the app from, for an app outside the stores (https only).
     #[serde(default)]
@@ -78,10 +82,13 @@ pub struct CreateAppRequest {
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAppRequest {
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub name: String,
     #[serde(default)]
+    #[schemars(length(min = 1, max = 50), regex(pattern = crate::domain::command::LINE_TEXT))]
     pub version: Option<String>,
     #[serde(default)]
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub store_id: Option<String>,
     #[serde(default)]
     pub url: Option<String>,

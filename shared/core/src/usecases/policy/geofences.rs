@@ -51,6 +51,7 @@ const COUNT: &str = "count";
 #[serde(deny_unknown_fields)]
 pub struct GeofenceRequest {
     /// 1 to 100 printable characters.
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub name: String,
     pub shape: Shape,
 }

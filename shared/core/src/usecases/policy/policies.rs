@@ -93,6 +93,7 @@ use crate::usecases::{ADMINS, READERS, fleet::jobs, require_role, tenancy::audit
 #[serde(deny_unknown_fields)]
 pub struct PolicyRequest {
     /// 1 to 100 printable characters.
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub name: String,
     pub document: PolicyDocument,
 }

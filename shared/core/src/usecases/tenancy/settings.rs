@@ -36,6 +36,7 @@ pub struct SettingsView {
 #[serde(deny_unknown_fields)]
 pub struct SetSettings {
     /// A display name, 1 to 100 characters.
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub name: String,
     /// An IANA time zone name such as `Europe/Paris`; stored in its canonical spelling.
     pub time_zone: String,

@@ -131,6 +131,7 @@ pub struct CreateTenant {
     /// The tenant id its users' tokens carry: 1-63 of a-z, 0-9 and inner hyphens.
     pub id: TenantId,
     /// A display name, 1 to 100 characters.
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub name: String,
     #[serde(default)]
     pub limits: TenantLimits,
