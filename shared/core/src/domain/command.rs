@@ -58,6 +58,7 @@ pub enum CommandSpec {
         #[schemars(length(min = 1, max = 50), regex(pattern = crate::domain::command::LINE_TEXT))]
         version: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(length(max = 2048), regex(pattern = crate::domain::command::HTTPS_URL))]
         url: Option<String>,
     },
     RemoveApp {
@@ -342,6 +343,11 @@ fn text_len(field: &str, s: &str, min: usize, max: usize) -> Result<(), Error> {
 }
 
 /// An E.164 phone number: "+", then 7 to 15 digits not starting with 0.
+/// An https URL as the schema states it (with `maxLength` 2048): a plain host name, a port
+/// below 10000 and printable ASCII after. The validators parse the URL itself.
+pub const HTTPS_URL: &str =
+    r"^https://[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[1-9][0-9]{0,3})?(/[\x21-\x7E]*)?$";
+
 /// What `e164` admits, as a JSON Schema pattern.
 pub const E164: &str = r"^\+[1-9][0-9]{6,14}$";
 
@@ -467,6 +473,7 @@ pub struct ReportedError {
     #[schemars(length(min = 1, max = 64), regex(pattern = crate::domain::command::LINE_TEXT))]
     pub code: String,
     #[serde(default)]
+    #[schemars(length(max = 500), regex(pattern = crate::domain::command::LINE_TEXT))]
     pub message: String,
 }
 

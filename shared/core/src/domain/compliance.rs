@@ -427,6 +427,7 @@ pub const USAGE_ALERTS: [u8; 3] = [50, 75, 90];
 #[serde(deny_unknown_fields)]
 pub struct DataUsage {
     /// The calendar month counted, "YYYY-MM".
+    #[schemars(regex(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$"))]
     pub period: String,
     /// Bytes used (mobile data) in that month so far.
     pub bytes: u64,

@@ -146,6 +146,7 @@ pub struct CheckinRequest {
     #[serde(default)]
     pub storage_total_bytes: Option<u64>,
     #[serde(default)]
+    #[schemars(length(max = 50), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub os_version: Option<String>,
     #[serde(default)]
     pub location: Option<Location>,

@@ -364,6 +364,7 @@ pub fn imsi(field: &str, v: &str) -> Result<(), Error> {
 #[serde(deny_unknown_fields)]
 pub struct LookupParams {
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[0-9]{15}$"))]
     pub imei: Option<String>,
     #[serde(default)]
     #[schemars(regex(pattern = r"^[0-9]{6,15}$"))]

@@ -64,7 +64,7 @@ pub enum Shape {
     /// order around the shape (either direction). The ring closes itself: do not repeat the
     /// first vertex. Edges may not cross each other nor the antimeridian.
     Polygon {
-        #[schemars(length(min = 3, max = 100))]
+        #[schemars(schema_with = "polygon_points")]
         points: Vec<[f64; 2]>,
     },
 }
@@ -176,6 +176,24 @@ fn valid_latitude(v: f64) -> bool {
 
 fn valid_longitude(v: f64) -> bool {
     (-180.0..=180.0).contains(&v)
+}
+
+/// A polygon's vertices as the schema states them: `[latitude, longitude]` pairs in range.
+fn polygon_points(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "array",
+        "minItems": MIN_POLYGON_POINTS,
+        "maxItems": MAX_POLYGON_POINTS,
+        "items": {
+            "type": "array",
+            "prefixItems": [
+                {"type": "number", "minimum": -90.0, "maximum": 90.0},
+                {"type": "number", "minimum": -180.0, "maximum": 180.0},
+            ],
+            "items": false,
+            "minItems": 2,
+        },
+    })
 }
 
 fn validate_polygon(path: &str, points: &[[f64; 2]]) -> Result<(), Error> {

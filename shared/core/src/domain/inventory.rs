@@ -16,7 +16,9 @@ pub const MAX_APPS: usize = 500;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hardware {
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub model: String,
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub manufacturer: String,
     pub serial: String,
 }
@@ -24,12 +26,16 @@ pub struct Hardware {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OperatingSystem {
+    #[schemars(length(max = 50), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub name: String,
+    #[schemars(length(max = 50), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub version: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub build: Option<String>,
     /// E.g. "2026-11-05" (Android) or a rapid security response name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 50), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub security_patch_level: Option<String>,
 }
 
@@ -61,10 +67,13 @@ pub struct InstalledApp {
 #[serde(deny_unknown_fields)]
 pub struct Sim {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]{6,15}$"))]
     pub imsi: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]{18,22}$"))]
     pub iccid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub carrier: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = crate::domain::command::E164))]
@@ -86,6 +95,7 @@ pub struct Network {
     #[serde(rename = "type")]
     pub kind: NetworkKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 32), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub wifi_ssid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<std::net::IpAddr>,

@@ -105,6 +105,7 @@ pub enum WifiSecurity {
 #[serde(deny_unknown_fields)]
 pub struct Wifi {
     /// 1 to 32 bytes.
+    #[schemars(regex(pattern = r"^[\x20-\x7E]{1,32}$"))]
     pub ssid: String,
     pub security: WifiSecurity,
     /// WPA2/WPA3 personal: 8 to 63 characters; none for open or enterprise networks.
@@ -160,7 +161,9 @@ pub enum EmailKind {
 #[serde(deny_unknown_fields)]
 pub struct Email {
     pub kind: EmailKind,
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub account_name: String,
+    #[schemars(regex(pattern = r"^[A-Za-z0-9.:-]{1,253}$"))]
     pub host: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 65535))]
@@ -169,9 +172,11 @@ pub struct Email {
     pub ssl: bool,
     /// `{user}` is replaced by the device owner's name on the device.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 200), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub username: Option<String>,
     /// SMTP server for IMAP and POP accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9.:-]{1,253}$"))]
     pub smtp_host: Option<String>,
 }
 
@@ -288,6 +293,7 @@ pub struct PolicyDocument {
     pub vpn: Option<Vpn>,
     /// Up to 10 accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 10))]
     pub email: Option<Vec<Email>>,
     /// Up to 20 certificates.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -65,6 +65,7 @@ pub struct CreateTokenRequest {
     /// The user (JWT subject) devices enrolled with it belong to: their self-service
     /// (`/v1/me/...`) reaches those devices.
     #[serde(default)]
+    #[schemars(length(max = 200), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub owner: Option<String>,
     /// A group devices join at enrolment.
     #[serde(default)]

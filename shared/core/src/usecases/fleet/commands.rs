@@ -71,6 +71,7 @@ pub struct QueueCommandRequest {
     pub command: CommandSpec,
     /// How long the command may wait for the device before it expires.
     #[serde(default)]
+    #[schemars(range(min = 60, max = 2_592_000))]
     pub ttl_seconds: Option<i64>,
 }
 

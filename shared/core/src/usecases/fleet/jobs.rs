@@ -51,6 +51,7 @@ pub struct CreateJobRequest {
     pub target: JobTarget,
     /// How long each of the job's commands may wait for its device before it expires.
     #[serde(default)]
+    #[schemars(range(min = 60, max = 2_592_000))]
     pub ttl_seconds: Option<i64>,
 }
 

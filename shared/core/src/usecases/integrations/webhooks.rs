@@ -138,6 +138,7 @@ pub fn secret_name(tenant: &TenantId, webhook: &WebhookId) -> String {
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
     /// An https URL whose host resolves to public addresses only.
+    #[schemars(length(max = 2048), regex(pattern = crate::domain::command::HTTPS_URL))]
     pub url: String,
     /// The event types to deliver (at least one): device.enrolled, device.unenrolled,
     /// device.noncompliant, device.compliant, command.state_changed, escalation.step_fired,
@@ -153,6 +154,7 @@ pub struct CreateWebhook {
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhook {
     #[serde(default)]
+    #[schemars(length(max = 2048), regex(pattern = crate::domain::command::HTTPS_URL))]
     pub url: Option<String>,
     #[serde(default)]
     #[schemars(with = "Option<Vec<EventKind>>", length(min = 1))]

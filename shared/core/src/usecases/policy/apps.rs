@@ -72,6 +72,7 @@ pub struct CreateAppRequest {
     pub store_id: Option<String>,
     /// Where a device downloads the app from, for an app outside the stores (https only).
     #[serde(default)]
+    #[schemars(length(max = 2048), regex(pattern = crate::domain::command::HTTPS_URL))]
     pub url: Option<String>,
     /// Installed on every new device of its platform at enrolment.
     #[serde(default)]
@@ -91,6 +92,7 @@ pub struct UpdateAppRequest {
     #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub store_id: Option<String>,
     #[serde(default)]
+    #[schemars(length(max = 2048), regex(pattern = crate::domain::command::HTTPS_URL))]
     pub url: Option<String>,
     #[serde(default)]
     pub required: bool,
@@ -103,6 +105,7 @@ pub struct AppJobRequest {
     pub target: JobTarget,
     /// How long each command may wait for its device before it expires.
     #[serde(default)]
+    #[schemars(range(min = 60, max = 2_592_000))]
     pub ttl_seconds: Option<i64>,
 }
 

@@ -49,6 +49,7 @@ pub struct SetPushConfig {
     pub provider: PushProvider,
     /// The provider's credentials: a Google service-account JSON for FCM, the APNs document
     /// (certificate or token mode) for Apple; for SNS, the same for the relayed provider.
+    #[schemars(with = "serde_json::Map<String, Value>")]
     pub credentials: Value,
 }
 
