@@ -15,7 +15,7 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent};
 use mdm_app::App;
 use mdm_core::Services;
-use mdm_core::auth::{DevClaims, mint_hs256};
+use mdm_auth::{DevClaims, mint_hs256};
 use mdm_core::domain::{Role, TenantId};
 use mdm_http::{Function, function_router};
 use serde_json::{Value, json};

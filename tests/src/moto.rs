@@ -223,7 +223,7 @@ pub async fn aws_app_with(
         &sdk_config(),
         clock,
         std::sync::Arc::new(mdm_core::ports::UlidIds::default()),
-        Some(std::sync::Arc::new(mdm_embedded::LocalPusher::new())),
+        Some(std::sync::Arc::new(mdm_push::LocalPusher::new())),
     )
     .await
     .expect("build the AWS app")

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use mdm_core::auth::{DevClaims, mint_hs256, mint_platform_hs256};
+use mdm_auth::{DevClaims, mint_hs256, mint_platform_hs256};
 use mdm_core::domain::{Role, TenantId};
 use mdm_core::ports::{Clock, ManualClock, SystemClock, UlidIds};
 use mdm_devtools::agent::{Api, CallError};
-use mdm_embedded::LocalPusher;
+use mdm_push::LocalPusher;
 use mdm_push::fake_apns::FakeApns;
 use reqwest::Method;
 use serde_json::{Value, json};

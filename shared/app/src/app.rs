@@ -10,7 +10,9 @@ use mdm_core::ports::{
     Clock, IdGen, Pusher, Queue, SecretStore, SystemClock, Table, TokenVerifier, UlidIds,
 };
 use mdm_core::{Error, Services, Settings};
-use mdm_embedded::{LocalPusher, RedbTable};
+#[cfg(feature = "embedded")]
+use mdm_embedded::RedbTable;
+use mdm_push::LocalPusher;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -19,7 +21,9 @@ use tokio::task::JoinHandle;
 use crate::aws;
 use crate::config::{AppConfig, Backend};
 use crate::push::{Providers, TenantPushers};
-use crate::{local, worker};
+#[cfg(feature = "embedded")]
+use crate::local;
+use crate::worker;
 
 /// What a backend supplies; the rest of the wiring (each tenant's push provider, settings) is
 /// the same for every backend.
@@ -77,6 +81,7 @@ pub struct App {
     /// The local push sink, when wakes go to it (the embedded backend, and tests on AWS).
     pub pusher: Option<Arc<LocalPusher>>,
     /// The embedded store, for housekeeping that DynamoDB does itself (TTL expiry).
+    #[cfg(feature = "embedded")]
     pub embedded: Option<Arc<RedbTable>>,
     /// The HS256 dev key tokens are checked with, when there is no JWKS.
     pub dev_jwt_secret: Option<String>,
@@ -84,11 +89,13 @@ pub struct App {
 
 impl App {
     /// The embedded backend with the wall clock and ULIDs.
+    #[cfg(feature = "embedded")]
     pub fn build(cfg: &AppConfig) -> Result<Self, Error> {
         Self::build_with(cfg, Arc::new(SystemClock), Arc::new(UlidIds::default()))
     }
 
     /// The embedded backend with an injected clock and id generator (tests).
+    #[cfg(feature = "embedded")]
     pub fn build_with(
         cfg: &AppConfig,
         clock: Arc<dyn Clock>,
@@ -101,7 +108,14 @@ impl App {
     /// endpoint override from the environment.
     pub async fn from_config(cfg: &AppConfig) -> Result<Self, Error> {
         match cfg.backend {
+            #[cfg(feature = "embedded")]
             Backend::Embedded => Self::build(cfg),
+            #[cfg(not(feature = "embedded"))]
+            Backend::Embedded => Err(Error::Invalid(
+                "this build has no embedded backend: build it with the `embedded` feature \
+                 (mdm-dev does; the Lambda functions leave it out)"
+                    .into(),
+            )),
             #[cfg(feature = "aws")]
             Backend::Aws => {
                 let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 use mdm_aws::{DynamoTable, SecretsManagerStore, SqsQueue};
 use mdm_core::Error;
-use mdm_core::auth::KeySource;
+use mdm_auth::KeySource;
 use mdm_core::error::PushError;
 use mdm_core::ports::{Clock, IdGen, PushReceipt, PushTarget, Pusher, Queue, SecretStore};
-use mdm_embedded::LocalPusher;
+use mdm_push::LocalPusher;
 
 use crate::app::{App, Parts};
 use crate::config::{AppConfig, given};
@@ -74,6 +74,7 @@ pub async fn build(
         services,
         wake_queue,
         pusher: sink,
+        #[cfg(feature = "embedded")]
         embedded: None,
         dev_jwt_secret,
     })

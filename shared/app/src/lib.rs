@@ -9,6 +9,7 @@ pub mod aws;
 pub mod config;
 pub mod dev_key;
 pub mod lambda;
+#[cfg(feature = "embedded")]
 pub mod local;
 pub mod push;
 #[cfg(feature = "aws")]

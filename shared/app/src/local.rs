@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use mdm_core::Error;
-use mdm_core::auth::KeySource;
+use mdm_auth::KeySource;
 use mdm_core::ports::{Clock, IdGen, Queue, SecretStore};
-use mdm_embedded::{LocalPusher, LocalSecrets, QueueConfig, RedbTable};
+use mdm_embedded::{LocalSecrets, QueueConfig, RedbTable};
+use mdm_push::LocalPusher;
 
 use crate::app::{App, Parts};
 use crate::config::AppConfig;

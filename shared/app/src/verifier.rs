@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mdm_core::Error;
-use mdm_core::auth::{JwtConfig, JwtVerifier, KeySource};
+use mdm_auth::{JwtConfig, JwtVerifier, KeySource};
 use mdm_core::ports::TokenVerifier;
 
 use crate::config::AppConfig;

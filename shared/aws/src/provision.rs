@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
-use mdm_core::ports::table::TTL_ATTR;
+use mdm_ports::table::TTL_ATTR;
 
 use crate::dynamo::{PK, SK};
 

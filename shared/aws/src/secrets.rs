@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::operation::put_secret_value::PutSecretValueError;
-use mdm_core::error::StoreError;
-use mdm_core::ports::{Clock, Millis, SecretStore};
+use mdm_ports::error::StoreError;
+use mdm_ports::{Clock, Millis, SecretStore};
 
 use crate::sdk_error::{ErrorChain, service_code};
 

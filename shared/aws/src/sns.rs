@@ -22,9 +22,9 @@ use async_trait::async_trait;
 use aws_sdk_sns::Client;
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sns::types::MessageAttributeValue;
-use mdm_core::domain::Platform;
-use mdm_core::error::PushError;
-use mdm_core::ports::{PushReceipt, PushTarget, Pusher};
+use mdm_ports::ids::Platform;
+use mdm_ports::error::PushError;
+use mdm_ports::{PushReceipt, PushTarget, Pusher};
 use serde_json::json;
 
 use crate::sdk_error::{ErrorChain, service_code};

@@ -3,7 +3,7 @@
 //! The wake path never calls this: it only needs the application's ARN.
 
 use aws_sdk_sns::Client;
-use mdm_core::error::PushError;
+use mdm_ports::error::PushError;
 
 use crate::sns::sns_error;
 

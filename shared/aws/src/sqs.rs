@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, SendMessageBatchRequestEntry};
-use mdm_core::error::QueueError;
-use mdm_core::ports::queue::{MAX_BATCH, MAX_DELAY, check_receive_max};
-use mdm_core::ports::{DeadLetter, Delivery, Queue};
+use mdm_ports::error::QueueError;
+use mdm_ports::queue::{MAX_BATCH, MAX_DELAY, check_receive_max};
+use mdm_ports::{DeadLetter, Delivery, Queue};
 
 use crate::sdk_error::{ErrorChain, service_code};
 

@@ -2,14 +2,13 @@
 //! the same logic runs on the embedded backend and on AWS.
 
 pub mod apple;
-pub mod auth;
 pub mod cache;
 pub mod domain;
-pub mod error;
+pub use mdm_ports::error;
 pub mod ports;
 pub mod services;
 pub mod store;
-pub mod units;
+pub use mdm_ports::units;
 pub mod usecases;
 
 pub use error::{Error, Result};

@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use mdm_app::{App, AppConfig};
-use mdm_core::auth::{DevClaims, mint_hs256};
+use mdm_auth::{DevClaims, mint_hs256};
 use mdm_core::domain::{Role, TenantId};
 use mdm_devtools::agent::Api;
 use reqwest::Method;

@@ -2,10 +2,10 @@
 //! includes earlier requests of the same batch), checks its condition with the core's
 //! `Cond::holds`, applies updates with `Update::apply`, and writes only after every check passed.
 
-use mdm_core::error::StoreError;
-use mdm_core::ports::table::TTL_ATTR;
-use mdm_core::ports::{Cond, Item, Key, Update, WriteOp};
-use mdm_core::units::UnitMeter;
+use mdm_ports::error::StoreError;
+use mdm_ports::table::TTL_ATTR;
+use mdm_ports::{Cond, Item, Key, Update, WriteOp};
+use mdm_ports::units::UnitMeter;
 use redb::ReadableTable;
 use serde_json::{Map, Value};
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use mdm_core::error::QueueError;
-use mdm_core::ports::queue::check_receive_max;
-use mdm_core::ports::{Clock, DeadLetter, Delivery, Queue};
+use mdm_ports::error::QueueError;
+use mdm_ports::queue::check_receive_max;
+use mdm_ports::{Clock, DeadLetter, Delivery, Queue};
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
@@ -296,7 +296,7 @@ impl Queue for EmbeddedQueue {
                 body.len()
             )));
         }
-        let delay = delay.min(mdm_core::ports::queue::MAX_DELAY);
+        let delay = delay.min(mdm_ports::queue::MAX_DELAY);
         let name = Arc::clone(&self.name);
         let visible_at = self.clock.now_ms().saturating_add(millis(delay));
         self.write(move |tables| send(tables, &name, visible_at, &[body]))

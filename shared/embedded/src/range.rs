@@ -3,8 +3,8 @@
 
 use std::ops::Bound;
 
-use mdm_core::error::StoreError;
-use mdm_core::ports::Query;
+use mdm_ports::error::StoreError;
+use mdm_ports::Query;
 
 pub(crate) type Bounds = (Bound<(String, String)>, Bound<(String, String)>);
 

@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use mdm_core::error::StoreError;
-use mdm_core::ports::{Clock, Cond, Item, Key, Page, Query, Table, Update, WriteOp};
-use mdm_core::units::{UnitMeter, UnitsSnapshot};
+use mdm_ports::error::StoreError;
+use mdm_ports::{Clock, Cond, Item, Key, Page, Query, Table, Update, WriteOp};
+use mdm_ports::units::{UnitMeter, UnitsSnapshot};
 use redb::Database;
 use redb::backends::InMemoryBackend;
 

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use mdm_core::error::PushError;
-use mdm_core::ports::{Clock, PushReceipt, PushTarget, Pusher, SystemClock};
+use mdm_ports::error::PushError;
+use mdm_ports::{Clock, PushReceipt, PushTarget, Pusher, SystemClock};
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use mdm_core::error::PushError;
+use mdm_ports::error::PushError;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
 /// A client that follows no redirects: the providers never redirect, and a redirect would

@@ -10,7 +10,8 @@ use mdm_app::push::Providers;
 use mdm_app::{AppConfig, verifier};
 use mdm_core::ports::{ManualClock, Queue, SeqIds, Table};
 use mdm_core::{Services, Settings};
-use mdm_embedded::{LocalPusher, LocalSecrets, QueueConfig, RedbTable};
+use mdm_embedded::{LocalSecrets, QueueConfig, RedbTable};
+use mdm_push::LocalPusher;
 
 use crate::faults::{Faults, FaultyPusher, FaultyQueue, FaultyTable};
 use crate::stack::TEST_SECRET;

@@ -68,7 +68,7 @@ async fn a_retry_while_the_first_request_runs_is_told_to_come_back_later() {
 async fn a_key_costs_two_write_units_and_a_replay_one_write_and_one_read() {
     use axum::body::Body;
     use axum::http::Request;
-    use mdm_core::auth::{DevClaims, mint_hs256};
+    use mdm_auth::{DevClaims, mint_hs256};
     use tower::ServiceExt;
 
     let app = mdm_app::App::build(&mdm_app::AppConfig::for_tests(TEST_SECRET)).expect("app");

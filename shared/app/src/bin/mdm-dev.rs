@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use mdm_app::{App, AppConfig};
-use mdm_core::auth::{DevClaims, mint_hs256, mint_platform_hs256};
+use mdm_auth::{DevClaims, mint_hs256, mint_platform_hs256};
 use mdm_core::domain::{Role, TenantId};
 use mdm_core::ports::PLATFORM_OPERATOR;
 

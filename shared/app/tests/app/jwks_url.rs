@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::routing::get;
 use mdm_app::verifier::fetch_jwks;
-use mdm_core::auth::KeySource;
+use mdm_auth::KeySource;
 
 /// RFC 7517's example P-256 public key (public material only).
 const JWKS: &str = r#"{"keys":[{"kty":"EC","crv":"P-256","alg":"ES256","use":"sig","kid":"1",

@@ -11,7 +11,8 @@ use mdm_core::ports::{ManualClock, PushProvider, PushTarget, Pusher, SecretStore
 use mdm_core::store::keys;
 use mdm_core::store::records::to_item;
 use mdm_core::usecases::tenancy::push_config::{PushConfigRecord, fingerprint, secret_name};
-use mdm_embedded::{LocalPusher, LocalSecrets, RedbTable};
+use mdm_embedded::{LocalSecrets, RedbTable};
+use mdm_push::LocalPusher;
 
 struct Rig {
     table: Arc<RedbTable>,

@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use mdm_core::error::StoreError;
+use mdm_ports::error::StoreError;
 
 use crate::sdk_error::{ErrorChain, service_code};
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use mdm_core::ports::{Cmp, Cond, Update};
+use mdm_ports::{Cmp, Cond, Update};
 use serde_json::Value;
 
 use super::values::{PK, to_av};

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use mdm_core::error::StoreError;
-use mdm_core::ports::{Item, Key};
+use mdm_ports::error::StoreError;
+use mdm_ports::{Item, Key};
 use serde_json::{Map, Number, Value};
 
 /// The table's key attribute names (strings).

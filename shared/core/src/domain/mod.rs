@@ -8,14 +8,14 @@ pub mod device;
 pub mod directory;
 pub mod geofence;
 pub mod group;
-pub mod ids;
+pub use mdm_ports::ids;
 pub mod inventory;
 pub mod job;
 pub mod policy;
 pub mod push_certificate;
 pub mod schedule;
 pub mod tenant;
-pub mod time;
+pub use mdm_ports::time;
 pub mod webhook;
 
 pub use command::{CommandSpec, CommandStatus, ReportStatus, ResultReport};

@@ -1,14 +1,8 @@
-//! The ports: capabilities the use cases need, implemented by the embedded and AWS backends.
+//! The ports, re-exported from `mdm-ports` (where adapters find them without depending on the
+//! core) under the paths the use cases have always used.
 
-pub mod auth;
-pub mod clock;
-pub mod ids;
-pub mod push;
-pub mod push_providers;
-pub mod queue;
-pub mod secrets;
-pub mod table;
-pub mod webhook;
+pub use mdm_ports::idgen as ids;
+pub use mdm_ports::{auth, clock, push, push_providers, queue, secrets, table, webhook};
 
 pub use auth::{Identity, Operator, PLATFORM_OPERATOR, Principal, TokenVerifier};
 pub use clock::{Clock, ManualClock, Millis, SystemClock};

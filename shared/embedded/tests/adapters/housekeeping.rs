@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mdm_core::ports::table::{Item, TTL_ATTR};
-use mdm_core::ports::{Clock, Key, ManualClock, Queue, Table};
+use mdm_ports::table::{Item, TTL_ATTR};
+use mdm_ports::{Clock, Key, ManualClock, Queue, Table};
 use mdm_embedded::{QueueConfig, RedbTable};
 use serde_json::{Map, json};
 

@@ -1,4 +1,3 @@
 //! mdm-embedded's integration tests, in one test binary (one link instead of one per file).
 
 mod housekeeping;
-mod local_pusher;

@@ -7,7 +7,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use mdm_app::{App, AppConfig};
-use mdm_core::auth::{DevClaims, mint_hs256, mint_platform_hs256};
+use mdm_auth::{DevClaims, mint_hs256, mint_platform_hs256};
 use mdm_core::domain::{Role, TenantId};
 use serde_json::Value;
 use tower::ServiceExt;

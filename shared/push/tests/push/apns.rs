@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use crate::support::keys;
 use axum::http::Version;
-use mdm_core::domain::Platform;
-use mdm_core::error::PushError;
-use mdm_core::ports::{Clock, ManualClock, PushTarget, Pusher, SystemClock};
+use mdm_ports::ids::Platform;
+use mdm_ports::error::PushError;
+use mdm_ports::{Clock, ManualClock, PushTarget, Pusher, SystemClock};
 use mdm_push::fake_apns::TestCa;
 use mdm_push::fake_apns::{Answer, FakeApns, JwtCheck};
 use mdm_push::{ApnsAuth, ApnsCredentials, ApnsEnvironment, ApnsOptions, ApnsPusher};

@@ -5,3 +5,4 @@ mod support;
 mod apns;
 mod credentials;
 mod fcm;
+mod local_pusher;

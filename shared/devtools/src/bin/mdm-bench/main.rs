@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use clap::Parser;
 use mdm_app::{App, AppConfig, worker};
-use mdm_core::auth::{DevClaims, mint_hs256};
+use mdm_auth::{DevClaims, mint_hs256};
 use mdm_core::domain::{Role, TenantId};
 use mdm_core::ports::Table;
 use mdm_devtools::agent::SimDevice;

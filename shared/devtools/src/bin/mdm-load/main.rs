@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use clap::{CommandFactory, Parser};
 use hdrhistogram::Histogram;
 use mdm_app::{App, AppConfig};
-use mdm_core::auth::{DevClaims, mint_hs256};
+use mdm_auth::{DevClaims, mint_hs256};
 use mdm_core::domain::{Role, TenantId};
 use mdm_devtools::agent::client::checkin_body;
 use mdm_devtools::agent::{Api, CallError, SimDevice};

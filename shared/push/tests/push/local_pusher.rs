@@ -7,10 +7,10 @@ use axum::Json;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
-use mdm_core::domain::Platform;
-use mdm_core::error::PushError;
-use mdm_core::ports::{PushTarget, Pusher};
-use mdm_embedded::LocalPusher;
+use mdm_ports::ids::Platform;
+use mdm_ports::error::PushError;
+use mdm_ports::{PushTarget, Pusher};
+use mdm_push::LocalPusher;
 use serde_json::Value;
 
 fn target(device: &str, token: &str) -> PushTarget {

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use super::MAX_TOKEN_BYTES;
-use crate::error::Error;
+use mdm_ports::error::Error;
 
 /// Header parameters that name a key by value or by URL. Honouring any of them would let the
 /// token pick its own verification key, so their mere presence refuses the token.

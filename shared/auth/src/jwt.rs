@@ -12,8 +12,8 @@ use super::claims::TenantClaims;
 use super::header::{screen, unauthenticated};
 use super::keys::{KeyRing, PinnedKey, key_ring};
 use super::{DEFAULT_LEEWAY_SECS, JwtConfig, KeySource, MAX_LEEWAY_SECS};
-use crate::error::Error;
-use crate::ports::{Identity, TokenVerifier};
+use mdm_ports::error::Error;
+use mdm_ports::{Identity, TokenVerifier};
 
 /// Verifies tenant users' bearer tokens against one issuer and audience.
 pub struct JwtVerifier {
@@ -179,12 +179,12 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::auth::MAX_TOKEN_BYTES;
-    use crate::auth::test_support::{
+    use crate::MAX_TOKEN_BYTES;
+    use crate::test_support::{
         AUDIENCE, DEV_SECRET, ISSUER, b64_json, ec_key, good_claims, header, now, other_rsa_key,
         rsa_key, sign, sign_hs256,
     };
-    use crate::domain::Role;
+    use mdm_ports::ids::Role;
 
     fn config(keys: KeySource) -> JwtConfig {
         JwtConfig {

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::domain::Platform;
+use crate::ids::Platform;
 use crate::error::PushError;
 
 /// Where to send a wake-up.

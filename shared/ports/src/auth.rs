@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::domain::{Role, TenantId};
+use crate::ids::{Role, TenantId};
 use crate::error::Error;
 
 /// Who is calling a tenant route, as proven by a verified token.

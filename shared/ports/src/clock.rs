@@ -1,6 +1,6 @@
 //! The `Clock` port, so that time is injected and tests control it.
 
-use crate::domain::time::ms_from_secs;
+use crate::time::ms_from_secs;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 

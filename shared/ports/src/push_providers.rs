@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::domain::{Platform, TenantId};
+use crate::ids::{Platform, TenantId};
 use crate::error::Error;
 
 /// Who delivers a tenant's wake-ups for one platform.

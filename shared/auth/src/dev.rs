@@ -5,8 +5,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 
 use super::MIN_HS256_SECRET_BYTES;
-use crate::domain::{Role, TenantId};
-use crate::error::Error;
+use mdm_ports::ids::{Role, TenantId};
+use mdm_ports::error::Error;
 
 /// What a dev token asserts. Typed so that a minted token always passes claim parsing.
 #[derive(Debug, Clone)]
@@ -63,7 +63,7 @@ pub fn mint_platform_hs256(
         aud,
         sub,
         None,
-        crate::ports::PLATFORM_OPERATOR,
+        mdm_ports::PLATFORM_OPERATOR,
         ttl_secs,
     )
 }
@@ -102,9 +102,9 @@ fn sign(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::test_support::{AUDIENCE, DEV_SECRET, ISSUER};
-    use crate::auth::{JwtConfig, JwtVerifier, KeySource};
-    use crate::ports::TokenVerifier;
+    use crate::test_support::{AUDIENCE, DEV_SECRET, ISSUER};
+    use crate::{JwtConfig, JwtVerifier, KeySource};
+    use mdm_ports::TokenVerifier;
 
     fn dev_claims() -> DevClaims {
         DevClaims {

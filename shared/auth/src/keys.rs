@@ -12,7 +12,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::Value;
 
 use super::{KeySource, MIN_HS256_SECRET_BYTES};
-use crate::error::Error;
+use mdm_ports::error::Error;
 
 /// Weaker RSA keys are forgeable with public effort; no mainstream issuer publishes them.
 const MIN_RSA_MODULUS_BITS: usize = 2048;
@@ -174,7 +174,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::auth::test_support::{ec_key, rsa_key};
+    use crate::test_support::{ec_key, rsa_key};
 
     fn ring(jwks: &Value) -> Result<KeyRing, Error> {
         key_ring(&KeySource::Jwks(parse_jwks(&jwks.to_string())?))

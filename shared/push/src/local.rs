@@ -6,8 +6,8 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use mdm_core::error::PushError;
-use mdm_core::ports::{PushReceipt, PushTarget, Pusher};
+use mdm_ports::error::PushError;
+use mdm_ports::{PushReceipt, PushTarget, Pusher};
 use reqwest::{StatusCode, Url};
 
 /// Tokens of this form are only recorded (tests, benchmarks).

@@ -6,9 +6,9 @@
 use serde::Deserialize;
 
 use super::header::unauthenticated;
-use crate::domain::{Role, TenantId};
-use crate::error::Error;
-use crate::ports::{Identity, Operator, PLATFORM_OPERATOR, Principal};
+use mdm_ports::ids::{Role, TenantId};
+use mdm_ports::error::Error;
+use mdm_ports::{Identity, Operator, PLATFORM_OPERATOR, Principal};
 
 /// Subjects become store keys (a user's own devices), so they are bounded and printable.
 const MAX_SUBJECT_BYTES: usize = 256;

@@ -16,7 +16,7 @@ pub use dev::{DevClaims, mint_hs256, mint_platform_hs256};
 pub use jsonwebtoken::jwk::JwkSet;
 pub use jwt::JwtVerifier;
 
-use crate::error::Error;
+use mdm_ports::error::Error;
 
 /// The longest bearer token we look at. Real issuers' tokens are 1-2 KiB; anything bigger is
 /// refused before any decoding so an attacker cannot make us base64-decode and parse megabytes.
