@@ -1,27 +1,17 @@
 //! The HTTP API as axum Routers. Each Lambda function serves one router; the local server
 //! serves them all, so both run the very same handlers.
 
-pub mod app_routes;
-pub mod apple_admin_routes;
 pub mod apple_routes;
-pub mod compliance_routes;
-pub mod device_routes;
 pub mod edge_errors;
 pub mod extract;
-pub mod geofence_routes;
-pub mod group_routes;
 pub mod guard;
+pub mod handlers;
 pub mod idempotency;
-pub mod me_routes;
 pub mod openapi;
 pub mod path;
-pub mod platform_routes;
-pub mod policy_routes;
 pub mod problem;
 pub mod rate_limit;
 pub mod routes;
-pub mod tenant_routes;
-pub mod webhook_routes;
 
 use std::sync::Arc;
 

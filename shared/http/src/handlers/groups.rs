@@ -1,5 +1,5 @@
-//! Routes for groups and jobs (the commands function): organising devices and sending one
-//! command to many. `routes.rs` says which path and method each handler serves.
+//! Groups (the commands function): creating, renaming and deleting them, and their members.
+//! `routes.rs` says which path and method each handler serves.
 
 use std::sync::Arc;
 
@@ -16,8 +16,7 @@ use crate::extract::{JsonBody, Paged, Tenant};
 use crate::openapi::{Created, NoContent};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-
-type Svc = State<Arc<Services>>;
+use super::Svc;
 
 pub(crate) async fn create_group(
     State(svc): Svc,
@@ -90,28 +89,4 @@ pub(crate) async fn remove_members(
     Ok(Json(
         groups::change_members(&svc, &who, &g, Change::Remove, req).await?,
     ))
-}
-
-pub(crate) async fn create_job(
-    State(svc): Svc,
-    Tenant(who): Tenant,
-    JsonBody(req): JsonBody<CreateJobRequest>,
-) -> ApiResult<Created<JobView>> {
-    Ok(Created(jobs::create(&svc, &who, req).await?))
-}
-
-pub(crate) async fn list_jobs(
-    State(svc): Svc,
-    Tenant(who): Tenant,
-    Paged(page, _): Paged,
-) -> ApiResult<Json<Listing<JobView>>> {
-    Ok(Json(jobs::list(&svc, &who, page).await?))
-}
-
-pub(crate) async fn get_job(
-    State(svc): Svc,
-    Tenant(who): Tenant,
-    IdPath(j): IdPath<JobId>,
-) -> ApiResult<Json<JobView>> {
-    Ok(Json(jobs::get(&svc, &who, &j).await?))
 }

@@ -17,8 +17,7 @@ use serde::Deserialize;
 use crate::extract::{JsonBody, Paged, Tenant};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-
-type Svc = State<Arc<Services>>;
+use super::Svc;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

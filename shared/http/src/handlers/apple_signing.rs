@@ -11,8 +11,7 @@ use mdm_core::apple::signing;
 use crate::extract::{JsonBody, Tenant};
 use crate::openapi::NoContent;
 use crate::problem::ApiResult;
-
-type Svc = State<Arc<Services>>;
+use super::Svc;
 
 pub(crate) async fn set_signing_identity(
     State(svc): Svc,

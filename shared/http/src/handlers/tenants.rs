@@ -14,8 +14,7 @@ use crate::extract::{JsonBody, Paged, Platform};
 use crate::openapi::Created;
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-
-type Svc = State<Arc<Services>>;
+use super::Svc;
 
 pub(crate) async fn create_tenant(
     State(svc): Svc,

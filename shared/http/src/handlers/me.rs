@@ -17,8 +17,7 @@ use crate::extract::{JsonBody, ServerUrl, Tenant};
 use crate::openapi::Created;
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-
-type Svc = State<Arc<Services>>;
+use super::Svc;
 
 pub(crate) async fn create_my_token(
     State(svc): Svc,

@@ -18,8 +18,7 @@ use crate::extract::{JsonBody, Paged, Tenant};
 use crate::openapi::{Created, NoContent};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-
-type Svc = State<Arc<Services>>;
+use super::Svc;
 
 /// The catalogue, or one platform's apps.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -17,8 +17,7 @@ use crate::extract::{Device, JsonBody};
 use crate::openapi::Created;
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-
-type Svc = State<Arc<Services>>;
+use super::Svc;
 
 pub(crate) async fn enroll(
     State(svc): Svc,

@@ -19,8 +19,7 @@ use crate::extract::{JsonBody, Paged, Tenant};
 use crate::openapi::{Created, NoContent};
 use crate::path::{IdPath, PolicyVersion};
 use crate::problem::ApiResult;
-
-type Svc = State<Arc<Services>>;
+use super::Svc;
 
 pub(crate) async fn create_policy(
     State(svc): Svc,
