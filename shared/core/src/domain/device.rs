@@ -140,6 +140,7 @@ impl Location {
 #[serde(deny_unknown_fields)]
 pub struct CheckinRequest {
     #[serde(default)]
+    #[schemars(range(max = 100))]
     pub battery_level: Option<u8>,
     #[serde(default)]
     pub storage_free_bytes: Option<u64>,

@@ -98,6 +98,7 @@ pub struct Network {
     #[schemars(length(max = 32), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub wifi_ssid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "ip_address_schema")]
     pub ip: Option<std::net::IpAddr>,
 }
 
@@ -140,6 +141,18 @@ pub struct InventoryReport {
     pub network: Option<Network>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<LocatedAt>,
+}
+
+/// An IPv4 or IPv6 address, as the document states it: schemars would say `format: ip`, which
+/// no JSON Schema tool knows, so generated requests would carry any string.
+fn ip_address_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            {"type": "string", "format": "ipv4"},
+            {"type": "string", "format": "ipv6"},
+            {"type": "null"}
+        ]
+    })
 }
 
 fn opt_text(field: &str, v: Option<&String>, max: usize) -> Result<(), Error> {

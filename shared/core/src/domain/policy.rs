@@ -110,6 +110,7 @@ pub struct Wifi {
     pub security: WifiSecurity,
     /// WPA2/WPA3 personal: 8 to 63 characters; none for open or enterprise networks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 8, max = 63))]
     pub password: Option<String>,
     /// Enterprise networks: the name of a certificate in this policy to authenticate with.
     #[serde(default, skip_serializing_if = "Option::is_none")]

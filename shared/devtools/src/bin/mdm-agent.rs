@@ -17,7 +17,8 @@ struct Cli {
     /// How many devices to simulate.
     #[arg(long, default_value_t = 1)]
     devices: u64,
-    /// android, ios or macos.
+    /// android or ios: the platforms of the agent protocol this tool speaks (Macs and iPhones
+    /// under Apple's MDM protocol are simulated in the tests, not here).
     #[arg(long, default_value = "android", value_parser = ["android", "ios"])]
     platform: String,
     /// Also check in every so many seconds (0: only when woken by a push).
