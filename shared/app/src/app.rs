@@ -20,9 +20,9 @@ use tokio::task::JoinHandle;
 #[cfg(feature = "aws")]
 use crate::aws;
 use crate::config::{AppConfig, Backend};
-use crate::push::{Providers, TenantPushers};
 #[cfg(feature = "embedded")]
 use crate::local;
+use crate::push::{Providers, TenantPushers};
 use crate::worker;
 
 /// What a backend supplies; the rest of the wiring (each tenant's push provider, settings) is

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
+use mdm_auth::KeySource;
 use mdm_aws::{DynamoTable, SecretsManagerStore, SqsQueue};
 use mdm_core::Error;
-use mdm_auth::KeySource;
 use mdm_core::error::PushError;
 use mdm_core::ports::{Clock, IdGen, PushReceipt, PushTarget, Pusher, Queue, SecretStore};
 use mdm_push::LocalPusher;

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use mdm_core::Error;
 use mdm_auth::KeySource;
+use mdm_core::Error;
 use mdm_core::ports::{Clock, IdGen, Queue, SecretStore};
 use mdm_embedded::{LocalSecrets, QueueConfig, RedbTable};
 use mdm_push::LocalPusher;

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mdm_core::Error;
 use mdm_auth::{JwtConfig, JwtVerifier, KeySource};
+use mdm_core::Error;
 use mdm_core::ports::TokenVerifier;
 
 use crate::config::AppConfig;

@@ -6,8 +6,8 @@
 use serde::Deserialize;
 
 use super::header::unauthenticated;
-use mdm_ports::ids::{Role, TenantId};
 use mdm_ports::error::Error;
+use mdm_ports::ids::{Role, TenantId};
 use mdm_ports::{Identity, Operator, PLATFORM_OPERATOR, Principal};
 
 /// Subjects become store keys (a user's own devices), so they are bounded and printable.

@@ -5,8 +5,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 
 use super::MIN_HS256_SECRET_BYTES;
-use mdm_ports::ids::{Role, TenantId};
 use mdm_ports::error::Error;
+use mdm_ports::ids::{Role, TenantId};
 
 /// What a dev token asserts. Typed so that a minted token always passes claim parsing.
 #[derive(Debug, Clone)]

@@ -22,8 +22,8 @@ use async_trait::async_trait;
 use aws_sdk_sns::Client;
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sns::types::MessageAttributeValue;
-use mdm_ports::ids::Platform;
 use mdm_ports::error::PushError;
+use mdm_ports::ids::Platform;
 use mdm_ports::{PushReceipt, PushTarget, Pusher};
 use serde_json::json;
 

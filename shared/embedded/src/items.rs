@@ -4,8 +4,8 @@
 
 use mdm_ports::error::StoreError;
 use mdm_ports::table::TTL_ATTR;
-use mdm_ports::{Cond, Item, Key, Update, WriteOp};
 use mdm_ports::units::UnitMeter;
+use mdm_ports::{Cond, Item, Key, Update, WriteOp};
 use redb::ReadableTable;
 use serde_json::{Map, Value};
 

@@ -3,8 +3,8 @@
 
 use std::ops::Bound;
 
-use mdm_ports::error::StoreError;
 use mdm_ports::Query;
+use mdm_ports::error::StoreError;
 
 pub(crate) type Bounds = (Bound<(String, String)>, Bound<(String, String)>);
 

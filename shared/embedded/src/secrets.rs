@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
-use mdm_ports::error::StoreError;
 use mdm_ports::SecretStore;
+use mdm_ports::error::StoreError;
 
 pub struct LocalSecrets {
     /// None keeps secrets in memory only (tests, `--in-memory`).

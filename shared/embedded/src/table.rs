@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use mdm_ports::error::StoreError;
-use mdm_ports::{Clock, Cond, Item, Key, Page, Query, Table, Update, WriteOp};
 use mdm_ports::units::{UnitMeter, UnitsSnapshot};
+use mdm_ports::{Clock, Cond, Item, Key, Page, Query, Table, Update, WriteOp};
 use redb::Database;
 use redb::backends::InMemoryBackend;
 

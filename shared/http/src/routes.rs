@@ -15,11 +15,11 @@ use mdm_core::domain::Role;
 use mdm_core::usecases::{ADMINS, AUDIT_READERS, COMMANDERS, READERS, USERS};
 
 use crate::guard::{Edge, guard};
-use crate::openapi::{self, Described};
 use crate::handlers::{
-    agent, apple_signing, apps, audit, commands, compliance, devices, enrollment_tokens,
-    geofences, groups, jobs, me, policies, settings, tenants, webhooks,
+    agent, apple_signing, apps, audit, commands, compliance, devices, enrollment_tokens, geofences,
+    groups, jobs, me, policies, settings, tenants, webhooks,
 };
+use crate::openapi::{self, Described};
 
 /// The Lambda function (and API Gateway integration) that serves a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 
-use crate::ids::{Role, TenantId};
 use crate::error::Error;
+use crate::ids::{Role, TenantId};
 
 /// Who is calling a tenant route, as proven by a verified token.
 #[derive(Debug, Clone, PartialEq)]

@@ -120,43 +120,50 @@ id_type!(
 );
 
 impl GeofenceId {
-    pub(crate) fn from_generated(s: String) -> Self {
+    /// An id the `IdGen` port just generated (trusted, so not parsed again).
+    pub fn from_generated(s: String) -> Self {
         Self(s)
     }
 }
 
 impl CatalogueId {
-    pub(crate) fn from_generated(s: String) -> Self {
+    /// An id the `IdGen` port just generated (trusted, so not parsed again).
+    pub fn from_generated(s: String) -> Self {
         Self(s)
     }
 }
 
 impl WebhookId {
-    pub(crate) fn from_generated(s: String) -> Self {
+    /// An id the `IdGen` port just generated (trusted, so not parsed again).
+    pub fn from_generated(s: String) -> Self {
         Self(s)
     }
 }
 
 impl EventId {
-    pub(crate) fn from_generated(s: String) -> Self {
+    /// An id the `IdGen` port just generated (trusted, so not parsed again).
+    pub fn from_generated(s: String) -> Self {
         Self(s)
     }
 }
 
 impl PolicyId {
-    pub(crate) fn from_generated(s: String) -> Self {
+    /// An id the `IdGen` port just generated (trusted, so not parsed again).
+    pub fn from_generated(s: String) -> Self {
         Self(s)
     }
 }
 
 impl GroupId {
-    pub(crate) fn from_generated(s: String) -> Self {
+    /// An id the `IdGen` port just generated (trusted, so not parsed again).
+    pub fn from_generated(s: String) -> Self {
         Self(s)
     }
 }
 
 impl JobId {
-    pub(crate) fn from_generated(s: String) -> Self {
+    /// An id the `IdGen` port just generated (trusted, so not parsed again).
+    pub fn from_generated(s: String) -> Self {
         Self(s)
     }
 
@@ -168,19 +175,22 @@ impl JobId {
 }
 
 impl DeviceId {
-    pub(crate) fn from_generated(s: String) -> Self {
+    /// An id the `IdGen` port just generated (trusted, so not parsed again).
+    pub fn from_generated(s: String) -> Self {
         Self(s)
     }
 }
 
 impl CommandId {
-    pub(crate) fn from_generated(s: String) -> Self {
+    /// An id the `IdGen` port just generated (trusted, so not parsed again).
+    pub fn from_generated(s: String) -> Self {
         Self(s)
     }
 }
 
 impl EnrollmentTokenId {
-    pub(crate) fn from_generated(s: String) -> Self {
+    /// An id the `IdGen` port just generated (trusted, so not parsed again).
+    pub fn from_generated(s: String) -> Self {
         Self(s)
     }
 }

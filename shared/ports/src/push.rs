@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 
-use crate::ids::Platform;
 use crate::error::PushError;
+use crate::ids::Platform;
 
 /// Where to send a wake-up.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::ids::{Platform, TenantId};
 use crate::error::Error;
+use crate::ids::{Platform, TenantId};
 
 /// Who delivers a tenant's wake-ups for one platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -5,8 +5,8 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use jsonwebtoken::EncodingKey;
-use mdm_ports::error::PushError;
 use mdm_ports::Clock;
+use mdm_ports::error::PushError;
 
 use crate::jwt;
 

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use jsonwebtoken::EncodingKey;
-use mdm_ports::error::PushError;
 use mdm_ports::Clock;
+use mdm_ports::error::PushError;
 use reqwest::StatusCode;
 use serde::Deserialize;
 use tokio::sync::Mutex;

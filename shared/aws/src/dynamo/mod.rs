@@ -15,8 +15,8 @@ use aws_sdk_dynamodb::types::{
     ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem, Update as DynamoUpdate,
 };
 use mdm_ports::error::StoreError;
-use mdm_ports::{Cond, Item, Key, Page, Query, Table, Update, WriteOp};
 use mdm_ports::units::{UnitMeter, UnitsSnapshot};
+use mdm_ports::{Cond, Item, Key, Page, Query, Table, Update, WriteOp};
 
 use errors::{store_error, transact_error};
 use expr::Expr;

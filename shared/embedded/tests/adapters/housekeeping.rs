@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use mdm_embedded::{QueueConfig, RedbTable};
 use mdm_ports::table::{Item, TTL_ATTR};
 use mdm_ports::{Clock, Key, ManualClock, Queue, Table};
-use mdm_embedded::{QueueConfig, RedbTable};
 use serde_json::{Map, json};
 
 fn item(sk: &str, attrs: serde_json::Value) -> Item {

@@ -1,11 +1,8 @@
 //! Handlers devices call with their credential: enroll, check in, pull commands, report
 //! results and inventory. `routes.rs` says which path and method each serves.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
 use mdm_core::domain::inventory::InventoryReport;
 use mdm_core::domain::{CheckinRequest, CommandId, EnrollRequest, ResultReport};
 use mdm_core::usecases::{
@@ -13,11 +10,11 @@ use mdm_core::usecases::{
 };
 use serde::Serialize;
 
+use super::Svc;
 use crate::extract::{Device, JsonBody};
 use crate::openapi::Created;
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-use super::Svc;
 
 pub(crate) async fn enroll(
     State(svc): Svc,

@@ -1,17 +1,14 @@
 //! Tenant routes of the Apple channel: the profile-signing identity admins set for enrolment
 //! profiles. (The device side of Apple's protocol is in `apple_routes`.)
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
 use mdm_core::apple::signing;
 
+use super::Svc;
 use crate::extract::{JsonBody, Tenant};
 use crate::openapi::NoContent;
 use crate::problem::ApiResult;
-use super::Svc;
 
 pub(crate) async fn set_signing_identity(
     State(svc): Svc,

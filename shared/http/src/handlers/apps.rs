@@ -1,11 +1,8 @@
 //! Routes for the app catalogue (the commands function): the apps a tenant manages and the jobs
 //! that install or remove them. `routes.rs` says which path and method each handler serves.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
 use mdm_core::domain::{CatalogueId, Platform};
 use mdm_core::usecases::fleet::jobs::JobView;
 use mdm_core::usecases::fleet::views::Listing;
@@ -14,11 +11,11 @@ use mdm_core::usecases::policy::apps::{
 };
 use serde::Deserialize;
 
+use super::Svc;
 use crate::extract::{JsonBody, Paged, Tenant};
 use crate::openapi::{Created, NoContent};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-use super::Svc;
 
 /// The catalogue, or one platform's apps.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

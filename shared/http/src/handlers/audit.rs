@@ -1,25 +1,16 @@
-//! The tenant's audit log (the commands function), with its filters. `routes.rs` says which path and method each handler serves.
-
-use std::sync::Arc;
+//! The tenant's audit log (the commands function), with its filters. `routes.rs` says which path
+//! and method each handler serves.
 
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
-use mdm_core::domain::directory::{DeviceFilterParams, LookupParams};
-use mdm_core::domain::{CommandId, DeviceId, EnrollmentTokenId, Platform};
-use mdm_core::usecases::fleet::views::{CommandView, DeviceSummary, DeviceView, Listing};
-use mdm_core::usecases::{
-    READERS, device::enrollment, fleet::commands, fleet::devices, fleet::directory,
-    fleet::enrollment_tokens, require_role, tenancy::audit, tenancy::push_config,
-    tenancy::settings,
-};
+use mdm_core::domain::DeviceId;
+use mdm_core::usecases::fleet::views::Listing;
+use mdm_core::usecases::tenancy::audit;
 use serde::Deserialize;
 
-use crate::extract::{JsonBody, Paged, QueryParams, ServerUrl, Tenant};
-use crate::openapi::Created;
-use crate::path::IdPath;
-use crate::problem::ApiResult;
 use super::Svc;
+use crate::extract::{Paged, Tenant};
+use crate::problem::ApiResult;
 
 /// The audit log's filters (all optional, combined).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

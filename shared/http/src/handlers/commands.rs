@@ -1,26 +1,19 @@
-//! One device's commands (the commands function): queueing, listing open or closed ones,
-//! reading, cancelling one and clearing the open ones. `routes.rs` says which path and method each handler serves.
-
-use std::sync::Arc;
+//! One device's commands (the commands function): queueing, listing open or closed ones, reading,
+//! cancelling one and clearing the open ones. `routes.rs` says which path and method each handler
+//! serves.
 
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
-use mdm_core::domain::directory::{DeviceFilterParams, LookupParams};
-use mdm_core::domain::{CommandId, DeviceId, EnrollmentTokenId, Platform};
-use mdm_core::usecases::fleet::views::{CommandView, DeviceSummary, DeviceView, Listing};
-use mdm_core::usecases::{
-    READERS, device::enrollment, fleet::commands, fleet::devices, fleet::directory,
-    fleet::enrollment_tokens, require_role, tenancy::audit, tenancy::push_config,
-    tenancy::settings,
-};
+use mdm_core::domain::{CommandId, DeviceId};
+use mdm_core::usecases::fleet::commands;
+use mdm_core::usecases::fleet::views::{CommandView, Listing};
 use serde::Deserialize;
 
-use crate::extract::{JsonBody, Paged, QueryParams, ServerUrl, Tenant};
+use super::Svc;
+use crate::extract::{JsonBody, Paged, Tenant};
 use crate::openapi::Created;
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-use super::Svc;
 
 /// A device's commands: open or closed ones.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -2,11 +2,8 @@
 //! a device lost (by an operator, or by its own user). `routes.rs` says which path and method
 //! each handler serves.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
 use mdm_core::domain::DeviceId;
 use mdm_core::usecases::fleet::lost::{self, LostReply, LostRequest};
 use mdm_core::usecases::fleet::self_service;
@@ -14,10 +11,10 @@ use mdm_core::usecases::fleet::views::Listing;
 use mdm_core::usecases::posture::alerts::{self, AlertView, ComplianceView};
 use serde::Deserialize;
 
+use super::Svc;
 use crate::extract::{JsonBody, Paged, Tenant};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-use super::Svc;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

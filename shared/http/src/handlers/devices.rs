@@ -1,26 +1,19 @@
 //! The tenant's devices (the commands function): one device, the directory listing with its
-//! filters, lookup by hardware or phone identifiers, unenrolling and retiring. `routes.rs` says which path and method each handler serves.
-
-use std::sync::Arc;
+//! filters, lookup by hardware or phone identifiers, unenrolling and retiring. `routes.rs` says
+//! which path and method each handler serves.
 
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
+use mdm_core::domain::DeviceId;
 use mdm_core::domain::directory::{DeviceFilterParams, LookupParams};
-use mdm_core::domain::{CommandId, DeviceId, EnrollmentTokenId, Platform};
-use mdm_core::usecases::fleet::views::{CommandView, DeviceSummary, DeviceView, Listing};
-use mdm_core::usecases::{
-    READERS, device::enrollment, fleet::commands, fleet::devices, fleet::directory,
-    fleet::enrollment_tokens, require_role, tenancy::audit, tenancy::push_config,
-    tenancy::settings,
-};
+use mdm_core::usecases::fleet::views::{DeviceSummary, DeviceView, Listing};
+use mdm_core::usecases::{READERS, fleet::devices, fleet::directory, require_role};
 use serde::Deserialize;
 
-use crate::extract::{JsonBody, Paged, QueryParams, ServerUrl, Tenant};
-use crate::openapi::Created;
+use super::Svc;
+use crate::extract::{Paged, QueryParams, Tenant};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-use super::Svc;
 
 /// The fleet listing's directory filters (all optional, combined).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

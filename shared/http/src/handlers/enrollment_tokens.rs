@@ -1,26 +1,19 @@
-//! Enrollment tokens (the commands function): creating one (with its QR code when the server
-//! knows its own URL), listing, reading and revoking them. `routes.rs` says which path and method each handler serves.
-
-use std::sync::Arc;
+//! Enrollment tokens (the commands function): creating one (with its QR code when the server knows
+//! its own URL), listing, reading and revoking them. `routes.rs` says which path and method each
+//! handler serves.
 
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
-use mdm_core::domain::directory::{DeviceFilterParams, LookupParams};
-use mdm_core::domain::{CommandId, DeviceId, EnrollmentTokenId, Platform};
-use mdm_core::usecases::fleet::views::{CommandView, DeviceSummary, DeviceView, Listing};
-use mdm_core::usecases::{
-    READERS, device::enrollment, fleet::commands, fleet::devices, fleet::directory,
-    fleet::enrollment_tokens, require_role, tenancy::audit, tenancy::push_config,
-    tenancy::settings,
-};
+use mdm_core::domain::EnrollmentTokenId;
+use mdm_core::usecases::fleet::views::Listing;
+use mdm_core::usecases::{device::enrollment, fleet::enrollment_tokens};
 use serde::Deserialize;
 
-use crate::extract::{JsonBody, Paged, QueryParams, ServerUrl, Tenant};
+use super::Svc;
+use crate::extract::{JsonBody, Paged, ServerUrl, Tenant};
 use crate::openapi::Created;
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-use super::Svc;
 
 pub(crate) async fn create_token(
     State(svc): Svc,

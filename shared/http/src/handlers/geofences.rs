@@ -1,20 +1,17 @@
 //! Routes for a tenant's geofences (the commands function): the circles and polygons that
 //! compliance rules name. `routes.rs` says which path and method each handler serves.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
 use mdm_core::domain::GeofenceId;
 use mdm_core::usecases::fleet::views::Listing;
 use mdm_core::usecases::policy::geofences::{self, GeofenceRequest, GeofenceView};
 
+use super::Svc;
 use crate::extract::{JsonBody, Paged, Tenant};
 use crate::openapi::{Created, NoContent};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-use super::Svc;
 
 pub(crate) async fn create_geofence(
     State(svc): Svc,

@@ -1,22 +1,18 @@
 //! Groups (the commands function): creating, renaming and deleting them, and their members.
 //! `routes.rs` says which path and method each handler serves.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
+use mdm_core::domain::GroupId;
 use mdm_core::domain::group::DeviceIds;
-use mdm_core::domain::{GroupId, JobId};
 use mdm_core::usecases::fleet::groups::{self, Change, GroupRequest, GroupView, MembershipChange};
-use mdm_core::usecases::fleet::jobs::{self, CreateJobRequest, JobView};
 use mdm_core::usecases::fleet::views::{DeviceSummary, Listing};
 
+use super::Svc;
 use crate::extract::{JsonBody, Paged, Tenant};
 use crate::openapi::{Created, NoContent};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-use super::Svc;
 
 pub(crate) async fn create_group(
     State(svc): Svc,

@@ -1,22 +1,17 @@
 //! Jobs (the commands function): one command sent to a group or the whole tenant, fanned out
 //! through the queue, and its progress. `routes.rs` says which path and method each handler serves.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
-use mdm_core::domain::group::DeviceIds;
-use mdm_core::domain::{GroupId, JobId};
-use mdm_core::usecases::fleet::groups::{self, Change, GroupRequest, GroupView, MembershipChange};
+use mdm_core::domain::JobId;
 use mdm_core::usecases::fleet::jobs::{self, CreateJobRequest, JobView};
-use mdm_core::usecases::fleet::views::{DeviceSummary, Listing};
+use mdm_core::usecases::fleet::views::Listing;
 
+use super::Svc;
 use crate::extract::{JsonBody, Paged, Tenant};
-use crate::openapi::{Created, NoContent};
+use crate::openapi::Created;
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-use super::Svc;
 
 pub(crate) async fn create_job(
     State(svc): Svc,

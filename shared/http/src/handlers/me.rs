@@ -2,22 +2,19 @@
 //! enroll their own device, their devices, and the self-service commands on them.
 //! `routes.rs` says which path and method each handler serves.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
 use mdm_core::domain::{CommandId, DeviceId};
 use mdm_core::usecases::device::enrollment::{self, SelfTokenRequest, TokenCreated};
 use mdm_core::usecases::fleet::commands::QueueCommandRequest;
 use mdm_core::usecases::fleet::self_service;
 use mdm_core::usecases::fleet::views::{CommandView, DeviceSummary, Listing};
 
+use super::Svc;
 use crate::extract::{JsonBody, ServerUrl, Tenant};
 use crate::openapi::Created;
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-use super::Svc;
 
 pub(crate) async fn create_my_token(
     State(svc): Svc,

@@ -1,11 +1,8 @@
 //! Routes for policies (the commands function): the documents, where they are assigned and
 //! what each device ends up with. `routes.rs` says which path and method each handler serves.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
 use mdm_core::domain::group::DeviceIds;
 use mdm_core::domain::{DeviceId, GroupId, PolicyId};
 use mdm_core::usecases::fleet::groups::{self, GroupView};
@@ -15,11 +12,11 @@ use mdm_core::usecases::policy::policies::{
     EffectivePolicyView, PolicyRequest, PolicyVersionView, PolicyView,
 };
 
+use super::Svc;
 use crate::extract::{JsonBody, Paged, Tenant};
 use crate::openapi::{Created, NoContent};
 use crate::path::{IdPath, PolicyVersion};
 use crate::problem::ApiResult;
-use super::Svc;
 
 pub(crate) async fn create_policy(
     State(svc): Svc,

@@ -1,26 +1,15 @@
 //! The tenant's settings and push credentials (the commands function); secrets are write-only.
 //! `routes.rs` says which path and method each handler serves.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
-use mdm_core::domain::directory::{DeviceFilterParams, LookupParams};
-use mdm_core::domain::{CommandId, DeviceId, EnrollmentTokenId, Platform};
-use mdm_core::usecases::fleet::views::{CommandView, DeviceSummary, DeviceView, Listing};
-use mdm_core::usecases::{
-    READERS, device::enrollment, fleet::commands, fleet::devices, fleet::directory,
-    fleet::enrollment_tokens, require_role, tenancy::audit, tenancy::push_config,
-    tenancy::settings,
-};
-use serde::Deserialize;
+use mdm_core::domain::Platform;
+use mdm_core::usecases::{tenancy::push_config, tenancy::settings};
 
-use crate::extract::{JsonBody, Paged, QueryParams, ServerUrl, Tenant};
-use crate::openapi::Created;
+use super::Svc;
+use crate::extract::{JsonBody, Tenant};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-use super::Svc;
 
 pub(crate) async fn list_push_config(
     State(svc): Svc,

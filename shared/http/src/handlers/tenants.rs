@@ -1,20 +1,17 @@
 //! Routes the platform operator calls with a platform JWT: the tenant lifecycle (the commands
 //! function). No tenant user reaches them, and the operator reaches no tenant route.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
 use mdm_core::domain::{TenantId, TenantLimits};
 use mdm_core::usecases::fleet::views::Listing;
 use mdm_core::usecases::tenancy::tenants::{self, CreateTenant, TenantView};
 
+use super::Svc;
 use crate::extract::{JsonBody, Paged, Platform};
 use crate::openapi::Created;
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-use super::Svc;
 
 pub(crate) async fn create_tenant(
     State(svc): Svc,

@@ -1,22 +1,19 @@
 //! Routes for tenants' webhook endpoints and their deliveries (the commands function).
 //! `routes.rs` says which path and method each handler serves.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
-use mdm_core::Services;
 use mdm_core::domain::WebhookId;
 use mdm_core::usecases::fleet::views::Listing;
 use mdm_core::usecases::integrations::webhooks::{
     self, CreateWebhook, CreatedWebhook, DeliveryView, RotatedSecret, UpdateWebhook, WebhookView,
 };
 
+use super::Svc;
 use crate::extract::{JsonBody, Paged, Tenant};
 use crate::openapi::{Created, NoContent};
 use crate::path::IdPath;
 use crate::problem::ApiResult;
-use super::Svc;
 
 pub(crate) async fn create_webhook(
     State(svc): Svc,

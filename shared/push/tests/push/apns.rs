@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::support::keys;
 use axum::http::Version;
-use mdm_ports::ids::Platform;
 use mdm_ports::error::PushError;
+use mdm_ports::ids::Platform;
 use mdm_ports::{Clock, ManualClock, PushTarget, Pusher, SystemClock};
 use mdm_push::fake_apns::TestCa;
 use mdm_push::fake_apns::{Answer, FakeApns, JwtCheck};

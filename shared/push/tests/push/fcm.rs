@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::support::fcm_fake::{Answer, CLIENT_EMAIL, FakeFcm, KEY_ID, PROJECT};
 use crate::support::keys;
-use mdm_ports::ids::Platform;
 use mdm_ports::error::PushError;
+use mdm_ports::ids::Platform;
 use mdm_ports::{Clock, ManualClock, PushTarget, Pusher, SystemClock};
 use mdm_push::{FcmCredentials, FcmOptions, FcmPusher};
 use serde_json::json;
