@@ -113,6 +113,51 @@ ALLOWED = [
     ),
     (
         "invalid_field",
+        None,
+        "must differ from start",
+        "a schedule window's end must differ from its start: a rule across two fields",
+    ),
+    (
+        "invalid_field",
+        None,
+        "a WPA personal network needs one",
+        "a WPA2/WPA3 personal network needs a password, the others take none: a rule across "
+        "two fields",
+    ),
+    (
+        "invalid_field",
+        None,
+        "or an IANA time zone name",
+        "a schedule's time zone is tenant, device or a name of the IANA database (documented); "
+        "a pattern cannot list them",
+    ),
+    (
+        "invalid_field",
+        "vpn.app_id",
+        "an app VPN names its app",
+        "a VPN of kind app names its app, the others their server: a rule across two fields",
+    ),
+    (
+        "invalid_field",
+        "vpn.server",
+        "this VPN needs a server",
+        "a VPN of kind app names its app, the others their server: a rule across two fields",
+    ),
+    (
+        "invalid_field",
+        "network.wifi_ssid",
+        "only a wifi network",
+        "an SSID belongs to a network of type wifi only: a rule across two fields",
+    ),
+    (
+        "invalid_field",
+        None,
+        "only a WPA personal network takes one",
+        "a Wi-Fi password belongs to WPA2/WPA3 personal networks only (and they need one): a "
+        "rule across two fields",
+    ),
+    (
+        "invalid_field",
         "storage.free_bytes",
         "cannot exceed",
         "free storage cannot exceed total storage: a rule across two fields",

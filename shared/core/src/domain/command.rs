@@ -13,8 +13,10 @@ pub enum CommandSpec {
     /// Lock the screen, optionally showing a message and a number to call.
     Lock {
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(length(max = 200), regex(pattern = crate::domain::command::LINE_TEXT))]
         message: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(regex(pattern = crate::domain::command::E164))]
         phone_number: Option<String>,
         /// Six digits that unlock a Mac afterwards (its Find My PIN): required for Macs, which
         /// cannot be locked without one; other platforms ignore it. Masked when read back.
@@ -26,6 +28,7 @@ pub enum CommandSpec {
     /// Play a sound so the device can be found.
     Ring {
         #[serde(default = "default_ring_seconds")]
+        #[schemars(range(min = 1, max = 300))]
         duration_seconds: u32,
     },
     /// Show a message to the user.
@@ -33,11 +36,13 @@ pub enum CommandSpec {
         #[schemars(length(min = 1, max = 1000), regex(pattern = crate::domain::command::LINE_TEXT))]
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(length(max = 100), regex(pattern = crate::domain::command::LINE_TEXT))]
         title: Option<String>,
     },
     /// Clear the passcode, or set a new one.
     ResetPasscode {
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(length(min = 4, max = 16), regex(pattern = crate::domain::command::LINE_TEXT))]
         new_passcode: Option<String>,
     },
     /// Factory reset. Revokes the device credential once acknowledged.
@@ -71,26 +76,35 @@ pub enum CommandSpec {
     /// enrolled, for instance while a compliance problem is looked into.
     BlockCorporateAccess {
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(length(min = 1, max = 200), regex(pattern = crate::domain::command::LINE_TEXT))]
         reason: Option<String>,
     },
     /// Give back what `block_corporate_access` took away.
     UnblockCorporateAccess {
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(length(min = 1, max = 200), regex(pattern = crate::domain::command::LINE_TEXT))]
         reason: Option<String>,
     },
     Reboot {},
     /// Lock the device into lost mode, showing a message (and a number to call) until stopped.
     StartLostMode {
+        #[schemars(length(min = 1, max = 200), regex(pattern = crate::domain::command::LINE_TEXT))]
         message: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(regex(pattern = crate::domain::command::E164))]
         phone_number: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(length(min = 1, max = 100), regex(pattern = crate::domain::command::LINE_TEXT))]
         footnote: Option<String>,
     },
     StopLostMode {},
     /// Pin the device to a few apps; the user cannot leave them until `exit_kiosk`.
     EnterKiosk {
-        #[schemars(inner(length(max = 255), regex(pattern = crate::domain::command::APP_ID)))]
+        #[schemars(
+            length(min = 1, max = 20),
+            extend("uniqueItems" = true),
+            inner(length(max = 255), regex(pattern = crate::domain::command::APP_ID))
+        )]
         apps: Vec<String>,
         /// Keeps emergency calls possible from the kiosk; off only for devices without a SIM
         /// or shared screens where an operator decides so.

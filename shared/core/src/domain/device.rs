@@ -33,6 +33,7 @@ pub struct EnrollRequest {
     /// Apple MDM only: the PushMagic string the device gave in its TokenUpdate, echoed in every
     /// MDM wake-up so the device knows the push is ours.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9-]{1,64}$"))]
     pub push_magic: Option<String>,
 }
 
@@ -96,6 +97,9 @@ pub fn serial(field: &str, s: &str) -> Result<(), Error> {
 
 /// What `short_text` admits, as a JSON Schema pattern (with `maxLength` for the length): no
 /// control characters, not blank.
+/// Text without control characters (which may be blank): labels and notes.
+pub const NO_CONTROL: &str = r"^[^\x00-\x1F\x7F-\x9F]*$";
+
 pub const SHORT_TEXT: &str =
     r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$";
 
@@ -113,9 +117,12 @@ pub(crate) fn short_text(field: &str, s: &str, max: usize) -> Result<(), Error> 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
+    #[schemars(range(min = -90.0, max = 90.0))]
     pub latitude: f64,
+    #[schemars(range(min = -180.0, max = 180.0))]
     pub longitude: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 1.0e6))]
     pub accuracy_m: Option<f64>,
 }
 
@@ -157,6 +164,7 @@ pub struct CheckinRequest {
     pub push_token: Option<String>,
     /// A rotated PushMagic (Apple MDM), sent with the token it belongs to.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9-]{1,64}$"))]
     pub push_magic: Option<String>,
     /// The version of the policy the device has applied (as it was sent in a check-in reply).
     #[serde(default)]

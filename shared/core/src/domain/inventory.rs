@@ -20,6 +20,7 @@ pub struct Hardware {
     pub model: String,
     #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub manufacturer: String,
+    #[schemars(regex(pattern = r"^[A-Za-z0-9-]{1,64}$"))]
     pub serial: String,
 }
 
@@ -49,6 +50,7 @@ pub struct Storage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Battery {
+    #[schemars(range(max = 100))]
     pub level: u8,
     pub charging: bool,
 }
@@ -56,10 +58,13 @@ pub struct Battery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstalledApp {
+    #[schemars(length(max = 255), regex(pattern = crate::domain::command::APP_ID))]
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 50), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub version: Option<String>,
 }
 
@@ -105,11 +110,15 @@ pub struct Network {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocatedAt {
+    #[schemars(range(min = -90.0, max = 90.0))]
     pub latitude: f64,
+    #[schemars(range(min = -180.0, max = 180.0))]
     pub longitude: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 1.0e6))]
     pub accuracy_m: Option<f64>,
     /// RFC 3339, when the fix was taken.
+    #[schemars(extend("format" = "date-time"))]
     pub at: String,
 }
 
@@ -127,6 +136,7 @@ pub struct InventoryReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub battery: Option<Battery>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 500))]
     pub apps: Option<Vec<InstalledApp>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<bool>,

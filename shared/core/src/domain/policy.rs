@@ -137,13 +137,16 @@ pub enum VpnKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Vpn {
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub name: String,
     pub kind: VpnKind,
     /// Host name or address of the server (ikev2, wireguard).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = HOST))]
     pub server: Option<String>,
     /// The VPN app's package or bundle id (kind app).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 255), regex(pattern = crate::domain::command::APP_ID))]
     pub app_id: Option<String>,
     /// Traffic may not leave the device unless the VPN is up.
     #[serde(default)]
@@ -164,7 +167,7 @@ pub struct Email {
     pub kind: EmailKind,
     #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub account_name: String,
-    #[schemars(regex(pattern = r"^[A-Za-z0-9.:-]{1,253}$"))]
+    #[schemars(regex(pattern = HOST))]
     pub host: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 65535))]
@@ -177,7 +180,7 @@ pub struct Email {
     pub username: Option<String>,
     /// SMTP server for IMAP and POP accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z0-9.:-]{1,253}$"))]
+    #[schemars(regex(pattern = HOST))]
     pub smtp_host: Option<String>,
 }
 
@@ -193,9 +196,11 @@ pub enum CertificateKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Certificate {
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub name: String,
     pub kind: CertificateKind,
     /// Standard base64, at most 16 KiB decoded.
+    #[schemars(length(min = 4, max = 21848), regex(pattern = BASE64))]
     pub data_base64: String,
 }
 
@@ -213,6 +218,7 @@ pub enum AppListMode {
 pub struct AppList {
     pub mode: AppListMode,
     /// 1 to 500 package or bundle ids.
+    #[schemars(length(min = 1, max = 500), inner(length(max = 255), regex(pattern = crate::domain::command::APP_ID)))]
     pub apps: Vec<String>,
 }
 
@@ -220,6 +226,7 @@ pub struct AppList {
 #[serde(deny_unknown_fields)]
 pub struct Kiosk {
     /// One app (single-app kiosk) or up to 20.
+    #[schemars(length(min = 1, max = 20), inner(length(max = 255), regex(pattern = crate::domain::command::APP_ID)))]
     pub apps: Vec<String>,
     #[serde(default)]
     pub emergency_dialer_allowed: bool,
@@ -231,8 +238,10 @@ pub struct Kiosk {
 #[serde(deny_unknown_fields)]
 pub struct ScheduledRestrictions {
     /// 1 to 100 characters, such as "school hours".
+    #[schemars(length(max = 100), regex(pattern = crate::domain::device::SHORT_TEXT))]
     pub name: String,
     /// 1 to 14 weekly windows.
+    #[schemars(length(min = 1, max = 14))]
     pub windows: Vec<super::schedule::Window>,
     /// Which clock the windows read: "tenant" (the default, the tenant's settings), "device"
     /// (the zone the device reports, else the tenant's) or an IANA name.
@@ -298,6 +307,7 @@ pub struct PolicyDocument {
     pub email: Option<Vec<Email>>,
     /// Up to 20 certificates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 20))]
     pub certificates: Option<Vec<Certificate>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apps: Option<AppList>,
@@ -305,6 +315,11 @@ pub struct PolicyDocument {
     pub kiosk: Option<Kiosk>,
     /// Managed configuration per app id (up to 50 apps, each a JSON object of at most 4 KiB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend(
+        "minProperties" = 1,
+        "maxProperties" = 50,
+        "propertyNames" = {"maxLength": 255, "pattern": crate::domain::command::APP_ID}
+    ))]
     pub app_config: Option<BTreeMap<String, Map<String, Value>>>,
     /// Rules the device must meet, each with its escalation ladder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -312,6 +327,7 @@ pub struct PolicyDocument {
     /// Up to 10 sets of restrictions that apply only in their time windows; the earlier in the
     /// list wins where two open ones set the same restriction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 10))]
     pub schedules: Option<Vec<ScheduledRestrictions>>,
 }
 
@@ -328,6 +344,13 @@ fn count(field: &str, n: usize, min: usize, max: usize) -> Result<(), Error> {
 }
 
 /// A host name or IP address: 1 to 253 characters of letters, digits, dots, dashes, colons.
+const HOST: &str = r"^[A-Za-z0-9.:-]{1,253}$";
+
+/// Canonical standard base64 (what the decoder accepts: padded, no stray bits in the last
+/// character), as the document states it.
+const BASE64: &str =
+    r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$";
+
 fn host(field: &str, s: &str) -> Result<(), Error> {
     let ok = (1..=253).contains(&s.len())
         && s.bytes()
@@ -475,8 +498,14 @@ impl PolicyDocument {
         match (w.security, &w.password) {
             (WifiSecurity::Wpa2Psk | WifiSecurity::Wpa3Sae, Some(p))
                 if (8..=63).contains(&p.chars().count()) => {}
-            (WifiSecurity::Wpa2Psk | WifiSecurity::Wpa3Sae, _) => {
+            (WifiSecurity::Wpa2Psk | WifiSecurity::Wpa3Sae, Some(_)) => {
                 return Err(bad(&format!("{at}.password"), "must be 8 to 63 characters"));
+            }
+            (WifiSecurity::Wpa2Psk | WifiSecurity::Wpa3Sae, None) => {
+                return Err(bad(
+                    &format!("{at}.password"),
+                    "a WPA personal network needs one (8 to 63 characters)",
+                ));
             }
             (_, Some(_)) => {
                 return Err(bad(

@@ -96,7 +96,7 @@ impl Weekday {
 #[serde(deny_unknown_fields)]
 pub struct Window {
     /// The days the window opens on, each once (an overnight window closes the next day).
-    #[schemars(length(min = 1, max = 7))]
+    #[schemars(length(min = 1, max = 7), extend("uniqueItems" = true))]
     pub days: Vec<Weekday>,
     /// `HH:MM`, 24-hour wall clock.
     #[schemars(pattern(r"^([01][0-9]|2[0-3]):[0-5][0-9]$"))]

@@ -58,6 +58,7 @@ pub struct CreateTokenRequest {
     pub max_uses: Option<i64>,
     /// A note for admins of what the token is for; up to 100 characters.
     #[serde(default)]
+    #[schemars(length(min = 1, max = 100), regex(pattern = crate::domain::device::NO_CONTROL))]
     pub label: Option<String>,
     /// corporate (the default) or personal.
     #[serde(default)]
@@ -84,6 +85,7 @@ pub struct SelfTokenRequest {
     pub expires_in_seconds: Option<i64>,
     /// A note, such as the device's name; up to 100 characters.
     #[serde(default)]
+    #[schemars(length(min = 1, max = 100), regex(pattern = crate::domain::device::NO_CONTROL))]
     pub label: Option<String>,
 }
 
