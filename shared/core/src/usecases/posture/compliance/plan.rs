@@ -459,3 +459,457 @@ fn usage_alerts(rules: &ComplianceRules, rec: &mut ComplianceRecord, effects: &m
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    const H: i64 = 3_600_000;
+    /// A whole second, so summaries (kept to the second) read back equal.
+    const NOW: i64 = 1_750_000_000_000;
+    const ENROLLED_IMSI: &str = "001010000000001";
+
+    fn device(platform: &str, os: &str) -> DeviceRecord {
+        serde_json::from_value(json!({
+            "state": "enrolled", "cred": "", "platform": platform, "push_token": "",
+            "enrolled_at": 0, "os_version": os, "last_seen": NOW,
+        }))
+        .expect("a device item")
+    }
+
+    fn rules(v: Value) -> ComplianceRules {
+        serde_json::from_value(v).expect("rules")
+    }
+
+    fn failing(reason: &str, action: Action, rule: RuleKind, step: usize) -> Firing {
+        Firing {
+            rule,
+            step,
+            action,
+            reason: reason.into(),
+        }
+    }
+
+    const OS_13: &str = "OS version 13 is below 14";
+
+    /// One evaluation's situation, owned, and the state each plan leaves for the next.
+    struct Case {
+        now: i64,
+        hot: DeviceRecord,
+        before: ComplianceRecord,
+        new_rules: Option<Option<ComplianceRules>>,
+        inventory: Option<InventoryReport>,
+        usage: Option<DataUsage>,
+        reads: Reads,
+    }
+
+    impl Case {
+        /// A device a policy just brought these rules to.
+        fn new(platform: &str, os: &str, r: Value) -> Self {
+            Self {
+                now: NOW,
+                hot: device(platform, os),
+                before: ComplianceRecord::default(),
+                new_rules: Some(Some(rules(r))),
+                inventory: None,
+                usage: None,
+                reads: Reads::default(),
+            }
+        }
+
+        fn plan(&self) -> EvaluationPlan {
+            plan(Situation {
+                now: self.now,
+                hot: &self.hot,
+                before: &self.before,
+                state: with_rules(&self.before, self.new_rules.as_ref()),
+                inventory: self.inventory.as_ref(),
+                usage: self.usage.as_ref(),
+                reads: self.reads.clone(),
+            })
+        }
+
+        /// The same device evaluated again at `at`, after this plan was written, with nothing
+        /// new brought.
+        fn later(mut self, at: i64) -> Self {
+            let p = self.plan();
+            if let Some(c) = p.change {
+                self.before = c.record;
+            }
+            self.hot.cs = p.summary;
+            self.now = at;
+            self.new_rules = None;
+            self.inventory = None;
+            self.usage = None;
+            self.reads = Reads::default();
+            self
+        }
+    }
+
+    fn change(p: &EvaluationPlan) -> &Change {
+        p.change.as_ref().expect("a change to write")
+    }
+
+    /// Notify at once, block corporate access after an hour.
+    fn os_ladder() -> Value {
+        json!({"min_os_version": {"version": "14", "escalation": [
+            {"after_seconds": 0, "action": "notify_user"},
+            {"after_seconds": 3600, "action": "block_corporate_access"},
+        ]}})
+    }
+
+    #[test]
+    fn a_rule_failing_for_the_first_time_is_audited_and_its_ladder_starts_at_once() {
+        let p = Case::new("android", "13", os_ladder()).plan();
+        let c = change(&p);
+        let [
+            Effect::StepFired { firing, command },
+            Effect::RuleFailed { rule, reason },
+            Effect::Status(Compliance::Noncompliant),
+        ] = c.effects.as_slice()
+        else {
+            panic!("unexpected effects: {:?}", c.effects);
+        };
+        assert_eq!(
+            *firing,
+            failing(OS_13, Action::NotifyUser, RuleKind::MinOsVersion, 0)
+        );
+        let Some(CommandSpec::Message { text, .. }) = command else {
+            panic!("a message, not {command:?}");
+        };
+        assert!(
+            text.contains(&format!(
+                "Unless it is fixed, block corporate access follows at {}.",
+                rfc3339(NOW + H)
+            )),
+            "{text}"
+        );
+        assert_eq!((*rule, reason.as_str()), (RuleKind::MinOsVersion, OS_13));
+        // The sweep comes back for the next step if the device says nothing.
+        assert_eq!(c.due, Some(NOW + H));
+        assert_eq!(c.record.rev, 1);
+        assert_eq!(c.record.evaluated_at, Some(NOW));
+        assert_eq!(c.record.failing[&RuleKind::MinOsVersion].fired, 1);
+        let summary = p.summary.expect("a summary");
+        assert_eq!(summary.fail, [RuleKind::MinOsVersion]);
+        assert_eq!(summary.next, Some((NOW + H, Action::BlockCorporateAccess)));
+    }
+
+    #[test]
+    fn a_device_still_within_its_grace_period_is_planned_to_write_nothing() {
+        let p = Case::new("android", "13", os_ladder())
+            .later(NOW + H / 2)
+            .plan();
+        assert_eq!(p.change, None);
+        assert!(p.summary.is_some());
+    }
+
+    #[test]
+    fn a_device_past_its_grace_period_is_planned_to_escalate_to_the_next_step() {
+        let p = Case::new("android", "13", os_ladder())
+            .later(NOW + H + 1_000)
+            .plan();
+        let c = change(&p);
+        assert_eq!(
+            c.effects,
+            [Effect::StepFired {
+                firing: failing(
+                    OS_13,
+                    Action::BlockCorporateAccess,
+                    RuleKind::MinOsVersion,
+                    1
+                ),
+                command: Some(CommandSpec::BlockCorporateAccess {
+                    reason: Some(format!("compliance: {OS_13}")),
+                }),
+            }]
+        );
+        assert_eq!(
+            c.record.blocked_by,
+            BTreeSet::from([RuleKind::MinOsVersion])
+        );
+        // The ladder is at its end and no offline limit applies: nothing left to come back for.
+        assert_eq!(c.due, None);
+        assert_eq!(c.record.rev, 2);
+    }
+
+    #[test]
+    fn a_late_evaluation_fires_every_overdue_step_in_order() {
+        let ladder = json!({"min_os_version": {"version": "14", "escalation": [
+            {"after_seconds": 0, "action": "notify_user"},
+            {"after_seconds": 3600, "action": "block_corporate_access"},
+            {"after_seconds": 7200, "action": "lock"},
+        ]}});
+        let p = Case::new("android", "13", ladder).later(NOW + 3 * H).plan();
+        let fired: Vec<_> = change(&p)
+            .effects
+            .iter()
+            .map(|e| match e {
+                Effect::StepFired { firing, command } => (firing.step, command.is_some()),
+                other => panic!("only steps, not {other:?}"),
+            })
+            .collect();
+        assert_eq!(fired, [(1, true), (2, true)]);
+    }
+
+    #[test]
+    fn a_rule_passing_again_gives_corporate_access_back_once_no_rule_blocks_it() {
+        let mut case = Case::new("android", "13", os_ladder())
+            .later(NOW + H + 1_000)
+            .later(NOW + 2 * H);
+        case.hot.os_version = "15".into();
+        let p = case.plan();
+        let c = change(&p);
+        assert_eq!(
+            c.effects,
+            [
+                Effect::RulePassed {
+                    rule: RuleKind::MinOsVersion
+                },
+                Effect::Command(CommandSpec::UnblockCorporateAccess {
+                    reason: Some("compliant again".into()),
+                }),
+                Effect::Status(Compliance::Compliant),
+            ]
+        );
+        assert!(c.record.failing.is_empty() && c.record.blocked_by.is_empty());
+        assert_eq!(p.summary.expect("a summary").fail, []);
+    }
+
+    #[test]
+    fn a_step_whose_command_the_platform_cannot_run_is_planned_as_an_alert_instead() {
+        let lock = json!({"min_os_version": {"version": "14", "escalation": [
+            {"after_seconds": 0, "action": "lock"},
+        ]}});
+        let p = Case::new("macos", "13", lock).plan();
+        let c = change(&p);
+        assert_eq!(
+            c.effects[..2],
+            [
+                Effect::Alert {
+                    kind: "compliance",
+                    rule: None,
+                    message: "lock could not be queued: macos devices cannot run it".into(),
+                },
+                Effect::StepFired {
+                    firing: failing(OS_13, Action::Lock, RuleKind::MinOsVersion, 0),
+                    command: None,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_notice_to_a_device_that_shows_no_messages_is_audited_but_queues_nothing() {
+        let notify = json!({"min_os_version": {"version": "14", "escalation": [
+            {"after_seconds": 0, "action": "notify_user"},
+        ]}});
+        let p = Case::new("ios", "13", notify).plan();
+        let c = change(&p);
+        assert_eq!(
+            c.effects[0],
+            Effect::StepFired {
+                firing: failing(OS_13, Action::NotifyUser, RuleKind::MinOsVersion, 0),
+                command: None,
+            }
+        );
+        assert!(
+            !c.effects
+                .iter()
+                .any(|e| matches!(e, Effect::Alert { .. } | Effect::Command(_)))
+        );
+    }
+
+    #[test]
+    fn a_sim_other_than_the_enrolled_one_is_planned_to_alert_the_admins_and_lock_at_once() {
+        let mut case = Case::new("android", "14", json!({"sim_unchanged": {}}));
+        case.reads.enrolment = Some(EnrolledSim {
+            enrolled_imsi: Some(ENROLLED_IMSI.into()),
+            imsi: Some(ENROLLED_IMSI.into()),
+        });
+        case.inventory = Some(
+            serde_json::from_value(json!({"sim": {"imsi": "001010000000002"}})).expect("report"),
+        );
+        let p = case.plan();
+        let c = change(&p);
+        let why = "the SIM is not the one the device enrolled with";
+        let lock = CommandSpec::Lock {
+            message: Some(format!("Locked: {why}")),
+            phone_number: None,
+            pin: None,
+        };
+        assert_eq!(
+            c.effects,
+            [
+                Effect::Alert {
+                    kind: "compliance",
+                    rule: Some(RuleKind::SimUnchanged),
+                    message: format!("sim_unchanged: {why}"),
+                },
+                Effect::StepFired {
+                    firing: failing(why, Action::AlertAdmins, RuleKind::SimUnchanged, 0),
+                    command: None,
+                },
+                Effect::StepFired {
+                    firing: failing(why, Action::Lock, RuleKind::SimUnchanged, 1),
+                    command: Some(lock),
+                },
+                Effect::RuleFailed {
+                    rule: RuleKind::SimUnchanged,
+                    reason: why.into(),
+                },
+                Effect::Status(Compliance::Noncompliant),
+            ]
+        );
+        assert_eq!(c.record.facts.enrolled_imsi.as_deref(), Some(ENROLLED_IMSI));
+    }
+
+    #[test]
+    fn data_usage_alerts_go_out_once_per_threshold_and_month() {
+        let cap = 1_000_000_000;
+        let mut case = Case::new(
+            "android",
+            "14",
+            json!({"data_usage_cap": {"monthly_bytes": cap}}),
+        );
+        let usage = |period: &str, bytes| DataUsage {
+            period: period.into(),
+            bytes,
+        };
+        case.usage = Some(usage("2025-06", 800_000_000));
+        let p = case.plan();
+        let thresholds = |p: &EvaluationPlan| -> Vec<u8> {
+            p.change
+                .iter()
+                .flat_map(|c| &c.effects)
+                .filter_map(|e| match e {
+                    Effect::UsageThreshold { percent, .. } => Some(*percent),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(thresholds(&p), [50, 75]);
+        assert_eq!(
+            change(&p).effects[0],
+            Effect::Alert {
+                kind: "data_usage",
+                rule: Some(RuleKind::DataUsageCap),
+                message: format!(
+                    "50 % of the monthly data cap used in 2025-06 (800000000 of {cap} bytes)"
+                ),
+            }
+        );
+        assert_eq!(change(&p).record.usage_alerts, [50, 75]);
+
+        let mut again = case.later(NOW + H);
+        again.usage = Some(usage("2025-06", 850_000_000));
+        assert!(thresholds(&again.plan()).is_empty());
+
+        let mut next_month = again.later(NOW + 2 * H);
+        next_month.usage = Some(usage("2025-07", 600_000_000));
+        let p = next_month.plan();
+        assert_eq!(thresholds(&p), [50]);
+        assert_eq!(change(&p).record.usage_alerts, [50]);
+    }
+
+    #[test]
+    fn a_geofence_exit_names_the_geofences_and_an_uncertain_fix_changes_nothing() {
+        let mut case = Case::new(
+            "android",
+            "14",
+            json!({"inside_geofence": {"geofences": ["office"]}}),
+        );
+        case.reads.whereabouts = Some(Whereabouts::Outside);
+        let p = case.plan();
+        assert!(change(&p).effects.contains(&Effect::ExitedGeofences {
+            geofences: Some(vec!["office".into()]),
+        }));
+        // A later fix that cannot tell (no whereabouts read) leaves the device outside.
+        let p = case.later(NOW + H).plan();
+        assert_eq!(p.change, None);
+        assert_eq!(
+            p.summary.expect("a summary").fail,
+            [RuleKind::InsideGeofence]
+        );
+    }
+
+    #[test]
+    fn a_silent_device_is_due_at_its_offline_limit_and_once_past_it_at_its_next_check_in() {
+        let case = Case::new("android", "14", json!({"max_offline": {"hours": 24}}));
+        let p = case.plan();
+        let limit = NOW + 24 * H + 1;
+        assert_eq!(change(&p).due, Some(limit));
+        let p = case.later(limit).plan();
+        let c = change(&p);
+        assert!(c.record.failing.contains_key(&RuleKind::MaxOffline));
+        assert_eq!(c.due, None);
+        assert_eq!(p.summary.expect("a summary").due, Some(0));
+    }
+
+    #[test]
+    fn the_stored_inventory_read_for_new_rules_decides_the_app_rules() {
+        let mut case = Case::new(
+            "android",
+            "14",
+            json!({"denied_apps": {"apps": ["com.bad"]}}),
+        );
+        case.reads.stored_report = Some(
+            serde_json::from_value(json!({"apps": [{"id": "com.bad"}, {"id": "com.other"}]}))
+                .expect("report"),
+        );
+        let p = case.plan();
+        let c = change(&p);
+        assert_eq!(
+            c.record.facts.apps,
+            Some(BTreeSet::from(["com.bad".to_owned()]))
+        );
+        assert_eq!(c.record.apps_for, c.record.rules_version);
+        assert_eq!(
+            c.effects,
+            [
+                Effect::RuleFailed {
+                    rule: RuleKind::DeniedApps,
+                    reason: "denied apps installed: com.bad".into(),
+                },
+                Effect::Status(Compliance::Noncompliant),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_device_whose_rules_were_taken_away_passes_its_failing_rules_and_becomes_unknown() {
+        let mut case = Case::new("android", "13", os_ladder()).later(NOW + H / 2);
+        case.new_rules = Some(None);
+        let p = case.plan();
+        let c = change(&p);
+        assert_eq!(
+            c.effects,
+            [
+                Effect::RulePassed {
+                    rule: RuleKind::MinOsVersion
+                },
+                Effect::Status(Compliance::Unknown),
+            ]
+        );
+        assert_eq!(c.record.rules_version, None);
+        assert_eq!(p.summary, None);
+    }
+
+    #[test]
+    fn new_rules_from_a_policy_replace_the_stored_ones_with_their_version() {
+        let before = with_rules(
+            &ComplianceRecord::default(),
+            Some(&Some(rules(os_ladder()))),
+        );
+        let other = rules(json!({"encrypted": {}}));
+        let after = with_rules(&before, Some(&Some(other.clone())));
+        assert_eq!(after.rules.as_ref(), Some(&other));
+        assert_eq!(
+            after.rules_version,
+            Some(super::super::rules_version(&other))
+        );
+        assert_eq!(with_rules(&before, None), before);
+        let cleared = with_rules(&before, Some(&None));
+        assert_eq!((cleared.rules, cleared.rules_version), (None, None));
+    }
+}
