@@ -291,7 +291,7 @@ async fn policy_result(
                     &keys::device(&cred.tenant, &cred.device),
                     Update::new().remove(attr::POLICY_APPLIED),
                     Some(Cond::And(vec![
-                        checkin::credential_holds(cred),
+                        crate::store::conditions::credential_holds(cred),
                         Cond::Absent(attr::POLICY_VERSION.into()),
                     ])),
                 )

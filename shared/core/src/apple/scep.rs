@@ -30,7 +30,7 @@ const BACKDATE_SECS: i64 = 300;
 /// The tenant's SCEP policy: what devices and common clients send (DES, 3DES, AES; SHA-1,
 /// SHA-256; RSA keys of 1024 bits or more) unless the tenant asks for modern algorithms only.
 pub async fn policy(svc: &Services, t: &TenantId) -> Result<ScepPolicy, Error> {
-    let modern_only = tenants::load(svc, t, false)
+    let modern_only = crate::usecases::tenancy::tenant_record::load(svc, t, false)
         .await?
         .is_some_and(|r| r.apple_modern_crypto_only);
     Ok(ScepPolicy {

@@ -13,10 +13,11 @@
 
 use serde::Serialize;
 
-use crate::domain::{CheckinRequest, DeviceCredential, DeviceState};
+use crate::domain::{CheckinRequest, DeviceCredential};
 use crate::error::{Error, StoreError};
-use crate::ports::{Cond, Update};
+use crate::ports::Update;
 use crate::services::Services;
+use crate::store::conditions::credential_holds;
 use crate::store::keys;
 use crate::store::records::{DeviceRecord, attr, from_item};
 use crate::usecases::posture::compliance;
@@ -37,16 +38,6 @@ pub struct CheckinReply {
     /// from the absent policy, an Apple device must be told to remove the profile.
     #[serde(skip)]
     pub policy_removed: bool,
-}
-
-/// The condition every device call relies on: the item exists, the credential matches and the
-/// device has not been wiped or unenrolled.
-pub fn credential_holds(cred: &DeviceCredential) -> Cond {
-    Cond::And(vec![
-        Cond::Exists,
-        Cond::eq(attr::CRED, cred.secret_hash()),
-        Cond::eq(attr::STATE, DeviceState::Enrolled.as_str()),
-    ])
 }
 
 pub async fn checkin(

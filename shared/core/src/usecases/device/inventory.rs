@@ -23,9 +23,9 @@ use crate::domain::webhook::EventKind;
 use crate::error::{Error, StoreError};
 use crate::ports::{Cond, Update, WriteOp};
 use crate::services::Services;
+use crate::store::conditions::credential_holds;
 use crate::store::keys;
 use crate::store::records::{DeviceRecord, DirectoryRecord, attr, from_item};
-use crate::usecases::device::checkin::credential_holds;
 use crate::usecases::fleet::directory;
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]

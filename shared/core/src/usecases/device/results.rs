@@ -11,10 +11,10 @@ use crate::domain::{
 use crate::error::{Error, StoreError};
 use crate::ports::Update;
 use crate::services::Services;
+use crate::store::conditions::credential_holds;
 use crate::store::keys;
 use crate::store::records::StoredResult;
 use crate::store::records::attr;
-use crate::usecases::device::checkin::credential_holds;
 use crate::usecases::fleet::directory;
 use crate::usecases::fleet::lifecycle::{self, Located};
 use crate::usecases::fleet::views::CommandView;

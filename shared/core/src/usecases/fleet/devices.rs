@@ -121,7 +121,7 @@ pub async fn checked_out(svc: &Services, cred: &DeviceCredential) -> Result<(), 
             WriteOp::Update {
                 key: keys::device(t, device),
                 update: Update::new().set(attr::STATE, DeviceState::Unenrolled.as_str()),
-                cond: Some(crate::usecases::device::checkin::credential_holds(cred)),
+                cond: Some(crate::store::conditions::credential_holds(cred)),
             },
             directory::set_state(t, device, DeviceState::Unenrolled),
             audit::entry_by(

@@ -46,10 +46,10 @@ use crate::domain::{DeviceCredential, DeviceId, DeviceState, TenantId};
 use crate::error::{Error, StoreError};
 use crate::ports::{Cmp, Cond, Principal, Query, Update, WriteOp};
 use crate::services::Services;
+use crate::store::conditions::credential_holds;
 use crate::store::keys;
 use crate::store::records::{DeviceRecord, DirectoryRecord, IndexRecord, attr, from_item, to_item};
 use crate::usecases::Page;
-use crate::usecases::device::checkin::credential_holds;
 use crate::usecases::fleet::views::{DeviceSummary, Listing};
 use crate::usecases::{READERS, require_role};
 

@@ -7,4 +7,5 @@ pub mod purge;
 pub mod push_cert_warnings;
 pub mod push_config;
 pub mod settings;
+pub mod tenant_record;
 pub mod tenants;

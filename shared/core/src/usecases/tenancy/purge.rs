@@ -161,7 +161,8 @@ impl PurgeMessage {
 pub async fn step(svc: &Services, msg: &PurgeMessage) -> Result<(), Error> {
     let tenant = &msg.tenant;
     // Only a tenant marked for deletion is ever purged, whatever a message says.
-    let Some(record) = crate::usecases::tenancy::tenants::load(svc, tenant, true).await? else {
+    let Some(record) = crate::usecases::tenancy::tenant_record::load(svc, tenant, true).await?
+    else {
         return Ok(());
     };
     if record.status != Some(TenantStatus::Deleting) {

@@ -141,7 +141,7 @@ async fn fire(svc: &Services, item: &Item, w: &WarningRecord, now: i64) -> Resul
         svc.table.delete(&item.key, None).await?;
         Ok::<_, Error>(false)
     };
-    let tenant = crate::usecases::tenancy::tenants::load(svc, &w.tenant, false).await?;
+    let tenant = crate::usecases::tenancy::tenant_record::load(svc, &w.tenant, false).await?;
     if tenant.is_some_and(|t| {
         matches!(
             t.status,

@@ -17,7 +17,9 @@ use crate::ports::{Cond, Principal, Update, WriteOp};
 use crate::services::Services;
 use crate::store::keys;
 use crate::store::records::attr;
-use crate::usecases::{ADMINS, READERS, require_role, tenancy::audit, tenancy::tenants};
+use crate::usecases::{
+    ADMINS, READERS, require_role, tenancy::audit, tenancy::tenant_record, tenancy::tenants,
+};
 
 /// The settings as stored and shown; a tenant that never set them has neither.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -47,7 +49,7 @@ pub struct SetSettings {
 
 pub async fn get(svc: &Services, who: &Principal) -> Result<SettingsView, Error> {
     require_role(who, READERS, "read the tenant settings")?;
-    let record = tenants::load(svc, &who.tenant, false)
+    let record = tenant_record::load(svc, &who.tenant, false)
         .await?
         .unwrap_or_default();
     Ok(SettingsView {

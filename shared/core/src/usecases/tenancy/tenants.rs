@@ -61,6 +61,7 @@ use crate::store::records::{PlatformTenantRecord, TenantRecord, attr, from_item,
 use crate::usecases::Page;
 use crate::usecases::fleet::views::Listing;
 use crate::usecases::tenancy::audit;
+use crate::usecases::tenancy::tenant_record::load;
 
 /// How long a process trusts what it read of a tenant's state: a suspension or a new limit
 /// made through another process takes effect everywhere within this time, and a tenant's
@@ -109,19 +110,6 @@ pub async fn admit(svc: &Services, tenant: &TenantId) -> Result<TenantState, Err
     } else {
         Err(Error::TenantSuspended)
     }
-}
-
-pub(crate) async fn load(
-    svc: &Services,
-    tenant: &TenantId,
-    consistent: bool,
-) -> Result<Option<TenantRecord>, Error> {
-    Ok(svc
-        .table
-        .get(&keys::tenant(tenant), consistent)
-        .await?
-        .map(|i| from_item::<TenantRecord>(&i))
-        .transpose()?)
 }
 
 /// What the platform operator sends to register a tenant.

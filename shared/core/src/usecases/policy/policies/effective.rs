@@ -258,7 +258,7 @@ async fn scheduled_version(
         return Ok((fingerprint.to_owned(), None));
     }
     let zone = |name: Option<&str>| name.and_then(|n| jiff::tz::db().get(n).ok());
-    let tenant = crate::usecases::tenancy::tenants::load(svc, t, false)
+    let tenant = crate::usecases::tenancy::tenant_record::load(svc, t, false)
         .await?
         .unwrap_or_default();
     let tenant_zone = zone(tenant.time_zone.as_deref()).unwrap_or(jiff::tz::TimeZone::UTC);
@@ -295,7 +295,7 @@ pub async fn schedule_changed(
         Some(at) => update.set(attr::SCHEDULE_CHANGE, at),
         None => update.remove(attr::SCHEDULE_CHANGE),
     };
-    let mut cond = vec![crate::usecases::device::checkin::credential_holds(cred)];
+    let mut cond = vec![crate::store::conditions::credential_holds(cred)];
     if let Some(pv) = &hot.pv {
         cond.push(Cond::eq(attr::POLICY_VERSION, pv.as_str()));
     }
