@@ -7,7 +7,25 @@
 //! `schema` feature turns into a checker for the tests.
 
 #[macro_use]
-#[allow(unused_macros)] // the enums of the next modules use them
 mod encoding;
+mod command;
+mod enrollment_token;
+mod enterprise;
+mod message;
+pub mod policy;
+mod wipe;
 
+pub use command::{
+    ClearAppsDataParams, Command, CommandKind, NewPassword, ResetPasswordFlag, StartLostModeParams,
+    StopLostModeParams,
+};
 pub use encoding::{DurationError, GoogleDuration, GoogleTimestamp, WireEnum};
+pub use enrollment_token::{AllowPersonalUsage, EnrollmentToken};
+pub use enterprise::{
+    Enterprise, EnterpriseUpgradeEvent, NotificationType, SignupUrl, UpgradeState,
+};
+pub use message::UserFacingMessage;
+pub use policy::Policy;
+pub use wipe::{
+    DeviceDeletion, MAX_WIPE_REASON_CHARS, WipeDataFlag, WipeParams, WipeReasonTooLong,
+};
