@@ -9,9 +9,11 @@
 #[macro_use]
 mod encoding;
 mod command;
+pub mod device;
 mod enrollment_token;
 mod enterprise;
 mod message;
+mod operation;
 pub mod policy;
 mod wipe;
 
@@ -19,12 +21,18 @@ pub use command::{
     ClearAppsDataParams, Command, CommandKind, NewPassword, ResetPasswordFlag, StartLostModeParams,
     StopLostModeParams,
 };
+pub use device::Device;
 pub use encoding::{DurationError, GoogleDuration, GoogleTimestamp, WireEnum};
 pub use enrollment_token::{AllowPersonalUsage, EnrollmentToken};
 pub use enterprise::{
     Enterprise, EnterpriseUpgradeEvent, NotificationType, SignupUrl, UpgradeState,
 };
 pub use message::UserFacingMessage;
+pub use operation::{
+    ClearAppsDataStatus, ClearingResult, CommandErrorCode, CommandStatus, CommandType, Operation,
+    PerAppResult, StartLostModeOutcome, StartLostModeStatus, Status, StopLostModeOutcome,
+    StopLostModeStatus,
+};
 pub use policy::Policy;
 pub use wipe::{
     DeviceDeletion, MAX_WIPE_REASON_CHARS, WipeDataFlag, WipeParams, WipeReasonTooLong,
