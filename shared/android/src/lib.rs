@@ -13,6 +13,7 @@ pub mod device;
 mod enrollment_token;
 mod enterprise;
 mod message;
+mod notification;
 mod operation;
 pub mod policy;
 mod wipe;
@@ -28,6 +29,7 @@ pub use enterprise::{
     Enterprise, EnterpriseUpgradeEvent, NotificationType, SignupUrl, UpgradeState,
 };
 pub use message::UserFacingMessage;
+pub use notification::{MAX_NOTIFICATION_BYTES, Notification, NotificationError, NotificationKind};
 pub use operation::{
     ClearAppsDataStatus, ClearingResult, CommandErrorCode, CommandStatus, CommandType, Operation,
     PerAppResult, StartLostModeOutcome, StartLostModeStatus, Status, StopLostModeOutcome,
