@@ -16,6 +16,8 @@ mod message;
 mod notification;
 mod operation;
 pub mod policy;
+#[cfg(feature = "schema")]
+pub mod schema;
 mod wipe;
 
 pub use command::{

@@ -1,0 +1,5 @@
+//! mdm-android's integration tests, in one test binary (one link instead of one per file).
+
+mod common;
+
+mod checker;
