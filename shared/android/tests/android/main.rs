@@ -3,3 +3,7 @@
 mod common;
 
 mod checker;
+mod enums;
+mod notifications;
+mod received;
+mod sent;
