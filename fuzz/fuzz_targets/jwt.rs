@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
 use mdm_core::Error;
-use mdm_core::auth::{JwtConfig, JwtVerifier, KeySource};
+use mdm_auth::{JwtConfig, JwtVerifier, KeySource};
 use mdm_core::ports::{Principal, TokenVerifier};
 use mdm_fuzz::note_message;
 use serde_json::Value;

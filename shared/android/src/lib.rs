@@ -31,7 +31,9 @@ pub use enterprise::{
     Enterprise, EnterpriseUpgradeEvent, NotificationType, SignupUrl, UpgradeState,
 };
 pub use message::UserFacingMessage;
-pub use notification::{MAX_NOTIFICATION_BYTES, Notification, NotificationError, NotificationKind};
+pub use notification::{
+    MAX_NOTIFICATION_BYTES, MAX_REASON_CHARS, Notification, NotificationError, NotificationKind,
+};
 pub use operation::{
     ClearAppsDataStatus, ClearingResult, CommandErrorCode, CommandStatus, CommandType, Operation,
     PerAppResult, StartLostModeOutcome, StartLostModeStatus, Status, StopLostModeOutcome,

@@ -76,6 +76,18 @@ pub enum NotificationError {
     },
 }
 
+/// The longest text of the body an error carries: serde's messages quote the value they refused,
+/// and a refusal must not echo (into logs and answers) megabytes of what a caller sent.
+pub const MAX_REASON_CHARS: usize = 200;
+
+fn bounded(mut s: String) -> String {
+    if let Some((at, _)) = s.char_indices().nth(MAX_REASON_CHARS) {
+        s.truncate(at);
+        s.push('…');
+    }
+    s
+}
+
 #[derive(Deserialize)]
 struct Envelope {
     message: Option<PushedMessage>,
@@ -106,7 +118,7 @@ impl Notification {
             });
         }
         let envelope: Envelope = serde_json::from_slice(body)
-            .map_err(|e| NotificationError::NotAnEnvelope(e.to_string()))?;
+            .map_err(|e| NotificationError::NotAnEnvelope(bounded(e.to_string())))?;
         let message = envelope
             .message
             .ok_or(NotificationError::MissingField("message"))?;
@@ -138,7 +150,11 @@ impl Notification {
             }
             "USAGE_LOGS" => NotificationKind::UsageLogs,
             "TEST" => NotificationKind::Test,
-            other => return Err(NotificationError::UnknownNotificationType(other.to_owned())),
+            other => {
+                return Err(NotificationError::UnknownNotificationType(bounded(
+                    other.to_owned(),
+                )));
+            }
         };
         Ok(Notification {
             message_id,
@@ -157,9 +173,9 @@ fn resource<T: DeserializeOwned>(
     let data = data.ok_or(NotificationError::MissingField("message.data"))?;
     let json = STANDARD
         .decode(data)
-        .map_err(|e| NotificationError::BadBase64(e.to_string()))?;
+        .map_err(|e| NotificationError::BadBase64(bounded(e.to_string())))?;
     serde_json::from_slice(&json).map_err(|e| NotificationError::BadData {
         notification_type,
-        reason: e.to_string(),
+        reason: bounded(e.to_string()),
     })
 }

@@ -266,3 +266,32 @@ fn bodies_that_are_not_envelopes_are_refused_without_panicking() {
         );
     }
 }
+
+#[test]
+fn a_refusal_never_echoes_more_than_a_short_excerpt_of_the_body() {
+    let long = "A".repeat(100_000);
+    let bodies = [
+        // serde quotes the string it refused in its message.
+        json!({"message": {"messageId": 1, "data": long}, "subscription": SUBSCRIPTION}),
+        envelope(&long, None),
+        {
+            let mut body = envelope("STATUS_REPORT", None);
+            body["message"]["data"] = json!(format!("{long}!"));
+            body
+        },
+        {
+            let mut body = envelope("STATUS_REPORT", None);
+            body["message"]["data"] =
+                json!(STANDARD.encode(json!({"name": long, "state": 7}).to_string()));
+            body
+        },
+    ];
+    for body in bodies {
+        let refusal = parse(&body).unwrap_err().to_string();
+        assert!(
+            refusal.chars().count() < mdm_android::MAX_REASON_CHARS + 100,
+            "{} characters: {refusal:.300}",
+            refusal.chars().count()
+        );
+    }
+}
