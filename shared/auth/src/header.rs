@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::errors::ErrorKind;
 use serde_json::{Map, Value};
 
 use super::MAX_TOKEN_BYTES;
@@ -79,6 +80,31 @@ pub(crate) fn screen(token: &str) -> Result<ScreenedHeader, Error> {
         Some(_) => return Err(unauthenticated("the token's key id is not acceptable")),
     };
     Ok(ScreenedHeader { alg, kid })
+}
+
+/// Maps jsonwebtoken's verdict to a reason safe to show: it names what failed, never a value.
+pub(crate) fn refusal(kind: &ErrorKind) -> Error {
+    let reason = match kind {
+        ErrorKind::ExpiredSignature => "the token has expired",
+        ErrorKind::ImmatureSignature => "the token is not valid yet",
+        ErrorKind::InvalidIssuer => "the token's issuer is not accepted",
+        ErrorKind::InvalidAudience => "the token's audience is not accepted",
+        ErrorKind::InvalidSignature => "the token's signature is invalid",
+        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => {
+            "the token's algorithm is not accepted"
+        }
+        ErrorKind::MissingRequiredClaim(claim) => match claim.as_str() {
+            "exp" => "the token has no exp claim",
+            "iss" => "the token has no iss claim",
+            "aud" => "the token has no aud claim",
+            "sub" => "the token has no sub claim",
+            _ => "the token lacks a required claim",
+        },
+        ErrorKind::InvalidClaimFormat(_) => "a registered claim of the token is malformed",
+        ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => "the token is malformed",
+        _ => "the token is invalid",
+    };
+    unauthenticated(reason)
 }
 
 #[cfg(test)]

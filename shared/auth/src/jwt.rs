@@ -5,12 +5,11 @@
 use std::path::Path;
 
 use async_trait::async_trait;
-use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation};
 
 use super::claims::TenantClaims;
-use super::header::{screen, unauthenticated};
-use super::keys::{KeyRing, PinnedKey, key_ring};
+use super::header::{refusal, screen};
+use super::keys::{KeyRing, key_ring};
 use super::{DEFAULT_LEEWAY_SECS, JwtConfig, KeySource, MAX_LEEWAY_SECS};
 use mdm_ports::error::Error;
 use mdm_ports::{Identity, TokenVerifier};
@@ -83,32 +82,9 @@ impl JwtVerifier {
         }
     }
 
-    /// Chooses the key from configuration; the header only selects among configured keys and
-    /// must then name exactly that key's algorithm (compared case-sensitively, so that "none",
-    /// "None" and "HS256" for an RSA key all fail here).
-    fn pick_key(&self, alg: &str, kid: Option<&str>) -> Result<&PinnedKey, Error> {
-        let pinned = match &self.keys {
-            // The one shared secret has no id: a token naming any key wants a key we lack.
-            KeyRing::Hs256(_) if kid.is_some() => {
-                return Err(unauthenticated("the token's key id is not known"));
-            }
-            KeyRing::Hs256(pinned) => pinned,
-            KeyRing::ByKid(by_kid) => {
-                let kid = kid.ok_or_else(|| unauthenticated("the token names no key id"))?;
-                by_kid
-                    .get(kid)
-                    .ok_or_else(|| unauthenticated("the token's key id is not known"))?
-            }
-        };
-        if alg != algorithm_name(pinned.alg) {
-            return Err(unauthenticated("the token's algorithm is not accepted"));
-        }
-        Ok(pinned)
-    }
-
     fn verify_sync(&self, token: &str) -> Result<Identity, Error> {
         let header = screen(token)?;
-        let pinned = self.pick_key(&header.alg, header.kid.as_deref())?;
+        let pinned = self.keys.pick(&header.alg, header.kid.as_deref())?;
         let data =
             jsonwebtoken::decode::<TenantClaims>(token, &pinned.key, self.validation(pinned.alg))
                 .map_err(|e| refusal(e.kind()))?;
@@ -124,15 +100,6 @@ impl TokenVerifier for JwtVerifier {
     }
 }
 
-fn algorithm_name(alg: Algorithm) -> &'static str {
-    match alg {
-        Algorithm::HS256 => "HS256",
-        Algorithm::RS256 => "RS256",
-        Algorithm::ES256 => "ES256",
-        _ => "",
-    }
-}
-
 fn validation(alg: Algorithm, config: &JwtConfig) -> Validation {
     let mut v = Validation::new(alg);
     v.leeway = config.leeway_secs;
@@ -145,31 +112,6 @@ fn validation(alg: Algorithm, config: &JwtConfig) -> Validation {
     // issuer-less or audience-less token fail.
     v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
     v
-}
-
-/// Maps jsonwebtoken's verdict to a reason safe to show: it names what failed, never a value.
-fn refusal(kind: &ErrorKind) -> Error {
-    let reason = match kind {
-        ErrorKind::ExpiredSignature => "the token has expired",
-        ErrorKind::ImmatureSignature => "the token is not valid yet",
-        ErrorKind::InvalidIssuer => "the token's issuer is not accepted",
-        ErrorKind::InvalidAudience => "the token's audience is not accepted",
-        ErrorKind::InvalidSignature => "the token's signature is invalid",
-        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => {
-            "the token's algorithm is not accepted"
-        }
-        ErrorKind::MissingRequiredClaim(claim) => match claim.as_str() {
-            "exp" => "the token has no exp claim",
-            "iss" => "the token has no iss claim",
-            "aud" => "the token has no aud claim",
-            "sub" => "the token has no sub claim",
-            _ => "the token lacks a required claim",
-        },
-        ErrorKind::InvalidClaimFormat(_) => "a registered claim of the token is malformed",
-        ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => "the token is malformed",
-        _ => "the token is invalid",
-    };
-    unauthenticated(reason)
 }
 
 #[cfg(test)]

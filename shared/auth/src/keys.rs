@@ -11,6 +11,7 @@ use jsonwebtoken::jwk::{
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::Value;
 
+use super::header::unauthenticated;
 use super::{KeySource, MIN_HS256_SECRET_BYTES};
 use mdm_ports::error::Error;
 
@@ -29,6 +30,40 @@ pub(crate) enum KeyRing {
     Hs256(PinnedKey),
     /// Keys by kid; a token must name one.
     ByKid(HashMap<String, PinnedKey>),
+}
+
+impl KeyRing {
+    /// Chooses the key from configuration; the header only selects among configured keys and
+    /// must then name exactly that key's algorithm (compared case-sensitively, so that "none",
+    /// "None" and "HS256" for an RSA key all fail here).
+    pub(crate) fn pick(&self, alg: &str, kid: Option<&str>) -> Result<&PinnedKey, Error> {
+        let pinned = match self {
+            // The one shared secret has no id: a token naming any key wants a key we lack.
+            KeyRing::Hs256(_) if kid.is_some() => {
+                return Err(unauthenticated("the token's key id is not known"));
+            }
+            KeyRing::Hs256(pinned) => pinned,
+            KeyRing::ByKid(by_kid) => {
+                let kid = kid.ok_or_else(|| unauthenticated("the token names no key id"))?;
+                by_kid
+                    .get(kid)
+                    .ok_or_else(|| unauthenticated("the token's key id is not known"))?
+            }
+        };
+        if alg != algorithm_name(pinned.alg) {
+            return Err(unauthenticated("the token's algorithm is not accepted"));
+        }
+        Ok(pinned)
+    }
+}
+
+fn algorithm_name(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::HS256 => "HS256",
+        Algorithm::RS256 => "RS256",
+        Algorithm::ES256 => "ES256",
+        _ => "",
+    }
 }
 
 fn config_error(msg: impl Into<String>) -> Error {

@@ -1,11 +1,14 @@
 //! Tenant-user authentication: the JWT implementation of the `TokenVerifier` port, configured
-//! either with the local HS256 dev key or with a production issuer's JWKS (RS256/ES256).
+//! either with the local HS256 dev key or with a production issuer's JWKS (RS256/ES256); and the
+//! check of the Google-signed OIDC token on each Pub/Sub push of Android Management API
+//! notifications (`PubSubPushVerifier`).
 
 mod claims;
 mod dev;
 mod header;
 mod jwt;
 mod keys;
+mod pubsub;
 
 #[cfg(test)]
 mod test_support;
@@ -15,6 +18,9 @@ use std::path::Path;
 pub use dev::{DevClaims, mint_hs256, mint_platform_hs256};
 pub use jsonwebtoken::jwk::JwkSet;
 pub use jwt::JwtVerifier;
+pub use pubsub::{
+    GOOGLE_ISSUERS, GOOGLE_JWKS_URL, PubSubPushConfig, PubSubPushVerifier, PushSender,
+};
 
 use mdm_ports::error::Error;
 
