@@ -23,7 +23,9 @@
 //! STATUS_REPORTs, and a schedule opening or closing is a new effective version, hence a new
 //! policy to patch.
 
+pub mod expressible;
 mod onc;
 pub mod policy;
 
+pub use expressible::check_expressible;
 pub use policy::policy_of;
