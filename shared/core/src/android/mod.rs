@@ -26,6 +26,8 @@
 pub mod expressible;
 mod onc;
 pub mod policy;
+pub mod policy_name;
 
 pub use expressible::check_expressible;
 pub use policy::policy_of;
+pub use policy_name::policy_id;
