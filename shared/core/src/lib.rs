@@ -1,6 +1,7 @@
 //! The MDM core: domain types, ports and use cases, free of AWS, HTTP and Lambda types, so that
 //! the same logic runs on the embedded backend and on AWS.
 
+pub mod android;
 pub mod apple;
 pub mod cache;
 pub mod domain;

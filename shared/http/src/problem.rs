@@ -41,6 +41,7 @@ impl From<Error> for Problem {
             Error::Invalid(_)
             | Error::InvalidField { .. }
             | Error::WebhookTargetRefused(_)
+            | Error::AndroidSettingUnsupported { .. }
             | Error::AppleMessageInvalid(_)
             | Error::AppleMessageUnsupported(_)
             | Error::ScepRequestInvalid(_) => StatusCode::BAD_REQUEST,
@@ -82,7 +83,9 @@ impl From<Error> for Problem {
         };
         let mut p = Problem::new(status, e.code(), detail);
         match &e {
-            Error::InvalidField { field, .. } => p.field = Some(field.clone()),
+            Error::InvalidField { field, .. } | Error::AndroidSettingUnsupported { field, .. } => {
+                p.field = Some(field.clone())
+            }
             Error::WebhookTargetRefused(_) => p.field = Some("url".to_owned()),
             _ => {}
         }
@@ -112,3 +115,20 @@ impl IntoResponse for Problem {
 
 /// Handlers return this so that `?` works on use-case results.
 pub type ApiResult<T> = Result<T, Problem>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_android_setting_amapi_cannot_apply_is_a_bad_request_naming_its_field() {
+        let p = Problem::from(Error::AndroidSettingUnsupported {
+            field: "vpn.server".into(),
+            reason: "AMAPI configures no VPN server".into(),
+        });
+        assert_eq!(p.status, 400);
+        assert_eq!(p.code, "android_setting_unsupported");
+        assert_eq!(p.field.as_deref(), Some("vpn.server"));
+        assert!(p.detail.starts_with("vpn.server: "), "{}", p.detail);
+    }
+}

@@ -104,6 +104,10 @@ pub enum Error {
         kind: &'static str,
         platform: &'static str,
     },
+    /// A policy setting Google's Android Management API cannot express, for a tenant whose
+    /// Android devices it manages: refused rather than silently left out.
+    #[error("{field}: Android Management API cannot apply this setting: {reason}")]
+    AndroidSettingUnsupported { field: String, reason: String },
     /// A group still holds devices; remove them before deleting it.
     #[error("the group still holds {members} device(s); remove them first")]
     GroupNotEmpty { members: i64 },
@@ -202,6 +206,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::CommandClosed { .. } => "command_closed",
             Error::UnsupportedCommand { .. } => "unsupported_command",
+            Error::AndroidSettingUnsupported { .. } => "android_setting_unsupported",
             Error::GroupNotEmpty { .. } => "group_not_empty",
             Error::TooManyGroups { .. } => "too_many_groups",
             Error::PolicyInUse => "policy_in_use",

@@ -25,6 +25,26 @@ pub struct ApplicationPolicy {
     pub disabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_update_mode: Option<AutoUpdateMode>,
+    /// What the app is for; `KIOSK` is how a single-app kiosk is set up now that the
+    /// `KIOSK` install type is deprecated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
+}
+
+/// A role an app holds; at most one app holds each role type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Role {
+    pub role_type: RoleType,
+}
+
+sent_enum! {
+    /// The roles we give apps.
+    pub enum RoleType {
+        /// The home screen, locked in lock task mode. The app must be `REQUIRED_FOR_SETUP` (or
+        /// `CUSTOM`).
+        Kiosk = "KIOSK",
+    }
 }
 
 sent_enum! {

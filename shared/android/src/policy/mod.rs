@@ -4,18 +4,24 @@
 
 mod application;
 mod connectivity;
+mod cross_profile;
 mod password;
+mod radio;
 mod security;
 mod status_reporting;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub use application::{ApplicationPolicy, AutoUpdateMode, InstallType, PermissionPolicy};
+pub use application::{
+    ApplicationPolicy, AutoUpdateMode, InstallType, PermissionPolicy, Role, RoleType,
+};
 pub use connectivity::{
     ConfigureWifi, DeviceConnectivityManagement, TetheringSettings, UsbDataAccess,
 };
+pub use cross_profile::{CrossProfileCopyPaste, CrossProfilePolicies};
 pub use password::{PasswordQuality, PasswordRequirements, PasswordScope, RequirePasswordUnlock};
+pub use radio::{DeviceRadioState, DeviceWidePolicies, DeviceWideRadioState, NfcState};
 pub use security::{
     AdvancedSecurityOverrides, DeveloperSettings, GooglePlayProtectVerifyApps, UntrustedAppsPolicy,
 };
@@ -65,8 +71,21 @@ pub struct Policy {
     /// as AMAPI's document is concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_network_configuration: Option<Map<String, Value>>,
+    /// NFC on fully managed devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_radio_state: Option<DeviceRadioState>,
+    /// NFC on company-owned devices with a work profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_wide_policies: Option<DeviceWidePolicies>,
+    /// Copy and paste between the work and personal profiles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_profile_policies: Option<CrossProfilePolicies>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub always_on_vpn_package: Option<AlwaysOnVpnPackage>,
+    /// Which Play apps the user may install. Left out, AMAPI means `WHITELIST`: only the apps
+    /// of `applications`, everything else uninstalled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub play_store_mode: Option<PlayStoreMode>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub applications: Vec<ApplicationPolicy>,
     /// A kiosk launcher of Google's in place of the home screen.
@@ -84,6 +103,16 @@ pub struct AlwaysOnVpnPackage {
     /// Refuse network traffic while the VPN is down.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lockdown_enabled: Option<bool>,
+}
+
+sent_enum! {
+    /// Which Play apps are available. The names are Google's.
+    pub enum PlayStoreMode {
+        /// Only the apps of the policy; any other is uninstalled.
+        Whitelist = "WHITELIST",
+        /// Every app but those the policy marks `BLOCKED`.
+        Blacklist = "BLACKLIST",
+    }
 }
 
 sent_enum! {

@@ -7,9 +7,10 @@ use mdm_android::device::{
     SecurityRisk,
 };
 use mdm_android::policy::{
-    AutoUpdateMode, CameraAccess, ConfigureWifi, DeveloperSettings, EncryptionPolicy,
-    GooglePlayProtectVerifyApps, InstallType, MicrophoneAccess, PasswordQuality, PasswordScope,
-    PermissionPolicy, RequirePasswordUnlock, TetheringSettings, UntrustedAppsPolicy, UsbDataAccess,
+    AutoUpdateMode, CameraAccess, ConfigureWifi, CrossProfileCopyPaste, DeveloperSettings,
+    EncryptionPolicy, GooglePlayProtectVerifyApps, InstallType, MicrophoneAccess, NfcState,
+    PasswordQuality, PasswordScope, PermissionPolicy, PlayStoreMode, RequirePasswordUnlock,
+    RoleType, TetheringSettings, UntrustedAppsPolicy, UsbDataAccess,
 };
 use mdm_android::schema;
 use mdm_android::{
@@ -77,6 +78,10 @@ fn the_values_we_send_are_current_values_of_the_document() {
         CameraAccess => [("Policy", "cameraAccess")],
         MicrophoneAccess => [("Policy", "microphoneAccess")],
         EncryptionPolicy => [("Policy", "encryptionPolicy")],
+        PlayStoreMode => [("Policy", "playStoreMode")],
+        NfcState => [("DeviceRadioState", "nfc"), ("DeviceWideRadioState", "nfc")],
+        CrossProfileCopyPaste => [("CrossProfilePolicies", "crossProfileCopyPaste")],
+        RoleType => [("Role", "roleType")],
         ResetPasswordFlag => [("Command", "resetPasswordFlags")],
         WipeDataFlag => [("WipeParams", "wipeDataFlags")],
     }

@@ -3,9 +3,11 @@
 
 use mdm_android::policy::{
     AdvancedSecurityOverrides, AlwaysOnVpnPackage, ApplicationPolicy, ApplicationReportingSettings,
-    AutoUpdateMode, CameraAccess, ConfigureWifi, DeveloperSettings, DeviceConnectivityManagement,
-    EncryptionPolicy, GooglePlayProtectVerifyApps, InstallType, MicrophoneAccess, PasswordQuality,
-    PasswordRequirements, PasswordScope, PermissionPolicy, RequirePasswordUnlock,
+    AutoUpdateMode, CameraAccess, ConfigureWifi, CrossProfileCopyPaste, CrossProfilePolicies,
+    DeveloperSettings, DeviceConnectivityManagement, DeviceRadioState, DeviceWidePolicies,
+    DeviceWideRadioState, EncryptionPolicy, GooglePlayProtectVerifyApps, InstallType,
+    MicrophoneAccess, NfcState, PasswordQuality, PasswordRequirements, PasswordScope,
+    PermissionPolicy, PlayStoreMode, RequirePasswordUnlock, Role, RoleType,
     StatusReportingSettings, TetheringSettings, UntrustedAppsPolicy, UsbDataAccess,
 };
 use mdm_android::schema;
@@ -68,10 +70,22 @@ pub fn fleet_policy() -> Policy {
             tethering_settings: Some(TetheringSettings::DisallowAllTethering),
         }),
         open_network_configuration: onc.as_object().cloned(),
+        device_radio_state: Some(DeviceRadioState {
+            nfc: Some(NfcState::Disabled),
+        }),
+        device_wide_policies: Some(DeviceWidePolicies {
+            device_radio_state: Some(DeviceWideRadioState {
+                nfc: Some(NfcState::UserChoice),
+            }),
+        }),
+        cross_profile_policies: Some(CrossProfilePolicies {
+            cross_profile_copy_paste: Some(CrossProfileCopyPaste::CopyFromWorkToPersonalDisallowed),
+        }),
         always_on_vpn_package: Some(AlwaysOnVpnPackage {
             package_name: "com.example.vpn".into(),
             lockdown_enabled: Some(true),
         }),
+        play_store_mode: Some(PlayStoreMode::Whitelist),
         applications: vec![
             ApplicationPolicy {
                 package_name: "com.example.fieldapp".into(),
@@ -86,6 +100,14 @@ pub fn fleet_policy() -> Policy {
                 package_name: "com.example.game".into(),
                 install_type: Some(InstallType::Blocked),
                 disabled: Some(true),
+                ..Default::default()
+            },
+            ApplicationPolicy {
+                package_name: "com.example.pos".into(),
+                install_type: Some(InstallType::RequiredForSetup),
+                roles: vec![Role {
+                    role_type: RoleType::Kiosk,
+                }],
                 ..Default::default()
             },
         ],
@@ -127,6 +149,21 @@ fn a_full_fleet_policy_fits_the_policy_schema_without_deprecated_fields() {
     assert_eq!(
         json["passwordPolicies"][0]["passwordExpirationTimeout"],
         "7776000s"
+    );
+    // Where the document puts NFC, cross-profile copy and paste, and the kiosk app.
+    assert_eq!(json["deviceRadioState"]["nfc"], "NFC_DISABLED");
+    assert_eq!(
+        json["deviceWidePolicies"]["deviceRadioState"]["nfc"],
+        "NFC_USER_CHOICE"
+    );
+    assert_eq!(
+        json["crossProfilePolicies"]["crossProfileCopyPaste"],
+        "COPY_FROM_WORK_TO_PERSONAL_DISALLOWED"
+    );
+    assert_eq!(json["playStoreMode"], "WHITELIST");
+    assert_eq!(
+        json["applications"][2]["roles"],
+        json!([{"roleType": "KIOSK"}])
     );
 }
 
